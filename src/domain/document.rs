@@ -1,0 +1,1158 @@
+//! Normative document (行政规范性文件): its lifecycle from drafting to repeal.
+//!
+//! ```text
+//! DRAFTING ⇄ CONSULTATION;  DRAFTING → SUBMITTED → UNDER_REVIEW ⇄ REVISING
+//!   → AWAITING_DELIBERATION → APPROVED → ISSUED → REPEALED
+//! WITHDRAWN and REJECTED end a draft. Filing (备案) runs beside ISSUED:
+//!   NOT_FILED → FILED → ACCEPTED | CORRECTION_REQUIRED (→ FILED again)
+//! ```
+//! Every guard here refuses the command and writes nothing; the rule names are in
+//! [`DomainError::rule`].
+
+use async_trait::async_trait;
+use chrono::{Days, Months, NaiveDate};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::{Aggregate, DomainEvent};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::document_number::DocumentNumber;
+use crate::domain::error::{DomainError, check_optional_text, check_text};
+use crate::domain::issuing_body::IssuingBody;
+
+const MAX_TITLE: usize = 300;
+const MAX_TEXT: usize = 20_000;
+const MAX_SHORT: usize = 500;
+const MAX_ITEMS: usize = 200;
+
+/// What the document aggregate needs to know about the rest of the ledger. Implemented over
+/// the event log by the store; in memory by the tests.
+#[async_trait]
+pub trait DocumentServices: Send + Sync {
+    /// The issuing body's state folded from its events, if it was ever listed.
+    async fn issuing_body(&self, code: &str) -> Result<Option<IssuingBody>, DomainError>;
+    /// The document that holds `number`, if any (numbers are never released).
+    async fn document_number_holder(
+        &self,
+        number: &DocumentNumber,
+    ) -> Result<Option<String>, DomainError>;
+}
+
+/// Lifecycle status (DESIGN.md §2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DocumentStatus {
+    #[default]
+    Drafting,
+    Consultation,
+    Submitted,
+    UnderReview,
+    Revising,
+    AwaitingDeliberation,
+    Approved,
+    Issued,
+    Expired,
+    Repealed,
+    DeclaredInvalid,
+    Revoked,
+    Superseded,
+    Withdrawn,
+    Rejected,
+}
+
+impl DocumentStatus {
+    /// The SCREAMING_CASE name used in the API and the read model.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentStatus::Drafting => "DRAFTING",
+            DocumentStatus::Consultation => "CONSULTATION",
+            DocumentStatus::Submitted => "SUBMITTED",
+            DocumentStatus::UnderReview => "UNDER_REVIEW",
+            DocumentStatus::Revising => "REVISING",
+            DocumentStatus::AwaitingDeliberation => "AWAITING_DELIBERATION",
+            DocumentStatus::Approved => "APPROVED",
+            DocumentStatus::Issued => "ISSUED",
+            DocumentStatus::Expired => "EXPIRED",
+            DocumentStatus::Repealed => "REPEALED",
+            DocumentStatus::DeclaredInvalid => "DECLARED_INVALID",
+            DocumentStatus::Revoked => "REVOKED",
+            DocumentStatus::Superseded => "SUPERSEDED",
+            DocumentStatus::Withdrawn => "WITHDRAWN",
+            DocumentStatus::Rejected => "REJECTED",
+        }
+    }
+
+    /// Before issuance and not ended: a draft that may still be withdrawn.
+    pub fn is_open_draft(self) -> bool {
+        matches!(
+            self,
+            DocumentStatus::Drafting
+                | DocumentStatus::Consultation
+                | DocumentStatus::Submitted
+                | DocumentStatus::UnderReview
+                | DocumentStatus::Revising
+                | DocumentStatus::AwaitingDeliberation
+                | DocumentStatus::Approved
+        )
+    }
+}
+
+/// Filing for record (备案) status, beside the main status once issued.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FilingStatus {
+    #[default]
+    NotFiled,
+    Filed,
+    Accepted,
+    CorrectionRequired,
+}
+
+impl FilingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilingStatus::NotFiled => "NOT_FILED",
+            FilingStatus::Filed => "FILED",
+            FilingStatus::Accepted => "ACCEPTED",
+            FilingStatus::CorrectionRequired => "CORRECTION_REQUIRED",
+        }
+    }
+}
+
+/// 政府规范性文件 or 部门规范性文件.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DocumentClass {
+    Government,
+    Department,
+}
+
+/// Outcome of a legality review (合法, 应当予以修改, 不合法).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReviewOutcome {
+    Lawful,
+    MustRevise,
+    Unlawful,
+}
+
+/// Outcome of the collective deliberation (通过, 修改后通过, 不通过, 暂缓).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliberationOutcome {
+    Approved,
+    ApprovedWithChanges,
+    Rejected,
+    Deferred,
+}
+
+/// Outcome of the filing authority's review (准予备案 or 通知改正).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FilingReviewOutcome {
+    Accepted,
+    CorrectionRequired,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub body_code: String,
+    pub title: String,
+    pub class: DocumentClass,
+    /// 暂行/试行: a shorter maximum validity.
+    pub is_trial: bool,
+    /// 重大行政决策: an advisor's opinion is required before the review concludes.
+    pub is_major_decision: bool,
+    pub summary: String,
+    pub drafted_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Consultation {
+    pub opened_on: NaiveDate,
+    pub closes_on: NaiveDate,
+    pub channel: String,
+    pub closed_on: Option<NaiveDate>,
+    pub comments_received: Option<u32>,
+    pub adoption_summary: Option<String>,
+}
+
+/// One itemised issue of a review opinion, numbered from 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewIssue {
+    pub number: u32,
+    pub clause: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueResponse {
+    pub issue_number: u32,
+    pub adopted: bool,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvisorOpinion {
+    pub advisor_id: String,
+    pub advisor_name: String,
+    pub text: String,
+    pub conclusion: Option<String>,
+    pub given_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewConclusion {
+    pub outcome: ReviewOutcome,
+    pub issues: Vec<ReviewIssue>,
+    pub opinion: String,
+    pub concluded_on: NaiveDate,
+    /// The drafter's answers, once a revision was submitted for this conclusion.
+    pub responses: Option<Vec<IssueResponse>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaterialsReturn {
+    pub returned_on: NaiveDate,
+    pub reason: String,
+}
+
+/// One legality review (合法性审核), from submission of the materials to its conclusions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub submitted_on: NaiveDate,
+    pub materials: Vec<String>,
+    pub returns: Vec<MaterialsReturn>,
+    pub started_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub opinions: Vec<AdvisorOpinion>,
+    pub conclusions: Vec<ReviewConclusion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deliberation {
+    pub outcome: DeliberationOutcome,
+    pub meeting: String,
+    pub held_on: NaiveDate,
+    pub minutes_reference: Option<String>,
+    pub dissent: Option<String>,
+}
+
+/// Issuance: registration, numbering and publication (统一登记、统一编号、统一印发).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Issuance {
+    pub number: DocumentNumber,
+    pub registration_number: Option<String>,
+    pub signer: String,
+    pub issued_on: NaiveDate,
+    pub published_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    /// The last day the document is in force.
+    pub valid_until: NaiveDate,
+    pub validity_override_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilingRecord {
+    pub filed_on: NaiveDate,
+    pub authorities: Vec<String>,
+    pub outcome: Option<FilingReviewOutcome>,
+    pub reviewed_on: Option<NaiveDate>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    pub corrected_on: NaiveDate,
+    pub description: String,
+}
+
+/// How a document's life ended, once it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ending {
+    pub on: NaiveDate,
+    pub reason: String,
+    pub decision_document: Option<String>,
+}
+
+/// Normative document state, folded from its events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NormativeDocument {
+    pub id: Option<String>,
+    pub draft: Option<Draft>,
+    pub status: DocumentStatus,
+    pub filing_status: FilingStatus,
+    pub revision_count: u32,
+    pub consultations: Vec<Consultation>,
+    pub reviews: Vec<Review>,
+    pub deliberations: Vec<Deliberation>,
+    pub issuance: Option<Issuance>,
+    pub filings: Vec<FilingRecord>,
+    pub corrections: Vec<Correction>,
+    pub ending: Option<Ending>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueInput {
+    pub clause: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DocumentCommand {
+    Draft {
+        id: String,
+        draft: Draft,
+    },
+    ReviseDraft {
+        title: Option<String>,
+        summary: Option<String>,
+        is_trial: Option<bool>,
+        is_major_decision: Option<bool>,
+        revised_on: NaiveDate,
+    },
+    OpenConsultation {
+        opened_on: NaiveDate,
+        closes_on: NaiveDate,
+        channel: String,
+    },
+    CloseConsultation {
+        closed_on: NaiveDate,
+        comments_received: u32,
+        adoption_summary: String,
+    },
+    SubmitForReview {
+        submitted_on: NaiveDate,
+        materials: Vec<String>,
+    },
+    ReturnMaterials {
+        returned_on: NaiveDate,
+        reason: String,
+    },
+    StartReview {
+        started_on: NaiveDate,
+        due_on: NaiveDate,
+    },
+    AddAdvisorOpinion(AdvisorOpinion),
+    ConcludeReview {
+        outcome: ReviewOutcome,
+        issues: Vec<IssueInput>,
+        opinion: String,
+        concluded_on: NaiveDate,
+    },
+    SubmitRevision {
+        submitted_on: NaiveDate,
+        responses: Vec<IssueResponse>,
+    },
+    RecordDeliberation(Deliberation),
+    Issue {
+        number: DocumentNumber,
+        registration_number: Option<String>,
+        signer: String,
+        issued_on: NaiveDate,
+        published_on: NaiveDate,
+        effective_on: NaiveDate,
+        valid_until: Option<NaiveDate>,
+        validity_override_reason: Option<String>,
+    },
+    FileForRecord {
+        filed_on: NaiveDate,
+        authorities: Vec<String>,
+    },
+    RecordFilingReview {
+        outcome: FilingReviewOutcome,
+        reviewed_on: NaiveDate,
+        notes: Option<String>,
+    },
+    Correct(Correction),
+    Repeal(Ending),
+    Withdraw(Ending),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DocumentEvent {
+    Drafted {
+        id: String,
+        draft: Draft,
+    },
+    DraftRevised {
+        title: Option<String>,
+        summary: Option<String>,
+        is_trial: Option<bool>,
+        is_major_decision: Option<bool>,
+        revised_on: NaiveDate,
+    },
+    ConsultationOpened {
+        opened_on: NaiveDate,
+        closes_on: NaiveDate,
+        channel: String,
+    },
+    ConsultationClosed {
+        closed_on: NaiveDate,
+        comments_received: u32,
+        adoption_summary: String,
+    },
+    SubmittedForReview {
+        submitted_on: NaiveDate,
+        materials: Vec<String>,
+    },
+    MaterialsReturned(MaterialsReturn),
+    ReviewStarted {
+        started_on: NaiveDate,
+        due_on: NaiveDate,
+    },
+    AdvisorOpinionAdded(AdvisorOpinion),
+    ReviewConcluded {
+        outcome: ReviewOutcome,
+        issues: Vec<ReviewIssue>,
+        opinion: String,
+        concluded_on: NaiveDate,
+    },
+    RevisionSubmitted {
+        submitted_on: NaiveDate,
+        responses: Vec<IssueResponse>,
+    },
+    Deliberated(Deliberation),
+    Issued(Issuance),
+    FiledForRecord {
+        filed_on: NaiveDate,
+        authorities: Vec<String>,
+    },
+    FilingReviewed {
+        outcome: FilingReviewOutcome,
+        reviewed_on: NaiveDate,
+        notes: Option<String>,
+    },
+    Corrected(Correction),
+    Repealed(Ending),
+    Withdrawn(Ending),
+}
+
+impl DomainEvent for DocumentEvent {
+    fn event_type(&self) -> String {
+        match self {
+            DocumentEvent::Drafted { .. } => "Drafted",
+            DocumentEvent::DraftRevised { .. } => "DraftRevised",
+            DocumentEvent::ConsultationOpened { .. } => "ConsultationOpened",
+            DocumentEvent::ConsultationClosed { .. } => "ConsultationClosed",
+            DocumentEvent::SubmittedForReview { .. } => "SubmittedForReview",
+            DocumentEvent::MaterialsReturned(_) => "MaterialsReturned",
+            DocumentEvent::ReviewStarted { .. } => "ReviewStarted",
+            DocumentEvent::AdvisorOpinionAdded(_) => "AdvisorOpinionAdded",
+            DocumentEvent::ReviewConcluded { .. } => "ReviewConcluded",
+            DocumentEvent::RevisionSubmitted { .. } => "RevisionSubmitted",
+            DocumentEvent::Deliberated(_) => "Deliberated",
+            DocumentEvent::Issued(_) => "Issued",
+            DocumentEvent::FiledForRecord { .. } => "FiledForRecord",
+            DocumentEvent::FilingReviewed { .. } => "FilingReviewed",
+            DocumentEvent::Corrected(_) => "Corrected",
+            DocumentEvent::Repealed(_) => "Repealed",
+            DocumentEvent::Withdrawn(_) => "Withdrawn",
+        }
+        .to_owned()
+    }
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}
+
+impl NormativeDocument {
+    pub fn review(&self) -> Option<&Review> {
+        self.reviews.last()
+    }
+
+    fn last_conclusion(&self) -> Option<&ReviewConclusion> {
+        self.review().and_then(|r| r.conclusions.last())
+    }
+
+    /// 暂行/试行 documents: flagged, or named so in the title.
+    pub fn is_trial(&self) -> bool {
+        self.draft
+            .as_ref()
+            .is_some_and(|d| d.is_trial || d.title.contains("暂行") || d.title.contains("试行"))
+    }
+
+    /// Deliberation may follow a LAWFUL conclusion, or a MUST_REVISE one whose every issue
+    /// the drafter answered in a submitted revision.
+    fn review_allows_deliberation(&self) -> bool {
+        match self.status {
+            DocumentStatus::AwaitingDeliberation => true,
+            DocumentStatus::UnderReview => self
+                .last_conclusion()
+                .is_some_and(|c| c.outcome == ReviewOutcome::MustRevise && c.responses.is_some()),
+            _ => false,
+        }
+    }
+
+    /// The draft, or INVALID_TRANSITION when the document was never drafted.
+    fn drafted(&self, command: &'static str) -> Result<&Draft, DomainError> {
+        self.draft.as_ref().ok_or(DomainError::InvalidTransition {
+            command,
+            what: "document",
+            state: "NOT_DRAFTED".into(),
+        })
+    }
+
+    /// The draft, when the document is in one of the `allowed` states.
+    fn expect(
+        &self,
+        command: &'static str,
+        allowed: &[DocumentStatus],
+    ) -> Result<&Draft, DomainError> {
+        let draft = self.drafted(command)?;
+        if allowed.contains(&self.status) {
+            Ok(draft)
+        } else {
+            Err(self.invalid(command))
+        }
+    }
+
+    fn invalid(&self, command: &'static str) -> DomainError {
+        DomainError::InvalidTransition {
+            command,
+            what: "document",
+            state: self.status.as_str().into(),
+        }
+    }
+
+    /// The longest validity allowed without a reason: 5 years, 2 for 暂行/试行; valid_until is
+    /// the last day in force, so the limit is the day before the anniversary.
+    pub fn max_valid_until(&self, effective_on: NaiveDate) -> Option<NaiveDate> {
+        let years = if self.is_trial() { 2 } else { 5 };
+        effective_on
+            .checked_add_months(Months::new(12 * years))
+            .and_then(|d| d.checked_sub_days(Days::new(1)))
+    }
+}
+
+fn check_list(field: &'static str, items: &[String], max_chars: usize) -> Result<(), DomainError> {
+    if items.len() > MAX_ITEMS {
+        return Err(DomainError::invalid(
+            field,
+            format!("at most {MAX_ITEMS} entries"),
+        ));
+    }
+    items
+        .iter()
+        .try_for_each(|i| check_text(field, i, max_chars))
+}
+
+fn check_opt(field: &'static str, value: &Option<String>, max: usize) -> Result<(), DomainError> {
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| check_optional_text(field, v, max))
+}
+
+fn not_before(
+    field: &'static str,
+    later: NaiveDate,
+    earlier: NaiveDate,
+    what: &str,
+) -> Result<(), DomainError> {
+    if later < earlier {
+        return Err(DomainError::invalid(
+            field,
+            format!("must not be before {what} ({earlier})"),
+        ));
+    }
+    Ok(())
+}
+
+impl Aggregate for NormativeDocument {
+    const TYPE: &'static str = "NormativeDocument";
+    type Command = DocumentCommand;
+    type Event = DocumentEvent;
+    type Error = DomainError;
+    type Services = Box<dyn DocumentServices>;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        use DocumentStatus as S;
+        let event = match command {
+            DocumentCommand::Draft { id, draft } => {
+                if self.draft.is_some() {
+                    return Err(DomainError::DocumentAlreadyExists { id });
+                }
+                check_text("title", &draft.title, MAX_TITLE)?;
+                check_optional_text("summary", &draft.summary, MAX_TEXT)?;
+                let body = services.issuing_body(&draft.body_code).await?;
+                if !body.is_some_and(|b| b.is_listed_on(draft.drafted_on)) {
+                    return Err(DomainError::IssuingBodyNotListed {
+                        code: draft.body_code,
+                        on: draft.drafted_on.to_string(),
+                    });
+                }
+                DocumentEvent::Drafted { id, draft }
+            }
+            DocumentCommand::ReviseDraft {
+                title,
+                summary,
+                is_trial,
+                is_major_decision,
+                revised_on,
+            } => {
+                let draft = self.expect("reviseDraft", &[S::Drafting, S::Revising])?;
+                check_opt("summary", &summary, MAX_TEXT)?;
+                if let Some(t) = &title {
+                    check_text("title", t, MAX_TITLE)?;
+                }
+                not_before("revisedOn", revised_on, draft.drafted_on, "the draft date")?;
+                if title.is_none()
+                    && summary.is_none()
+                    && is_trial.is_none()
+                    && is_major_decision.is_none()
+                {
+                    return Err(DomainError::invalid("input", "nothing to revise"));
+                }
+                DocumentEvent::DraftRevised {
+                    title,
+                    summary,
+                    is_trial,
+                    is_major_decision,
+                    revised_on,
+                }
+            }
+            DocumentCommand::OpenConsultation {
+                opened_on,
+                closes_on,
+                channel,
+            } => {
+                let draft = self.expect("openConsultation", &[S::Drafting])?;
+                check_text("channel", &channel, MAX_SHORT)?;
+                not_before("openedOn", opened_on, draft.drafted_on, "the draft date")?;
+                not_before("closesOn", closes_on, opened_on, "the opening date")?;
+                DocumentEvent::ConsultationOpened {
+                    opened_on,
+                    closes_on,
+                    channel,
+                }
+            }
+            DocumentCommand::CloseConsultation {
+                closed_on,
+                comments_received,
+                adoption_summary,
+            } => {
+                self.expect("closeConsultation", &[S::Consultation])?;
+                check_optional_text("adoptionSummary", &adoption_summary, MAX_TEXT)?;
+                if let Some(c) = self.consultations.last() {
+                    not_before("closedOn", closed_on, c.opened_on, "the opening date")?;
+                }
+                DocumentEvent::ConsultationClosed {
+                    closed_on,
+                    comments_received,
+                    adoption_summary,
+                }
+            }
+            DocumentCommand::SubmitForReview {
+                submitted_on,
+                materials,
+            } => {
+                let draft = self.expect("submitForReview", &[S::Drafting])?;
+                if materials.is_empty() {
+                    return Err(DomainError::invalid(
+                        "materials",
+                        "list the submitted materials (送审材料), at least the draft",
+                    ));
+                }
+                check_list("materials", &materials, MAX_SHORT)?;
+                not_before(
+                    "submittedOn",
+                    submitted_on,
+                    draft.drafted_on,
+                    "the draft date",
+                )?;
+                DocumentEvent::SubmittedForReview {
+                    submitted_on,
+                    materials,
+                }
+            }
+            DocumentCommand::ReturnMaterials {
+                returned_on,
+                reason,
+            } => {
+                self.expect("returnMaterials", &[S::Submitted])?;
+                check_text("reason", &reason, MAX_TEXT)?;
+                DocumentEvent::MaterialsReturned(MaterialsReturn {
+                    returned_on,
+                    reason,
+                })
+            }
+            DocumentCommand::StartReview { started_on, due_on } => {
+                self.expect("startReview", &[S::Submitted])?;
+                if let Some(r) = self.review() {
+                    not_before("startedOn", started_on, r.submitted_on, "the submission")?;
+                }
+                not_before("dueOn", due_on, started_on, "the start of the review")?;
+                DocumentEvent::ReviewStarted { started_on, due_on }
+            }
+            DocumentCommand::AddAdvisorOpinion(opinion) => {
+                self.expect(
+                    "addAdvisorOpinion",
+                    &[S::UnderReview, S::Revising, S::AwaitingDeliberation],
+                )?;
+                check_text("text", &opinion.text, MAX_TEXT)?;
+                check_opt("conclusion", &opinion.conclusion, MAX_SHORT)?;
+                DocumentEvent::AdvisorOpinionAdded(opinion)
+            }
+            DocumentCommand::ConcludeReview {
+                outcome,
+                issues,
+                opinion,
+                concluded_on,
+            } => {
+                let draft = self.expect("concludeReview", &[S::UnderReview])?;
+                check_text("opinion", &opinion, MAX_TEXT)?;
+                if issues.len() > MAX_ITEMS {
+                    return Err(DomainError::invalid("issues", "at most 200 issues"));
+                }
+                for i in &issues {
+                    check_text("issues.text", &i.text, MAX_TEXT)?;
+                    check_opt("issues.clause", &i.clause, MAX_SHORT)?;
+                }
+                if outcome != ReviewOutcome::Lawful && issues.is_empty() {
+                    return Err(DomainError::IssuesRequired {
+                        outcome: match outcome {
+                            ReviewOutcome::MustRevise => "MUST_REVISE",
+                            _ => "UNLAWFUL",
+                        },
+                    });
+                }
+                let review = self.review().expect("UNDER_REVIEW implies a review");
+                if draft.is_major_decision && review.opinions.is_empty() {
+                    return Err(DomainError::AdvisorOpinionRequired);
+                }
+                if let Some(started) = review.started_on {
+                    not_before(
+                        "concludedOn",
+                        concluded_on,
+                        started,
+                        "the start of the review",
+                    )?;
+                }
+                DocumentEvent::ReviewConcluded {
+                    outcome,
+                    issues: issues
+                        .into_iter()
+                        .zip(1..)
+                        .map(|(i, number)| ReviewIssue {
+                            number,
+                            clause: i.clause,
+                            text: i.text,
+                        })
+                        .collect(),
+                    opinion,
+                    concluded_on,
+                }
+            }
+            DocumentCommand::SubmitRevision {
+                submitted_on,
+                responses,
+            } => {
+                self.expect("submitRevision", &[S::Revising])?;
+                let conclusion = self
+                    .last_conclusion()
+                    .expect("REVISING implies a conclusion");
+                check_responses(conclusion, &responses)?;
+                DocumentEvent::RevisionSubmitted {
+                    submitted_on,
+                    responses,
+                }
+            }
+            DocumentCommand::RecordDeliberation(d) => {
+                self.drafted("recordDeliberation")?;
+                if !self.review_allows_deliberation() {
+                    return Err(
+                        if self.status.is_open_draft() && self.status != S::Approved {
+                            DomainError::ReviewNotLawful
+                        } else {
+                            self.invalid("recordDeliberation")
+                        },
+                    );
+                }
+                check_text("meeting", &d.meeting, MAX_SHORT)?;
+                check_opt("minutesReference", &d.minutes_reference, MAX_SHORT)?;
+                check_opt("dissent", &d.dissent, MAX_TEXT)?;
+                if let Some(c) = self.last_conclusion() {
+                    not_before(
+                        "heldOn",
+                        d.held_on,
+                        c.concluded_on,
+                        "the review's conclusion",
+                    )?;
+                }
+                DocumentEvent::Deliberated(d)
+            }
+            DocumentCommand::Issue {
+                number,
+                registration_number,
+                signer,
+                issued_on,
+                published_on,
+                effective_on,
+                valid_until,
+                validity_override_reason,
+            } => {
+                let draft = self.drafted("issueDocument")?;
+                if self.status != S::Approved {
+                    return Err(if self.status.is_open_draft() {
+                        DomainError::NotApproved
+                    } else {
+                        self.invalid("issueDocument")
+                    });
+                }
+                check_text("signer", &signer, MAX_SHORT)?;
+                check_opt("registrationNumber", &registration_number, 64)?;
+                check_opt(
+                    "validityOverrideReason",
+                    &validity_override_reason,
+                    MAX_TEXT,
+                )?;
+                if let Some(d) = self.deliberations.last() {
+                    not_before("issuedOn", issued_on, d.held_on, "the deliberation")?;
+                }
+                not_before("publishedOn", published_on, issued_on, "the issue date")?;
+                not_before("effectiveOn", effective_on, published_on, "publication")?;
+                let body = services.issuing_body(&draft.body_code).await?;
+                if !body.is_some_and(|b| b.has_agency_code(&number.agency_code)) {
+                    return Err(DomainError::AgencyCodeNotOfBody {
+                        code: draft.body_code.clone(),
+                        agency_code: number.agency_code,
+                    });
+                }
+                if let Some(holder) = services.document_number_holder(&number).await? {
+                    if Some(&holder) != self.id.as_ref() {
+                        return Err(DomainError::DocumentNumberTaken {
+                            number: number.to_string(),
+                            holder,
+                        });
+                    }
+                }
+                let max = self.max_valid_until(effective_on).ok_or_else(|| {
+                    DomainError::invalid("effectiveOn", "is out of the supported range")
+                })?;
+                let valid_until = valid_until.unwrap_or(max);
+                if valid_until < effective_on {
+                    return Err(DomainError::invalid(
+                        "validUntil",
+                        "must not be before effectiveOn",
+                    ));
+                }
+                let has_reason = validity_override_reason
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty());
+                if valid_until > max && !has_reason {
+                    return Err(DomainError::ValidityTooLong {
+                        max_years: if self.is_trial() { 2 } else { 5 },
+                    });
+                }
+                DocumentEvent::Issued(Issuance {
+                    number,
+                    registration_number,
+                    signer,
+                    issued_on,
+                    published_on,
+                    effective_on,
+                    valid_until,
+                    validity_override_reason: validity_override_reason.filter(|_| has_reason),
+                })
+            }
+            DocumentCommand::FileForRecord {
+                filed_on,
+                authorities,
+            } => {
+                self.expect("fileForRecord", &[S::Issued])?;
+                if !matches!(
+                    self.filing_status,
+                    FilingStatus::NotFiled | FilingStatus::CorrectionRequired
+                ) {
+                    return Err(DomainError::InvalidTransition {
+                        command: "fileForRecord",
+                        what: "filing",
+                        state: self.filing_status.as_str().into(),
+                    });
+                }
+                if authorities.is_empty() {
+                    return Err(DomainError::invalid(
+                        "authorities",
+                        "name at least one filing authority (备案机关)",
+                    ));
+                }
+                check_list("authorities", &authorities, MAX_SHORT)?;
+                if let Some(i) = &self.issuance {
+                    not_before("filedOn", filed_on, i.published_on, "publication")?;
+                }
+                DocumentEvent::FiledForRecord {
+                    filed_on,
+                    authorities,
+                }
+            }
+            DocumentCommand::RecordFilingReview {
+                outcome,
+                reviewed_on,
+                notes,
+            } => {
+                self.expect(
+                    "recordFilingReview",
+                    &[S::Issued, S::Repealed, S::Expired, S::DeclaredInvalid],
+                )?;
+                if self.filing_status != FilingStatus::Filed {
+                    return Err(DomainError::InvalidTransition {
+                        command: "recordFilingReview",
+                        what: "filing",
+                        state: self.filing_status.as_str().into(),
+                    });
+                }
+                check_opt("notes", &notes, MAX_TEXT)?;
+                if let Some(f) = self.filings.last() {
+                    not_before("reviewedOn", reviewed_on, f.filed_on, "the filing")?;
+                }
+                DocumentEvent::FilingReviewed {
+                    outcome,
+                    reviewed_on,
+                    notes,
+                }
+            }
+            DocumentCommand::Correct(c) => {
+                self.expect("correctDocument", &[S::Issued])?;
+                check_text("description", &c.description, MAX_TEXT)?;
+                DocumentEvent::Corrected(c)
+            }
+            DocumentCommand::Repeal(e) => {
+                self.expect("repealDocument", &[S::Issued])?;
+                check_text("reason", &e.reason, MAX_TEXT)?;
+                check_opt("decisionDocument", &e.decision_document, MAX_SHORT)?;
+                if let Some(i) = &self.issuance {
+                    not_before("repealedOn", e.on, i.issued_on, "the issue date")?;
+                }
+                DocumentEvent::Repealed(e)
+            }
+            DocumentCommand::Withdraw(e) => {
+                let draft = self.drafted("withdrawDocument")?;
+                if !self.status.is_open_draft() {
+                    return Err(self.invalid("withdrawDocument"));
+                }
+                check_text("reason", &e.reason, MAX_TEXT)?;
+                not_before("withdrawnOn", e.on, draft.drafted_on, "the draft date")?;
+                DocumentEvent::Withdrawn(e)
+            }
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        use DocumentStatus as S;
+        match event {
+            DocumentEvent::Drafted { id, draft } => {
+                self.id = Some(id);
+                self.draft = Some(draft);
+                self.status = S::Drafting;
+            }
+            DocumentEvent::DraftRevised {
+                title,
+                summary,
+                is_trial,
+                is_major_decision,
+                ..
+            } => {
+                if let Some(d) = &mut self.draft {
+                    if let Some(t) = title {
+                        d.title = t;
+                    }
+                    if let Some(s) = summary {
+                        d.summary = s;
+                    }
+                    if let Some(t) = is_trial {
+                        d.is_trial = t;
+                    }
+                    if let Some(m) = is_major_decision {
+                        d.is_major_decision = m;
+                    }
+                }
+                self.revision_count += 1;
+            }
+            DocumentEvent::ConsultationOpened {
+                opened_on,
+                closes_on,
+                channel,
+            } => {
+                self.consultations.push(Consultation {
+                    opened_on,
+                    closes_on,
+                    channel,
+                    closed_on: None,
+                    comments_received: None,
+                    adoption_summary: None,
+                });
+                self.status = S::Consultation;
+            }
+            DocumentEvent::ConsultationClosed {
+                closed_on,
+                comments_received,
+                adoption_summary,
+            } => {
+                if let Some(c) = self.consultations.last_mut() {
+                    c.closed_on = Some(closed_on);
+                    c.comments_received = Some(comments_received);
+                    c.adoption_summary = Some(adoption_summary);
+                }
+                self.status = S::Drafting;
+            }
+            DocumentEvent::SubmittedForReview {
+                submitted_on,
+                materials,
+            } => {
+                self.reviews.push(Review {
+                    submitted_on,
+                    materials,
+                    returns: vec![],
+                    started_on: None,
+                    due_on: None,
+                    opinions: vec![],
+                    conclusions: vec![],
+                });
+                self.status = S::Submitted;
+            }
+            DocumentEvent::MaterialsReturned(r) => {
+                if let Some(review) = self.reviews.last_mut() {
+                    review.returns.push(r);
+                }
+                self.status = S::Drafting;
+            }
+            DocumentEvent::ReviewStarted { started_on, due_on } => {
+                if let Some(review) = self.reviews.last_mut() {
+                    review.started_on = Some(started_on);
+                    review.due_on = Some(due_on);
+                }
+                self.status = S::UnderReview;
+            }
+            DocumentEvent::AdvisorOpinionAdded(o) => {
+                if let Some(review) = self.reviews.last_mut() {
+                    review.opinions.push(o);
+                }
+            }
+            DocumentEvent::ReviewConcluded {
+                outcome,
+                issues,
+                opinion,
+                concluded_on,
+            } => {
+                if let Some(review) = self.reviews.last_mut() {
+                    review.conclusions.push(ReviewConclusion {
+                        outcome,
+                        issues,
+                        opinion,
+                        concluded_on,
+                        responses: None,
+                    });
+                }
+                self.status = match outcome {
+                    ReviewOutcome::Lawful => S::AwaitingDeliberation,
+                    ReviewOutcome::MustRevise => S::Revising,
+                    ReviewOutcome::Unlawful => S::Drafting,
+                };
+            }
+            DocumentEvent::RevisionSubmitted { responses, .. } => {
+                if let Some(c) = self
+                    .reviews
+                    .last_mut()
+                    .and_then(|r| r.conclusions.last_mut())
+                {
+                    c.responses = Some(responses);
+                }
+                self.status = S::UnderReview;
+            }
+            DocumentEvent::Deliberated(d) => {
+                self.status = match d.outcome {
+                    DeliberationOutcome::Approved | DeliberationOutcome::ApprovedWithChanges => {
+                        S::Approved
+                    }
+                    DeliberationOutcome::Rejected => S::Rejected,
+                    DeliberationOutcome::Deferred => S::Drafting,
+                };
+                self.deliberations.push(d);
+            }
+            DocumentEvent::Issued(i) => {
+                self.issuance = Some(i);
+                self.status = S::Issued;
+            }
+            DocumentEvent::FiledForRecord {
+                filed_on,
+                authorities,
+            } => {
+                self.filings.push(FilingRecord {
+                    filed_on,
+                    authorities,
+                    outcome: None,
+                    reviewed_on: None,
+                    notes: None,
+                });
+                self.filing_status = FilingStatus::Filed;
+            }
+            DocumentEvent::FilingReviewed {
+                outcome,
+                reviewed_on,
+                notes,
+            } => {
+                if let Some(f) = self.filings.last_mut() {
+                    f.outcome = Some(outcome);
+                    f.reviewed_on = Some(reviewed_on);
+                    f.notes = notes;
+                }
+                self.filing_status = match outcome {
+                    FilingReviewOutcome::Accepted => FilingStatus::Accepted,
+                    FilingReviewOutcome::CorrectionRequired => FilingStatus::CorrectionRequired,
+                };
+            }
+            DocumentEvent::Corrected(c) => self.corrections.push(c),
+            DocumentEvent::Repealed(e) => {
+                self.ending = Some(e);
+                self.status = S::Repealed;
+            }
+            DocumentEvent::Withdrawn(e) => {
+                self.ending = Some(e);
+                self.status = S::Withdrawn;
+            }
+        }
+    }
+}
+
+/// Every issue answered exactly once; a reason for each one not adopted.
+fn check_responses(
+    conclusion: &ReviewConclusion,
+    responses: &[IssueResponse],
+) -> Result<(), DomainError> {
+    let incomplete = |detail: String| DomainError::IssueResponsesIncomplete { detail };
+    for r in responses {
+        check_opt("responses.reason", &r.reason, MAX_TEXT)?;
+        if !conclusion.issues.iter().any(|i| i.number == r.issue_number) {
+            return Err(incomplete(format!("there is no issue {}", r.issue_number)));
+        }
+        if !r.adopted && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            return Err(incomplete(format!(
+                "issue {} is not adopted and has no reason",
+                r.issue_number
+            )));
+        }
+    }
+    for issue in &conclusion.issues {
+        let n = responses
+            .iter()
+            .filter(|r| r.issue_number == issue.number)
+            .count();
+        if n != 1 {
+            return Err(incomplete(format!(
+                "issue {} is answered {n} times",
+                issue.number
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "document_tests.rs"]
+mod tests;

@@ -1,0 +1,893 @@
+//! Given/when/then tests of every document transition and refusal, without a database.
+
+use super::*;
+use crate::domain::issuing_body::{IssuingBodyEvent, IssuingBodyKind, IssuingBodyListing};
+use cqrs_es::test::TestFramework;
+use std::collections::HashMap;
+
+/// In-memory stand-in for the event-log services: one listed body, a set of taken numbers.
+struct Ledger {
+    bodies: HashMap<String, IssuingBody>,
+    numbers: HashMap<String, String>,
+}
+
+#[async_trait]
+impl DocumentServices for Ledger {
+    async fn issuing_body(&self, code: &str) -> Result<Option<IssuingBody>, DomainError> {
+        Ok(self.bodies.get(code).cloned())
+    }
+    async fn document_number_holder(
+        &self,
+        number: &DocumentNumber,
+    ) -> Result<Option<String>, DomainError> {
+        Ok(self.numbers.get(&number.to_string()).cloned())
+    }
+}
+
+const ID: &str = "0190b7c4-0000-7000-8000-000000000001";
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn ledger() -> Box<dyn DocumentServices> {
+    let mut body = IssuingBody::default();
+    body.apply(IssuingBodyEvent::IssuingBodyListed(IssuingBodyListing {
+        code: "NCX-GOV-OFFICE".into(),
+        name: "南昌县人民政府办公室".into(),
+        kind: IssuingBodyKind::CountyGovernmentOffice,
+        agency_codes: vec!["南政办发".into()],
+        parent: None,
+        review_body: None,
+        filing_authorities: vec![],
+        listed_from: d("2019-01-01"),
+        listing_document: None,
+    }));
+    let mut numbers = HashMap::new();
+    numbers.insert("南政办发〔2019〕53号".into(), "another-document".into());
+    Box::new(Ledger {
+        bodies: HashMap::from([("NCX-GOV-OFFICE".into(), body)]),
+        numbers,
+    })
+}
+
+fn given(events: Vec<DocumentEvent>) -> cqrs_es::test::AggregateTestExecutor<NormativeDocument> {
+    TestFramework::<NormativeDocument>::with(ledger()).given(events)
+}
+
+fn refused(events: Vec<DocumentEvent>, command: DocumentCommand) -> &'static str {
+    given(events)
+        .when(command)
+        .inspect_result()
+        .expect_err("the command should be refused")
+        .rule()
+}
+
+fn draft(title: &str, major: bool) -> Draft {
+    Draft {
+        body_code: "NCX-GOV-OFFICE".into(),
+        title: title.into(),
+        class: DocumentClass::Government,
+        is_trial: false,
+        is_major_decision: major,
+        summary: String::new(),
+        drafted_on: d("2019-06-01"),
+    }
+}
+
+fn drafted() -> DocumentEvent {
+    DocumentEvent::Drafted {
+        id: ID.into(),
+        draft: draft("关于全面推行行政规范性文件合法性审核机制的实施意见", false),
+    }
+}
+
+fn submitted() -> DocumentEvent {
+    DocumentEvent::SubmittedForReview {
+        submitted_on: d("2019-07-01"),
+        materials: vec!["送审稿".into(), "起草说明".into()],
+    }
+}
+
+fn started() -> DocumentEvent {
+    DocumentEvent::ReviewStarted {
+        started_on: d("2019-07-02"),
+        due_on: d("2019-07-20"),
+    }
+}
+
+fn concluded(outcome: ReviewOutcome, issues: usize) -> DocumentEvent {
+    DocumentEvent::ReviewConcluded {
+        outcome,
+        issues: (1..=issues as u32)
+            .map(|number| ReviewIssue {
+                number,
+                clause: Some(format!("第{number}条")),
+                text: "缺乏上位法依据".into(),
+            })
+            .collect(),
+        opinion: "审核意见".into(),
+        concluded_on: d("2019-07-10"),
+    }
+}
+
+fn deliberated(outcome: DeliberationOutcome) -> DocumentEvent {
+    DocumentEvent::Deliberated(deliberation(outcome))
+}
+
+fn deliberation(outcome: DeliberationOutcome) -> Deliberation {
+    Deliberation {
+        outcome,
+        meeting: "县政府第12次常务会议".into(),
+        held_on: d("2019-08-20"),
+        minutes_reference: None,
+        dissent: None,
+    }
+}
+
+fn issue_command(number: &str, valid_until: Option<&str>, reason: Option<&str>) -> DocumentCommand {
+    DocumentCommand::Issue {
+        number: DocumentNumber::parse(number).unwrap(),
+        registration_number: Some("NCXR-2019-00063".into()),
+        signer: "县长".into(),
+        issued_on: d("2019-09-02"),
+        published_on: d("2019-09-05"),
+        effective_on: d("2019-10-05"),
+        valid_until: valid_until.map(d),
+        validity_override_reason: reason.map(Into::into),
+    }
+}
+
+fn issued() -> DocumentEvent {
+    DocumentEvent::Issued(Issuance {
+        number: DocumentNumber::parse("南政办发〔2019〕63号").unwrap(),
+        registration_number: Some("NCXR-2019-00063".into()),
+        signer: "县长".into(),
+        issued_on: d("2019-09-02"),
+        published_on: d("2019-09-05"),
+        effective_on: d("2019-10-05"),
+        valid_until: d("2024-10-04"),
+        validity_override_reason: None,
+    })
+}
+
+fn through_approval() -> Vec<DocumentEvent> {
+    vec![
+        drafted(),
+        submitted(),
+        started(),
+        concluded(ReviewOutcome::Lawful, 0),
+        deliberated(DeliberationOutcome::Approved),
+    ]
+}
+
+fn through_issue() -> Vec<DocumentEvent> {
+    let mut e = through_approval();
+    e.push(issued());
+    e
+}
+
+fn with(mut events: Vec<DocumentEvent>, more: DocumentEvent) -> Vec<DocumentEvent> {
+    events.push(more);
+    events
+}
+
+#[test]
+fn a_listed_body_drafts_a_document() {
+    given(vec![])
+        .when(DocumentCommand::Draft {
+            id: ID.into(),
+            draft: draft("关于全面推行行政规范性文件合法性审核机制的实施意见", false),
+        })
+        .then_expect_events(vec![drafted()]);
+}
+
+#[test]
+fn an_unlisted_body_or_a_date_before_listing_is_refused() {
+    let mut other = draft("t", false);
+    other.body_code = "NCX-NOBODY".into();
+    assert_eq!(
+        refused(
+            vec![],
+            DocumentCommand::Draft {
+                id: ID.into(),
+                draft: other
+            }
+        ),
+        "ISSUING_BODY_NOT_LISTED"
+    );
+    let mut early = draft("t", false);
+    early.drafted_on = d("2018-12-31");
+    assert_eq!(
+        refused(
+            vec![],
+            DocumentCommand::Draft {
+                id: ID.into(),
+                draft: early
+            }
+        ),
+        "ISSUING_BODY_NOT_LISTED"
+    );
+}
+
+#[test]
+fn a_document_is_drafted_once_and_needs_a_title() {
+    assert_eq!(
+        refused(
+            vec![drafted()],
+            DocumentCommand::Draft {
+                id: ID.into(),
+                draft: draft("t", false)
+            }
+        ),
+        "DOCUMENT_ALREADY_EXISTS"
+    );
+    assert_eq!(
+        refused(
+            vec![],
+            DocumentCommand::Draft {
+                id: ID.into(),
+                draft: draft("  ", false)
+            }
+        ),
+        "INVALID_INPUT"
+    );
+    assert_eq!(
+        refused(
+            vec![],
+            DocumentCommand::Draft {
+                id: ID.into(),
+                draft: draft("a\u{0}b", false)
+            }
+        ),
+        "INVALID_INPUT"
+    );
+}
+
+#[test]
+fn drafts_are_revised_while_drafting() {
+    let revise = || DocumentCommand::ReviseDraft {
+        title: Some("新标题".into()),
+        summary: None,
+        is_trial: None,
+        is_major_decision: None,
+        revised_on: d("2019-06-10"),
+    };
+    given(vec![drafted()])
+        .when(revise())
+        .then_expect_events(vec![DocumentEvent::DraftRevised {
+            title: Some("新标题".into()),
+            summary: None,
+            is_trial: None,
+            is_major_decision: None,
+            revised_on: d("2019-06-10"),
+        }]);
+    assert_eq!(refused(through_approval(), revise()), "INVALID_TRANSITION");
+}
+
+#[test]
+fn consultation_opens_and_closes_back_to_drafting() {
+    let opened = DocumentEvent::ConsultationOpened {
+        opened_on: d("2019-06-05"),
+        closes_on: d("2019-06-20"),
+        channel: "县政府门户网站".into(),
+    };
+    given(vec![drafted()])
+        .when(DocumentCommand::OpenConsultation {
+            opened_on: d("2019-06-05"),
+            closes_on: d("2019-06-20"),
+            channel: "县政府门户网站".into(),
+        })
+        .then_expect_events(vec![opened.clone()]);
+    let closed = DocumentEvent::ConsultationClosed {
+        closed_on: d("2019-06-20"),
+        comments_received: 12,
+        adoption_summary: "采纳3条".into(),
+    };
+    given(vec![drafted(), opened.clone()])
+        .when(DocumentCommand::CloseConsultation {
+            closed_on: d("2019-06-20"),
+            comments_received: 12,
+            adoption_summary: "采纳3条".into(),
+        })
+        .then_expect_events(vec![closed.clone()]);
+    assert_eq!(
+        refused(
+            vec![drafted(), opened.clone()],
+            DocumentCommand::SubmitForReview {
+                submitted_on: d("2019-07-01"),
+                materials: vec!["送审稿".into()]
+            }
+        ),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            vec![drafted()],
+            DocumentCommand::OpenConsultation {
+                opened_on: d("2019-06-20"),
+                closes_on: d("2019-06-05"),
+                channel: "网站".into()
+            }
+        ),
+        "INVALID_INPUT"
+    );
+    let mut doc = NormativeDocument::default();
+    for e in [drafted(), opened, closed] {
+        doc.apply(e);
+    }
+    assert_eq!(doc.status, DocumentStatus::Drafting);
+    assert_eq!(doc.consultations[0].comments_received, Some(12));
+}
+
+#[test]
+fn submission_needs_materials_and_can_be_returned() {
+    given(vec![drafted()])
+        .when(DocumentCommand::SubmitForReview {
+            submitted_on: d("2019-07-01"),
+            materials: vec!["送审稿".into(), "起草说明".into()],
+        })
+        .then_expect_events(vec![submitted()]);
+    assert_eq!(
+        refused(
+            vec![drafted()],
+            DocumentCommand::SubmitForReview {
+                submitted_on: d("2019-07-01"),
+                materials: vec![]
+            }
+        ),
+        "INVALID_INPUT"
+    );
+    given(vec![drafted(), submitted()])
+        .when(DocumentCommand::ReturnMaterials {
+            returned_on: d("2019-07-02"),
+            reason: "缺少起草说明".into(),
+        })
+        .then_expect_events(vec![DocumentEvent::MaterialsReturned(MaterialsReturn {
+            returned_on: d("2019-07-02"),
+            reason: "缺少起草说明".into(),
+        })]);
+    assert_eq!(
+        refused(
+            vec![drafted()],
+            DocumentCommand::ReturnMaterials {
+                returned_on: d("2019-07-02"),
+                reason: "x".into()
+            }
+        ),
+        "INVALID_TRANSITION"
+    );
+}
+
+#[test]
+fn the_review_starts_with_a_due_date() {
+    given(vec![drafted(), submitted()])
+        .when(DocumentCommand::StartReview {
+            started_on: d("2019-07-02"),
+            due_on: d("2019-07-20"),
+        })
+        .then_expect_events(vec![started()]);
+    assert_eq!(
+        refused(
+            vec![drafted(), submitted()],
+            DocumentCommand::StartReview {
+                started_on: d("2019-07-02"),
+                due_on: d("2019-07-01")
+            }
+        ),
+        "INVALID_INPUT"
+    );
+    assert_eq!(
+        refused(
+            vec![drafted()],
+            DocumentCommand::StartReview {
+                started_on: d("2019-07-02"),
+                due_on: d("2019-07-20")
+            }
+        ),
+        "INVALID_TRANSITION"
+    );
+}
+
+fn opinion() -> AdvisorOpinion {
+    AdvisorOpinion {
+        advisor_id: "adv-1".into(),
+        advisor_name: "张律师".into(),
+        text: "建议删除第五条".into(),
+        conclusion: Some("基本合法".into()),
+        given_on: d("2019-07-05"),
+    }
+}
+
+#[test]
+fn advisors_add_opinions_only_during_review() {
+    given(vec![drafted(), submitted(), started()])
+        .when(DocumentCommand::AddAdvisorOpinion(opinion()))
+        .then_expect_events(vec![DocumentEvent::AdvisorOpinionAdded(opinion())]);
+    assert_eq!(
+        refused(
+            vec![drafted()],
+            DocumentCommand::AddAdvisorOpinion(opinion())
+        ),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            through_issue(),
+            DocumentCommand::AddAdvisorOpinion(opinion())
+        ),
+        "INVALID_TRANSITION"
+    );
+}
+
+fn conclude(outcome: ReviewOutcome, issues: usize) -> DocumentCommand {
+    DocumentCommand::ConcludeReview {
+        outcome,
+        issues: (1..=issues)
+            .map(|n| IssueInput {
+                clause: Some(format!("第{n}条")),
+                text: "缺乏上位法依据".into(),
+            })
+            .collect(),
+        opinion: "审核意见".into(),
+        concluded_on: d("2019-07-10"),
+    }
+}
+
+#[test]
+fn each_review_outcome_leads_to_its_status() {
+    for (outcome, issues, status) in [
+        (
+            ReviewOutcome::Lawful,
+            0,
+            DocumentStatus::AwaitingDeliberation,
+        ),
+        (ReviewOutcome::MustRevise, 2, DocumentStatus::Revising),
+        (ReviewOutcome::Unlawful, 1, DocumentStatus::Drafting),
+    ] {
+        given(vec![drafted(), submitted(), started()])
+            .when(conclude(outcome, issues))
+            .then_expect_events(vec![concluded(outcome, issues)]);
+        let mut doc = NormativeDocument::default();
+        for e in [
+            drafted(),
+            submitted(),
+            started(),
+            concluded(outcome, issues),
+        ] {
+            doc.apply(e);
+        }
+        assert_eq!(doc.status, status, "{outcome:?}");
+    }
+}
+
+#[test]
+fn must_revise_and_unlawful_need_issues() {
+    for outcome in [ReviewOutcome::MustRevise, ReviewOutcome::Unlawful] {
+        assert_eq!(
+            refused(
+                vec![drafted(), submitted(), started()],
+                conclude(outcome, 0)
+            ),
+            "ISSUES_REQUIRED"
+        );
+    }
+}
+
+#[test]
+fn a_review_concludes_only_once_under_review() {
+    assert_eq!(
+        refused(
+            vec![
+                drafted(),
+                submitted(),
+                started(),
+                concluded(ReviewOutcome::Lawful, 0)
+            ],
+            conclude(ReviewOutcome::Lawful, 0)
+        ),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            vec![drafted(), submitted()],
+            conclude(ReviewOutcome::Lawful, 0)
+        ),
+        "INVALID_TRANSITION"
+    );
+}
+
+#[test]
+fn a_major_decision_needs_an_advisor_opinion_before_the_review_concludes() {
+    let major = DocumentEvent::Drafted {
+        id: ID.into(),
+        draft: draft("重大事项决策规定", true),
+    };
+    assert_eq!(
+        refused(
+            vec![major.clone(), submitted(), started()],
+            conclude(ReviewOutcome::Lawful, 0)
+        ),
+        "ADVISOR_OPINION_REQUIRED"
+    );
+    given(vec![
+        major,
+        submitted(),
+        started(),
+        DocumentEvent::AdvisorOpinionAdded(opinion()),
+    ])
+    .when(conclude(ReviewOutcome::Lawful, 0))
+    .then_expect_events(vec![concluded(ReviewOutcome::Lawful, 0)]);
+}
+
+fn revising() -> Vec<DocumentEvent> {
+    vec![
+        drafted(),
+        submitted(),
+        started(),
+        concluded(ReviewOutcome::MustRevise, 2),
+    ]
+}
+
+fn response(n: u32, adopted: bool, reason: Option<&str>) -> IssueResponse {
+    IssueResponse {
+        issue_number: n,
+        adopted,
+        reason: reason.map(Into::into),
+    }
+}
+
+#[test]
+fn a_revision_answers_every_issue_and_gives_reasons_for_rejections() {
+    let ok = vec![
+        response(1, true, None),
+        response(2, false, Some("有上位法依据")),
+    ];
+    given(revising())
+        .when(DocumentCommand::SubmitRevision {
+            submitted_on: d("2019-07-15"),
+            responses: ok.clone(),
+        })
+        .then_expect_events(vec![DocumentEvent::RevisionSubmitted {
+            submitted_on: d("2019-07-15"),
+            responses: ok,
+        }]);
+    for bad in [
+        vec![response(1, true, None)],
+        vec![response(1, true, None), response(2, false, None)],
+        vec![
+            response(1, true, None),
+            response(2, true, None),
+            response(3, true, None),
+        ],
+        vec![
+            response(1, true, None),
+            response(1, true, None),
+            response(2, true, None),
+        ],
+    ] {
+        assert_eq!(
+            refused(
+                revising(),
+                DocumentCommand::SubmitRevision {
+                    submitted_on: d("2019-07-15"),
+                    responses: bad
+                }
+            ),
+            "ISSUE_RESPONSES_INCOMPLETE"
+        );
+    }
+}
+
+#[test]
+fn no_deliberation_without_a_lawful_or_answered_review() {
+    let cmd = || DocumentCommand::RecordDeliberation(deliberation(DeliberationOutcome::Approved));
+    for events in [
+        vec![drafted()],
+        vec![drafted(), submitted()],
+        vec![drafted(), submitted(), started()],
+        revising(),
+        vec![
+            drafted(),
+            submitted(),
+            started(),
+            concluded(ReviewOutcome::Unlawful, 1),
+        ],
+    ] {
+        assert_eq!(refused(events, cmd()), "REVIEW_NOT_LAWFUL");
+    }
+    // Lawful: allowed.
+    given(vec![
+        drafted(),
+        submitted(),
+        started(),
+        concluded(ReviewOutcome::Lawful, 0),
+    ])
+    .when(cmd())
+    .then_expect_events(vec![deliberated(DeliberationOutcome::Approved)]);
+    // MUST_REVISE with every issue answered: allowed.
+    let answered = with(
+        revising(),
+        DocumentEvent::RevisionSubmitted {
+            submitted_on: d("2019-07-15"),
+            responses: vec![response(1, true, None), response(2, true, None)],
+        },
+    );
+    given(answered)
+        .when(cmd())
+        .then_expect_events(vec![deliberated(DeliberationOutcome::Approved)]);
+    assert_eq!(refused(through_issue(), cmd()), "INVALID_TRANSITION");
+}
+
+#[test]
+fn deliberation_outcomes_lead_to_their_status() {
+    for (outcome, status) in [
+        (DeliberationOutcome::Approved, DocumentStatus::Approved),
+        (
+            DeliberationOutcome::ApprovedWithChanges,
+            DocumentStatus::Approved,
+        ),
+        (DeliberationOutcome::Rejected, DocumentStatus::Rejected),
+        (DeliberationOutcome::Deferred, DocumentStatus::Drafting),
+    ] {
+        let mut doc = NormativeDocument::default();
+        for e in [
+            drafted(),
+            submitted(),
+            started(),
+            concluded(ReviewOutcome::Lawful, 0),
+            deliberated(outcome),
+        ] {
+            doc.apply(e);
+        }
+        assert_eq!(doc.status, status);
+    }
+}
+
+#[test]
+fn an_approved_document_is_issued_with_a_default_validity_of_five_years() {
+    given(through_approval())
+        .when(issue_command("南政办发[2019]63号", None, None))
+        .then_expect_events(vec![issued()]);
+}
+
+#[test]
+fn trial_documents_default_to_two_years() {
+    let mut events = through_approval();
+    events[0] = DocumentEvent::Drafted {
+        id: ID.into(),
+        draft: draft("重大事项决策规定（试行）", false),
+    };
+    let result = given(events)
+        .when(issue_command("南政办发〔2019〕63号", None, None))
+        .inspect_result()
+        .unwrap();
+    match &result[0] {
+        DocumentEvent::Issued(i) => assert_eq!(i.valid_until, d("2021-10-04")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn no_issue_without_approval() {
+    for events in [
+        vec![drafted()],
+        vec![
+            drafted(),
+            submitted(),
+            started(),
+            concluded(ReviewOutcome::Lawful, 0),
+        ],
+    ] {
+        assert_eq!(
+            refused(events, issue_command("南政办发〔2019〕63号", None, None)),
+            "NOT_APPROVED"
+        );
+    }
+    let rejected = with(
+        vec![
+            drafted(),
+            submitted(),
+            started(),
+            concluded(ReviewOutcome::Lawful, 0),
+        ],
+        deliberated(DeliberationOutcome::Rejected),
+    );
+    assert_eq!(
+        refused(rejected, issue_command("南政办发〔2019〕63号", None, None)),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            through_issue(),
+            issue_command("南政办发〔2019〕64号", None, None)
+        ),
+        "INVALID_TRANSITION"
+    );
+}
+
+#[test]
+fn the_number_must_be_the_bodys_and_free() {
+    assert_eq!(
+        refused(
+            through_approval(),
+            issue_command("南府发〔2019〕63号", None, None)
+        ),
+        "AGENCY_CODE_NOT_OF_BODY"
+    );
+    assert_eq!(
+        refused(
+            through_approval(),
+            issue_command("南政办发〔2019〕53号", None, None)
+        ),
+        "DOCUMENT_NUMBER_TAKEN"
+    );
+}
+
+#[test]
+fn a_longer_validity_needs_a_reason() {
+    assert_eq!(
+        refused(
+            through_approval(),
+            issue_command("南政办发〔2019〕63号", Some("2024-10-05"), None)
+        ),
+        "VALIDITY_TOO_LONG"
+    );
+    assert_eq!(
+        refused(
+            through_approval(),
+            issue_command("南政办发〔2019〕63号", Some("2029-01-01"), Some("  "))
+        ),
+        "VALIDITY_TOO_LONG"
+    );
+    given(through_approval())
+        .when(issue_command(
+            "南政办发〔2019〕63号",
+            Some("2029-01-01"),
+            Some("上位法规定长期有效"),
+        ))
+        .inspect_result()
+        .expect("a reason overrides the limit");
+    assert_eq!(
+        refused(
+            through_approval(),
+            issue_command("南政办发〔2019〕63号", Some("2019-10-01"), None)
+        ),
+        "INVALID_INPUT"
+    );
+}
+
+#[test]
+fn filing_runs_beside_the_issued_document() {
+    let filed = DocumentEvent::FiledForRecord {
+        filed_on: d("2019-09-20"),
+        authorities: vec!["南昌市人民政府".into()],
+    };
+    given(through_issue())
+        .when(DocumentCommand::FileForRecord {
+            filed_on: d("2019-09-20"),
+            authorities: vec!["南昌市人民政府".into()],
+        })
+        .then_expect_events(vec![filed.clone()]);
+    assert_eq!(
+        refused(
+            through_approval(),
+            DocumentCommand::FileForRecord {
+                filed_on: d("2019-09-20"),
+                authorities: vec!["x".into()]
+            }
+        ),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            with(through_issue(), filed.clone()),
+            DocumentCommand::FileForRecord {
+                filed_on: d("2019-09-21"),
+                authorities: vec!["x".into()]
+            }
+        ),
+        "INVALID_TRANSITION"
+    );
+    let review = |outcome| DocumentCommand::RecordFilingReview {
+        outcome,
+        reviewed_on: d("2019-10-01"),
+        notes: None,
+    };
+    assert_eq!(
+        refused(through_issue(), review(FilingReviewOutcome::Accepted)),
+        "INVALID_TRANSITION"
+    );
+    let corrected = with(
+        with(through_issue(), filed.clone()),
+        DocumentEvent::FilingReviewed {
+            outcome: FilingReviewOutcome::CorrectionRequired,
+            reviewed_on: d("2019-10-01"),
+            notes: None,
+        },
+    );
+    // After a correction is required, the document is filed again.
+    given(corrected)
+        .when(DocumentCommand::FileForRecord {
+            filed_on: d("2019-10-10"),
+            authorities: vec!["南昌市人民政府".into()],
+        })
+        .inspect_result()
+        .expect("refiling after correction");
+    let mut doc = NormativeDocument::default();
+    for e in with(through_issue(), filed) {
+        doc.apply(e);
+    }
+    assert_eq!(doc.filing_status, FilingStatus::Filed);
+}
+
+#[test]
+fn corrections_and_repeal_apply_to_issued_documents_only() {
+    let correction = Correction {
+        corrected_on: d("2019-09-10"),
+        description: "第三条错字".into(),
+    };
+    given(through_issue())
+        .when(DocumentCommand::Correct(correction.clone()))
+        .then_expect_events(vec![DocumentEvent::Corrected(correction.clone())]);
+    assert_eq!(
+        refused(through_approval(), DocumentCommand::Correct(correction)),
+        "INVALID_TRANSITION"
+    );
+    let repeal = Ending {
+        on: d("2023-01-01"),
+        reason: "清理废止".into(),
+        decision_document: Some("南府发〔2022〕9号".into()),
+    };
+    given(through_issue())
+        .when(DocumentCommand::Repeal(repeal.clone()))
+        .then_expect_events(vec![DocumentEvent::Repealed(repeal.clone())]);
+    assert_eq!(
+        refused(through_approval(), DocumentCommand::Repeal(repeal.clone())),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            with(through_issue(), DocumentEvent::Repealed(repeal.clone())),
+            DocumentCommand::Repeal(repeal)
+        ),
+        "INVALID_TRANSITION"
+    );
+}
+
+#[test]
+fn open_drafts_are_withdrawn_but_issued_documents_are_not() {
+    let w = Ending {
+        on: d("2019-08-01"),
+        reason: "终止制定".into(),
+        decision_document: None,
+    };
+    given(vec![drafted(), submitted()])
+        .when(DocumentCommand::Withdraw(w.clone()))
+        .then_expect_events(vec![DocumentEvent::Withdrawn(w.clone())]);
+    assert_eq!(
+        refused(through_issue(), DocumentCommand::Withdraw(w.clone())),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            vec![drafted(), DocumentEvent::Withdrawn(w.clone())],
+            DocumentCommand::Withdraw(w)
+        ),
+        "INVALID_TRANSITION"
+    );
+}
+
+#[test]
+fn commands_on_a_document_never_drafted_are_refused() {
+    assert_eq!(
+        refused(
+            vec![],
+            DocumentCommand::StartReview {
+                started_on: d("2019-07-02"),
+                due_on: d("2019-07-20")
+            }
+        ),
+        "INVALID_TRANSITION"
+    );
+}

@@ -1,0 +1,136 @@
+//! Every refusal the domain can give, each with a stable rule name that clients can match on
+//! (it reaches GraphQL as `extensions.rule`). Messages are for people; rule names are the API.
+
+use crate::domain::document_number::DocumentNumberError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// A field's value is malformed (empty title, dates out of order…): the client's mistake.
+    #[error("{field}: {reason}")]
+    InvalidInput { field: &'static str, reason: String },
+    #[error("{command} is not allowed while the {what} is {state}")]
+    InvalidTransition {
+        command: &'static str,
+        what: &'static str,
+        state: String,
+    },
+    #[error("issuing body {code} is already listed")]
+    IssuingBodyAlreadyListed { code: String },
+    #[error("issuing body {code} is not listed on {on}")]
+    IssuingBodyNotListed { code: String, on: String },
+    #[error(
+        "a {kind} can never be listed as an issuing body (议事协调机构、临时机构、内设机构、派出机构、受委托执法机构)"
+    )]
+    IssuingBodyIneligible { kind: String },
+    #[error("issuing body {code} already has agency code {agency_code}")]
+    AgencyCodeAlreadyPresent { code: String, agency_code: String },
+    #[error("agency code {agency_code} does not belong to issuing body {code}")]
+    AgencyCodeNotOfBody { code: String, agency_code: String },
+    #[error("document {id} already exists")]
+    DocumentAlreadyExists { id: String },
+    #[error(
+        "no deliberation without a LAWFUL legality review, or a MUST_REVISE one with every issue answered"
+    )]
+    ReviewNotLawful,
+    #[error("a document can be issued only after the deliberation approved it")]
+    NotApproved,
+    #[error(
+        "document number {number} is already taken by document {holder}; numbers are never reused"
+    )]
+    DocumentNumberTaken { number: String, holder: String },
+    #[error(
+        "valid_until is more than {max_years} years after effective_on; give a reason to override"
+    )]
+    ValidityTooLong { max_years: u8 },
+    #[error(
+        "a major administrative decision (重大行政决策) needs a legal advisor's opinion before the review concludes"
+    )]
+    AdvisorOpinionRequired,
+    #[error("{outcome} needs at least one itemised issue")]
+    IssuesRequired { outcome: &'static str },
+    #[error(
+        "the revision must answer every review issue exactly once, with a reason for each one not adopted: {detail}"
+    )]
+    IssueResponsesIncomplete { detail: String },
+    #[error("{0}")]
+    InvalidDocumentNumber(#[from] DocumentNumberError),
+    /// A service the aggregate consulted (the event log) failed; not the client's fault.
+    #[error("a service needed by the command failed: {0}")]
+    ServiceUnavailable(String),
+}
+
+impl DomainError {
+    /// The stable rule name (`extensions.rule`).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            DomainError::InvalidInput { .. } => "INVALID_INPUT",
+            DomainError::InvalidTransition { .. } => "INVALID_TRANSITION",
+            DomainError::IssuingBodyAlreadyListed { .. } => "ISSUING_BODY_ALREADY_LISTED",
+            DomainError::IssuingBodyNotListed { .. } => "ISSUING_BODY_NOT_LISTED",
+            DomainError::IssuingBodyIneligible { .. } => "ISSUING_BODY_INELIGIBLE",
+            DomainError::AgencyCodeAlreadyPresent { .. } => "AGENCY_CODE_ALREADY_PRESENT",
+            DomainError::AgencyCodeNotOfBody { .. } => "AGENCY_CODE_NOT_OF_BODY",
+            DomainError::DocumentAlreadyExists { .. } => "DOCUMENT_ALREADY_EXISTS",
+            DomainError::ReviewNotLawful => "REVIEW_NOT_LAWFUL",
+            DomainError::NotApproved => "NOT_APPROVED",
+            DomainError::DocumentNumberTaken { .. } => "DOCUMENT_NUMBER_TAKEN",
+            DomainError::ValidityTooLong { .. } => "VALIDITY_TOO_LONG",
+            DomainError::AdvisorOpinionRequired => "ADVISOR_OPINION_REQUIRED",
+            DomainError::IssuesRequired { .. } => "ISSUES_REQUIRED",
+            DomainError::IssueResponsesIncomplete { .. } => "ISSUE_RESPONSES_INCOMPLETE",
+            DomainError::InvalidDocumentNumber(_) => "INVALID_DOCUMENT_NUMBER",
+            DomainError::ServiceUnavailable(_) => "SERVICE_UNAVAILABLE",
+        }
+    }
+
+    /// Malformed input rather than a broken rule: reported as BAD_USER_INPUT.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            DomainError::InvalidInput { .. } | DomainError::InvalidDocumentNumber(_)
+        )
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        DomainError::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Checks a required free-text field: trimmed, non-empty, bounded, no control characters.
+pub(crate) fn check_text(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+) -> Result<(), DomainError> {
+    if value.trim().is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    check_optional_text(field, value, max_chars)
+}
+
+/// Like [`check_text`] but an empty value is allowed.
+pub(crate) fn check_optional_text(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+) -> Result<(), DomainError> {
+    if value.chars().count() > max_chars {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(DomainError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! The pure domain: aggregates, their commands and events, value types and rules.
+//!
+//! Nothing here does I/O or knows about Postgres, HTTP or GraphQL. What an aggregate needs to
+//! know about the outside world (is this issuing body listed? is this 文号 taken?) it asks
+//! through a small trait that the store implements (see [`document::DocumentServices`]), so
+//! every rule can be tested with the cqrs-es given/when/then framework and no database.
+//!
+//! Time is an input: commands carry the dates they happen on, decided at the edge.
+
+pub mod actor;
+pub mod document;
+pub mod document_number;
+pub mod error;
+pub mod issuing_body;
+
+pub use actor::{Actor, Role};
+pub use document::{
+    DocumentCommand, DocumentEvent, DocumentServices, DocumentStatus, FilingStatus,
+    NormativeDocument,
+};
+pub use document_number::DocumentNumber;
+pub use error::DomainError;
+pub use issuing_body::{IssuingBody, IssuingBodyCommand, IssuingBodyEvent, IssuingBodyKind};
