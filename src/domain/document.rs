@@ -822,13 +822,12 @@ impl Aggregate for NormativeDocument {
                         agency_code: number.agency_code,
                     });
                 }
-                if let Some(holder) = services.document_number_holder(&number).await? {
-                    if Some(&holder) != self.id.as_ref() {
-                        return Err(DomainError::DocumentNumberTaken {
-                            number: number.to_string(),
-                            holder,
-                        });
-                    }
+                let holder = services.document_number_holder(&number).await?;
+                if let Some(holder) = holder.filter(|h| Some(h) != self.id.as_ref()) {
+                    return Err(DomainError::DocumentNumberTaken {
+                        number: number.to_string(),
+                        holder,
+                    });
                 }
                 let max = self.max_valid_until(effective_on).ok_or_else(|| {
                     DomainError::invalid("effectiveOn", "is out of the supported range")

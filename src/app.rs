@@ -1,0 +1,148 @@
+//! Wiring: the database (given, or a private cluster we start), migrations, the projector
+//! task, the ledger and the HTTP router, and their orderly shutdown.
+
+use sqlx::PgPool;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+use crate::commands::{Ledger, WriteSettings};
+use crate::graphql::{Limits, build_schema};
+use crate::http::{AppState, HttpSettings, router};
+use crate::projection::{ProjectionError, Projector};
+use crate::store::cluster::{ClusterError, PrivateCluster};
+use crate::store::{self, connect};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("projection: {0}")]
+    Projection(#[from] ProjectionError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Where the database is: a URL, or a private cluster in a data directory.
+#[derive(Debug, Clone)]
+pub enum DatabaseSource {
+    Url(String),
+    Private { root: PathBuf, port: u16 },
+}
+
+/// An open database and, when we started it, the private cluster to stop at the end.
+pub struct Database {
+    pub pool: PgPool,
+    cluster: Option<PrivateCluster>,
+}
+
+/// Database name inside the private cluster.
+const PRIVATE_DATABASE: &str = "normledger";
+
+impl Database {
+    pub async fn open(source: &DatabaseSource, pool_size: u32) -> Result<Self, AppError> {
+        match source {
+            DatabaseSource::Url(url) => Ok(Database {
+                pool: connect(url, pool_size).await?,
+                cluster: None,
+            }),
+            DatabaseSource::Private { root, port } => {
+                let cluster = PrivateCluster::new(root, *port).await?;
+                let started = cluster.start().await?;
+                if started {
+                    tracing::info!(dir = %root.display(), port, "started private PostgreSQL");
+                }
+                cluster.ensure_database(PRIVATE_DATABASE).await?;
+                Ok(Database {
+                    pool: connect(&cluster.url(PRIVATE_DATABASE), pool_size).await?,
+                    cluster: started.then_some(cluster),
+                })
+            }
+        }
+    }
+
+    /// Closes the pool and stops the private cluster if this process started it.
+    pub async fn close(self) -> Result<(), AppError> {
+        self.pool.close().await;
+        if let Some(cluster) = self.cluster {
+            cluster.stop().await?;
+            tracing::info!("stopped private PostgreSQL");
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub write: WriteSettings,
+    pub http: HttpSettings,
+    pub limits: Limits,
+    /// How often the projector looks for events written by other processes.
+    pub projector_poll: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            write: WriteSettings::default(),
+            http: HttpSettings::default(),
+            limits: Limits::default(),
+            projector_poll: Duration::from_millis(250),
+        }
+    }
+}
+
+/// A running service: the ledger, its projector task and its router.
+pub struct App {
+    pub ledger: Arc<Ledger>,
+    projector_task: tokio::task::JoinHandle<()>,
+    settings: Settings,
+}
+
+impl App {
+    /// Migrates, brings the read model up to date, and starts the projector task.
+    pub async fn start(pool: PgPool, settings: Settings) -> Result<Self, AppError> {
+        store::migrate(&pool).await?;
+        let projector = Projector::new(pool.clone()).await?;
+        projector.catch_up().await?;
+        let projector_task = projector.spawn(settings.projector_poll);
+        let ledger = Arc::new(Ledger::new(pool, projector, settings.write));
+        Ok(App {
+            ledger,
+            projector_task,
+            settings,
+        })
+    }
+
+    pub fn router(&self) -> axum::Router {
+        let state = AppState {
+            schema: build_schema(self.settings.limits),
+            ledger: self.ledger.clone(),
+        };
+        router(state, self.settings.http)
+    }
+
+    /// Serves until `shutdown` resolves, lets in-flight requests finish, flushes the projector.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.stop().await
+    }
+
+    /// Stops the projector task after a last catch-up.
+    pub async fn stop(self) -> Result<(), AppError> {
+        self.projector_task.abort();
+        self.ledger.projector().catch_up().await?;
+        Ok(())
+    }
+}

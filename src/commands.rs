@@ -1,0 +1,375 @@
+//! The application's one write path. GraphQL mutations and the demo loader all call
+//! [`Ledger::execute`], which
+//! 1. authorises the actor against [`POLICY`] (role, and issuing-body scope for drafters),
+//! 2. builds the event metadata (actor, role, scope, request, correlation and causation ids),
+//! 3. executes through cqrs-es on postgres-es, retrying a bounded number of times on an
+//!    optimistic-concurrency conflict (postgres-es reports every unique violation as one; the
+//!    retry sees fresh state and the domain then names the precise rule),
+//! 4. waits until the read model includes the new events (read-your-writes), up to a timeout.
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use postgres_es::{PostgresCqrs, PostgresEventRepository};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::domain::{
+    Actor, DocumentCommand, DomainError, IssuingBody, IssuingBodyCommand, NormativeDocument, Role,
+};
+use crate::projection::Projector;
+use crate::store::event_log::{self, LogPoint};
+use crate::store::services::LedgerServices;
+
+/// Which roles may call a mutation, and whether a drafter must cover the document's body.
+#[derive(Debug, Clone, Copy)]
+pub struct Permission {
+    pub mutation: &'static str,
+    pub roles: &'static [Role],
+    /// Drafters act only for the issuing bodies on their token.
+    pub body_scoped: bool,
+}
+
+const fn allow(mutation: &'static str, roles: &'static [Role], body_scoped: bool) -> Permission {
+    Permission {
+        mutation,
+        roles,
+        body_scoped,
+    }
+}
+
+use Role::{Advisor, Drafter, GovernmentOffice, LegalOffice};
+
+/// The role matrix of DESIGN.md §1, one row per mutation. Auditors and admins write nothing.
+pub const POLICY: &[Permission] = &[
+    allow("listIssuingBody", &[LegalOffice], false),
+    allow("addAgencyCode", &[LegalOffice], false),
+    allow("delistIssuingBody", &[LegalOffice], false),
+    allow("draftDocument", &[Drafter], true),
+    allow("reviseDraft", &[Drafter], true),
+    allow("openConsultation", &[Drafter], true),
+    allow("closeConsultation", &[Drafter], true),
+    allow("submitForReview", &[Drafter], true),
+    allow("returnMaterials", &[LegalOffice], false),
+    allow("startReview", &[LegalOffice], false),
+    allow("addAdvisorOpinion", &[Advisor], false),
+    allow("concludeReview", &[LegalOffice], false),
+    allow("submitRevision", &[Drafter], true),
+    allow("recordDeliberation", &[GovernmentOffice], false),
+    allow("issueDocument", &[GovernmentOffice], false),
+    allow("fileForRecord", &[Drafter], true),
+    allow("recordFilingReview", &[LegalOffice], false),
+    allow("correctDocument", &[GovernmentOffice], false),
+    allow("repealDocument", &[GovernmentOffice], false),
+    allow("withdrawDocument", &[Drafter], true),
+];
+
+pub fn permission(mutation: &str) -> Option<&'static Permission> {
+    POLICY.iter().find(|p| p.mutation == mutation)
+}
+
+/// A command for one of the aggregates.
+#[derive(Debug, Clone)]
+pub enum Command {
+    IssuingBody {
+        code: String,
+        command: IssuingBodyCommand,
+    },
+    Document {
+        id: uuid::Uuid,
+        command: DocumentCommand,
+    },
+}
+
+impl Command {
+    /// The GraphQL mutation this command is, for the policy and the metadata.
+    pub fn mutation(&self) -> &'static str {
+        match self {
+            Command::IssuingBody { command, .. } => match command {
+                IssuingBodyCommand::List(_) => "listIssuingBody",
+                IssuingBodyCommand::AddAgencyCode { .. } => "addAgencyCode",
+                IssuingBodyCommand::Delist { .. } => "delistIssuingBody",
+            },
+            Command::Document { command, .. } => match command {
+                DocumentCommand::Draft { .. } => "draftDocument",
+                DocumentCommand::ReviseDraft { .. } => "reviseDraft",
+                DocumentCommand::OpenConsultation { .. } => "openConsultation",
+                DocumentCommand::CloseConsultation { .. } => "closeConsultation",
+                DocumentCommand::SubmitForReview { .. } => "submitForReview",
+                DocumentCommand::ReturnMaterials { .. } => "returnMaterials",
+                DocumentCommand::StartReview { .. } => "startReview",
+                DocumentCommand::AddAdvisorOpinion(_) => "addAdvisorOpinion",
+                DocumentCommand::ConcludeReview { .. } => "concludeReview",
+                DocumentCommand::SubmitRevision { .. } => "submitRevision",
+                DocumentCommand::RecordDeliberation(_) => "recordDeliberation",
+                DocumentCommand::Issue { .. } => "issueDocument",
+                DocumentCommand::FileForRecord { .. } => "fileForRecord",
+                DocumentCommand::RecordFilingReview { .. } => "recordFilingReview",
+                DocumentCommand::Correct(_) => "correctDocument",
+                DocumentCommand::Repeal(_) => "repealDocument",
+                DocumentCommand::Withdraw(_) => "withdrawDocument",
+            },
+        }
+    }
+
+    fn aggregate(&self) -> (&'static str, String) {
+        match self {
+            Command::IssuingBody { code, .. } => (IssuingBody::TYPE, code.clone()),
+            Command::Document { id, .. } => (NormativeDocument::TYPE, id.to_string()),
+        }
+    }
+}
+
+/// Who asks, and the ids that tie this command to its request and to what caused it.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub actor: Actor,
+    pub request_id: String,
+    pub correlation_id: String,
+    pub causation_id: Option<String>,
+}
+
+impl RequestContext {
+    /// A context for one request: a fresh request id, which also correlates unless given.
+    pub fn new(actor: Actor, correlation_id: Option<String>) -> Self {
+        let request_id = uuid::Uuid::now_v7().to_string();
+        RequestContext {
+            actor,
+            correlation_id: correlation_id.unwrap_or_else(|| request_id.clone()),
+            request_id,
+            causation_id: None,
+        }
+    }
+}
+
+/// Why a command was not carried out. Nothing was written in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A domain rule refused the command (or its input was malformed).
+    #[error(transparent)]
+    Rejected(DomainError),
+    /// Still conflicting after the bounded retries: the client may retry.
+    #[error("the {0} was changed concurrently; retry")]
+    Conflict(&'static str),
+    /// The database could not be reached: the client may retry.
+    #[error("the database is unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for CommandError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                CommandError::Unavailable(e.to_string())
+            }
+            e => CommandError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// What a successful command produced.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub aggregate_id: String,
+    /// Where its last event sits in the log.
+    pub point: LogPoint,
+    /// False when the read model had not caught up within the timeout.
+    pub projected: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct WriteSettings {
+    /// How many times a conflicting command is retried with fresh state.
+    pub max_retries: u32,
+    /// How long a command waits for the read model before answering anyway.
+    pub read_your_writes_timeout: Duration,
+}
+
+impl Default for WriteSettings {
+    fn default() -> Self {
+        WriteSettings {
+            max_retries: 8,
+            read_your_writes_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The write side: one cqrs-es framework per aggregate over the shared pool.
+pub struct Ledger {
+    pool: PgPool,
+    documents: PostgresCqrs<NormativeDocument>,
+    bodies: PostgresCqrs<IssuingBody>,
+    projector: Projector,
+    settings: WriteSettings,
+}
+
+fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs<A> {
+    let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
+    // No cqrs-es queries: the read model is built by the projector from the log.
+    CqrsFramework::new(store, vec![], services)
+}
+
+impl Ledger {
+    pub fn new(pool: PgPool, projector: Projector, settings: WriteSettings) -> Self {
+        Ledger {
+            documents: framework::<NormativeDocument>(
+                &pool,
+                Box::new(LedgerServices::new(pool.clone())),
+            ),
+            bodies: framework(&pool, ()),
+            pool,
+            projector,
+            settings,
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn projector(&self) -> &Projector {
+        &self.projector
+    }
+
+    /// Authorises, executes (with bounded retries) and waits for the read model.
+    pub async fn execute(
+        &self,
+        ctx: &RequestContext,
+        command: Command,
+    ) -> Result<Receipt, CommandError> {
+        let mutation = command.mutation();
+        self.authorise(ctx, &command).await?;
+        let metadata = metadata(ctx, mutation);
+        let (aggregate_type, aggregate_id) = command.aggregate();
+        let mut attempt = 0;
+        loop {
+            let result = match &command {
+                Command::IssuingBody { code, command } => self
+                    .bodies
+                    .execute_with_metadata(code, command.clone(), metadata.clone())
+                    .await
+                    .map_err(classify),
+                Command::Document { id, command } => self
+                    .documents
+                    .execute_with_metadata(&id.to_string(), command.clone(), metadata.clone())
+                    .await
+                    .map_err(classify),
+            };
+            match result {
+                Ok(()) => break,
+                Err(CommandError::Conflict(_)) if attempt < self.settings.max_retries => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(CommandError::Conflict(_)) => {
+                    return Err(CommandError::Conflict(aggregate_type));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let point = event_log::latest_point(&self.pool, aggregate_type, &aggregate_id)
+            .await?
+            .ok_or_else(|| {
+                CommandError::Internal("the committed event is not in the log".into())
+            })?;
+        let projected = self
+            .projector
+            .wait_for(point, self.settings.read_your_writes_timeout)
+            .await;
+        Ok(Receipt {
+            aggregate_id,
+            point,
+            projected,
+        })
+    }
+
+    async fn authorise(&self, ctx: &RequestContext, command: &Command) -> Result<(), CommandError> {
+        let actor = &ctx.actor;
+        let mutation = command.mutation();
+        let rule = permission(mutation)
+            .ok_or_else(|| CommandError::Internal(format!("no policy for {mutation}")))?;
+        if !rule.roles.contains(&actor.role) {
+            return Err(CommandError::Forbidden(format!(
+                "{mutation} is not allowed for role {}",
+                actor.role
+            )));
+        }
+        let body = match command {
+            Command::Document {
+                command: DocumentCommand::Draft { draft, .. },
+                ..
+            } => Some(draft.body_code.clone()),
+            Command::Document { id, .. } => Some(
+                self.document_body(*id)
+                    .await?
+                    .ok_or_else(|| CommandError::NotFound(format!("no document {id}")))?,
+            ),
+            Command::IssuingBody { .. } => None,
+        };
+        if rule.body_scoped && actor.role == Role::Drafter {
+            let body = body.unwrap_or_default();
+            if !actor.covers_body(&body) {
+                return Err(CommandError::Forbidden(format!(
+                    "this token may not act for issuing body {body}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The issuing body of a document, from its `Drafted` event.
+    async fn document_body(&self, id: uuid::Uuid) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT payload -> 'Drafted' -> 'draft' ->> 'body_code' FROM events
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = 1",
+        )
+        .bind(NormativeDocument::TYPE)
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+    }
+}
+
+fn metadata(ctx: &RequestContext, mutation: &str) -> HashMap<String, String> {
+    let a = &ctx.actor;
+    let mut m = HashMap::from([
+        ("actor_id".to_owned(), a.id.clone()),
+        ("actor_name".to_owned(), a.name.clone()),
+        ("role".to_owned(), a.role.as_str().to_owned()),
+        ("bodies".to_owned(), a.bodies.join(",")),
+        ("request_id".to_owned(), ctx.request_id.clone()),
+        ("correlation_id".to_owned(), ctx.correlation_id.clone()),
+        ("command".to_owned(), mutation.to_owned()),
+    ]);
+    if let Some(c) = &ctx.causation_id {
+        m.insert("causation_id".to_owned(), c.clone());
+    }
+    m
+}
+
+fn classify(e: AggregateError<DomainError>) -> CommandError {
+    match e {
+        AggregateError::UserError(DomainError::ServiceUnavailable(e)) => {
+            CommandError::Unavailable(e)
+        }
+        AggregateError::UserError(e) => CommandError::Rejected(e),
+        AggregateError::AggregateConflict => CommandError::Conflict(""),
+        AggregateError::DatabaseConnectionError(e) => CommandError::Unavailable(e.to_string()),
+        e => CommandError::Internal(e.to_string()),
+    }
+}
+
+/// Short, growing, jittered pauses so that racing retries spread out.
+fn backoff(attempt: u32) -> Duration {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() % 5_000_000)
+        .unwrap_or(0);
+    Duration::from_millis(2u64 << attempt.min(6)) + Duration::from_nanos(u64::from(jitter))
+}

@@ -1,0 +1,107 @@
+//! Settings from flags and environment variables (clap).
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::app::DatabaseSource;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "normledger",
+    version,
+    about = "An event-sourced ledger of normative documents"
+)]
+pub struct Cli {
+    /// Use this PostgreSQL server and start none. Without it a private cluster is started.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Data directory of the private PostgreSQL cluster.
+    #[arg(
+        long,
+        env = "NORMLEDGER_DATA_DIR",
+        default_value = ".normledger/pg",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Loopback port of the private PostgreSQL cluster.
+    #[arg(
+        long,
+        env = "NORMLEDGER_PG_PORT",
+        default_value_t = 54329,
+        global = true
+    )]
+    pub pg_port: u16,
+    /// Maximum database connections of this process.
+    #[arg(
+        long,
+        env = "NORMLEDGER_POOL_SIZE",
+        default_value_t = 16,
+        global = true
+    )]
+    pub pool_size: u32,
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+impl Cli {
+    pub fn database(&self) -> DatabaseSource {
+        match &self.database_url {
+            Some(url) => DatabaseSource::Url(url.clone()),
+            None => DatabaseSource::Private {
+                root: self.data_dir.clone(),
+                port: self.pg_port,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Serve GraphQL over HTTP.
+    Serve {
+        #[arg(long, env = "NORMLEDGER_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Load this demo data set first if the ledger is empty, and print demo tokens.
+        #[arg(long)]
+        demo: Option<PathBuf>,
+        /// How long a mutation waits for the read model before answering anyway (ms).
+        #[arg(long, env = "NORMLEDGER_READ_YOUR_WRITES_MS", default_value_t = 5000)]
+        read_your_writes_ms: u64,
+        /// Largest accepted request body in bytes.
+        #[arg(long, env = "NORMLEDGER_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+        max_body_bytes: usize,
+    },
+    /// Apply the migrations and exit.
+    Migrate,
+    /// Rebuild the read model from position 0.
+    Replay,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret once.
+    Create {
+        #[arg(long)]
+        role: String,
+        /// Issuing-body code a DRAFTER may act for (repeatable).
+        #[arg(long = "body")]
+        bodies: Vec<String>,
+        #[arg(long)]
+        name: String,
+        /// Expire after this many days.
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: uuid::Uuid },
+}

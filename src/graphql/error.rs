@@ -1,0 +1,141 @@
+//! The one place where failures become GraphQL errors with `extensions.code`.
+//!
+//! | code | when | retry? |
+//! |---|---|---|
+//! | `BAD_USER_INPUT` | malformed input; `extensions.field` names it | no |
+//! | `UNAUTHENTICATED` | no, unknown, revoked or expired token | no |
+//! | `FORBIDDEN` | the role or the drafter's bodies do not allow it | no |
+//! | `NOT_FOUND` | the document or body does not exist | no |
+//! | `BUSINESS_RULE` | a domain rule refused it; `extensions.rule` names the rule | no |
+//! | `CONFLICT` | still conflicting after the server's own retries | yes |
+//! | `UNAVAILABLE` | the database could not be reached in time | yes |
+//! | `INTERNAL` | a bug or an unexpected failure; details are logged, never shown | no |
+
+use async_graphql::ErrorExtensions;
+
+use crate::commands::CommandError;
+use crate::domain::DomainError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{field}: {reason}")]
+    BadInput { field: String, reason: String },
+    #[error("a valid bearer token is required")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Rule(DomainError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the database is unavailable; retry shortly")]
+    Unavailable,
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn bad_input(field: &str, reason: impl Into<String>) -> Self {
+        ApiError::BadInput {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadInput { .. } => "BAD_USER_INPUT",
+            ApiError::Unauthenticated => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::Rule(_) => "BUSINESS_RULE",
+            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::Unavailable => "UNAVAILABLE",
+            ApiError::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl ApiError {
+    /// Malformed input becomes BAD_USER_INPUT naming the field; a broken rule BUSINESS_RULE.
+    pub fn from_domain(e: DomainError) -> Self {
+        match e {
+            DomainError::InvalidInput { field, reason } => ApiError::bad_input(field, reason),
+            e @ DomainError::InvalidDocumentNumber(_) => {
+                ApiError::bad_input("number", e.to_string())
+            }
+            e => ApiError::Rule(e),
+        }
+    }
+}
+
+impl From<CommandError> for ApiError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::Forbidden(m) => ApiError::Forbidden(m),
+            CommandError::NotFound(m) => ApiError::NotFound(m),
+            CommandError::Rejected(e) => ApiError::from_domain(e),
+            e @ CommandError::Conflict(_) => ApiError::Conflict(e.to_string()),
+            CommandError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                ApiError::Unavailable
+            }
+            CommandError::Internal(detail) => {
+                tracing::error!(%detail, "command failed");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Database(e) => CommandError::from(e).into(),
+            StoreError::Decode(detail) => {
+                tracing::error!(%detail, "stored data does not decode");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        CommandError::from(e).into()
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            match self {
+                ApiError::BadInput { field, .. } => ext.set("field", field.as_str()),
+                ApiError::Rule(rule) => ext.set("rule", rule.rule()),
+                ApiError::Conflict(_) | ApiError::Unavailable => ext.set("retryable", true),
+                _ => {}
+            }
+        })
+    }
+}
+
+/// Converts any failure into a coded GraphQL error: `.map_err(gql)?`.
+pub fn gql(e: impl Into<ApiError>) -> async_graphql::Error {
+    e.into().extend()
+}
+
+/// async-graphql's own parse and validation errors carry no code: they are all the client's.
+pub fn ensure_codes(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, async_graphql::Error>;

@@ -1,0 +1,85 @@
+//! The GraphQL API: [`build_schema`] assembles query and mutation; [`Session`] carries the
+//! caller into resolvers; `error` maps every failure to a coded error.
+
+pub mod error;
+mod mutation;
+mod query;
+pub mod types;
+
+use async_graphql::{EmptySubscription, Schema};
+use chrono::NaiveDate;
+use std::sync::Arc;
+
+use crate::commands::Ledger;
+use crate::domain::Actor;
+use error::{ApiError, ApiResult, gql};
+
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
+pub type NormledgerSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Per request: the ledger, the authenticated actor (if any) and the correlation id.
+pub struct Session {
+    pub ledger: Arc<Ledger>,
+    pub actor: Option<Actor>,
+    pub correlation_id: Option<String>,
+}
+
+impl Session {
+    /// The actor, or UNAUTHENTICATED.
+    pub fn actor(&self) -> ApiResult<&Actor> {
+        self.actor
+            .as_ref()
+            .ok_or_else(|| gql(ApiError::Unauthenticated))
+    }
+}
+
+/// Limits that protect the server from expensive queries.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 12,
+            max_complexity: 5_000,
+        }
+    }
+}
+
+pub const DEFAULT_PAGE: i64 = 20;
+pub const MAX_PAGE: i64 = 100;
+
+/// `first` of a connection: 1..=MAX_PAGE, DEFAULT_PAGE when absent.
+pub fn page_size(first: Option<i32>) -> ApiResult<i64> {
+    match first.map(i64::from) {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(_) => Err(gql(ApiError::bad_input(
+            "first",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ))),
+    }
+}
+
+/// Today's calendar date in Asia/Shanghai (UTC+8, no daylight saving): legal dates are local.
+pub fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// The schema without per-request data; the HTTP layer adds a [`Session`] to each request.
+pub fn build_schema(limits: Limits) -> NormledgerSchema {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The SDL of the schema (what `normledger schema` prints and `schema.graphql` holds).
+pub fn sdl() -> String {
+    build_schema(Limits::default()).sdl()
+}

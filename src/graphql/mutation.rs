@@ -1,0 +1,605 @@
+//! Mutations: each builds one domain command and runs it through the ledger's single write
+//! path (`commands::Ledger::execute`), then answers with the read model's fresh state.
+//! Dates left out default to today (Asia/Shanghai).
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::commands::{Command, Receipt, RequestContext};
+use crate::domain::document::{self as d, DocumentCommand};
+use crate::domain::issuing_body::{IssuingBodyCommand, IssuingBodyListing};
+use crate::domain::{DocumentNumber, DomainError};
+use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::types::{
+    DeliberationOutcome, Document, DocumentClass, FilingReviewOutcome, IssuingBody,
+    IssuingBodyKind, ReviewOutcome,
+};
+use crate::graphql::{Session, today};
+use crate::projection::queries;
+
+pub struct MutationRoot;
+
+/// The document after a command, and where its last event sits in the log.
+#[derive(SimpleObject)]
+pub struct DocumentPayload {
+    document: Document,
+    /// Global position of the command's last event.
+    position: i64,
+    /// False when the read model had not caught up within the timeout; `document` is then
+    /// folded from the log directly.
+    projected: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct IssuingBodyPayload {
+    issuing_body: IssuingBody,
+    position: i64,
+    projected: bool,
+}
+
+#[derive(InputObject)]
+pub struct ListIssuingBodyInput {
+    pub code: String,
+    pub name: String,
+    pub kind: IssuingBodyKind,
+    /// 发文机关代字, at least one.
+    pub agency_codes: Vec<String>,
+    pub parent: Option<String>,
+    pub review_body: Option<String>,
+    #[graphql(default)]
+    pub filing_authorities: Vec<String>,
+    pub listed_from: Option<NaiveDate>,
+    pub listing_document: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct DelistIssuingBodyInput {
+    pub code: String,
+    pub reason: String,
+    pub delisted_on: Option<NaiveDate>,
+    pub document: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct DraftDocumentInput {
+    pub body_code: String,
+    pub title: String,
+    pub class: DocumentClass,
+    #[graphql(default)]
+    pub is_trial: bool,
+    #[graphql(default)]
+    pub is_major_decision: bool,
+    #[graphql(default)]
+    pub summary: String,
+    pub drafted_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct ReviseDraftInput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub is_trial: Option<bool>,
+    pub is_major_decision: Option<bool>,
+    pub revised_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct OpenConsultationInput {
+    pub closes_on: NaiveDate,
+    pub channel: String,
+    pub opened_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct CloseConsultationInput {
+    pub comments_received: u32,
+    #[graphql(default)]
+    pub adoption_summary: String,
+    pub closed_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct SubmitForReviewInput {
+    /// 送审材料: the draft, the drafting explanation, the legal bases…
+    pub materials: Vec<String>,
+    pub submitted_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct ReturnMaterialsInput {
+    pub reason: String,
+    pub returned_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct StartReviewInput {
+    pub due_on: NaiveDate,
+    pub started_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct AddAdvisorOpinionInput {
+    pub text: String,
+    pub conclusion: Option<String>,
+    pub given_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct ReviewIssueInput {
+    pub clause: Option<String>,
+    pub text: String,
+}
+
+#[derive(InputObject)]
+pub struct ConcludeReviewInput {
+    pub outcome: ReviewOutcome,
+    #[graphql(default)]
+    pub issues: Vec<ReviewIssueInput>,
+    pub opinion: String,
+    pub concluded_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct IssueResponseInput {
+    pub issue_number: u32,
+    pub adopted: bool,
+    pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct SubmitRevisionInput {
+    pub responses: Vec<IssueResponseInput>,
+    pub submitted_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct RecordDeliberationInput {
+    pub outcome: DeliberationOutcome,
+    /// e.g. 县政府第12次常务会议.
+    pub meeting: String,
+    pub held_on: Option<NaiveDate>,
+    pub minutes_reference: Option<String>,
+    pub dissent: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct IssueDocumentInput {
+    /// 发文字号, e.g. 南政办发〔2019〕63号 ([2019], ［2019］ and (2019) are accepted).
+    pub number: String,
+    pub registration_number: Option<String>,
+    pub signer: String,
+    pub issued_on: Option<NaiveDate>,
+    pub published_on: Option<NaiveDate>,
+    pub effective_on: NaiveDate,
+    /// Defaults to 5 years after effectiveOn (2 for 暂行/试行), the last day in force.
+    pub valid_until: Option<NaiveDate>,
+    /// Required when validUntil exceeds the default maximum.
+    pub validity_override_reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct FileForRecordInput {
+    /// 备案机关.
+    pub authorities: Vec<String>,
+    pub filed_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct RecordFilingReviewInput {
+    pub outcome: FilingReviewOutcome,
+    pub notes: Option<String>,
+    pub reviewed_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct CorrectDocumentInput {
+    pub description: String,
+    pub corrected_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct EndDocumentInput {
+    pub reason: String,
+    /// The published decision document (e.g. a cleanup result's number).
+    pub decision_document: Option<String>,
+    pub on: Option<NaiveDate>,
+}
+
+fn parse_id(id: &ID) -> ApiResult<Uuid> {
+    Uuid::parse_str(id).map_err(|_| gql(ApiError::bad_input("id", "not a UUID")))
+}
+
+async fn execute<'a>(ctx: &'a Context<'_>, command: Command) -> ApiResult<(&'a Session, Receipt)> {
+    let s = ctx.data::<Session>()?;
+    let rc = RequestContext::new(s.actor()?.clone(), s.correlation_id.clone());
+    let receipt = s.ledger.execute(&rc, command).await.map_err(gql)?;
+    Ok((s, receipt))
+}
+
+async fn on_document(
+    ctx: &Context<'_>,
+    id: Uuid,
+    command: DocumentCommand,
+) -> ApiResult<DocumentPayload> {
+    let (s, receipt) = execute(ctx, Command::Document { id, command }).await?;
+    // Not yet projected: fold from the log so the caller still sees its own write.
+    let as_of = (!receipt.projected).then(|| chrono::Utc::now() + chrono::Duration::days(1));
+    let row = queries::document(s.ledger.pool(), id, as_of)
+        .await
+        .map_err(gql)?
+        .ok_or_else(|| gql(ApiError::Internal))?;
+    Ok(DocumentPayload {
+        document: Document(row),
+        position: receipt.point.position,
+        projected: receipt.projected,
+    })
+}
+
+async fn on_body(
+    ctx: &Context<'_>,
+    code: String,
+    command: IssuingBodyCommand,
+) -> ApiResult<IssuingBodyPayload> {
+    let (s, receipt) = execute(
+        ctx,
+        Command::IssuingBody {
+            code: code.clone(),
+            command,
+        },
+    )
+    .await?;
+    let as_of = (!receipt.projected).then(|| chrono::Utc::now() + chrono::Duration::days(1));
+    let body = queries::issuing_body(s.ledger.pool(), &code, as_of)
+        .await
+        .map_err(gql)?
+        .ok_or_else(|| gql(ApiError::Internal))?;
+    Ok(IssuingBodyPayload {
+        issuing_body: IssuingBody(body),
+        position: receipt.point.position,
+        projected: receipt.projected,
+    })
+}
+
+fn day(d: Option<NaiveDate>) -> NaiveDate {
+    d.unwrap_or_else(today)
+}
+
+#[Object]
+impl MutationRoot {
+    /// Puts a body on the list of issuing bodies (LEGAL_OFFICE).
+    async fn list_issuing_body(
+        &self,
+        ctx: &Context<'_>,
+        input: ListIssuingBodyInput,
+    ) -> ApiResult<IssuingBodyPayload> {
+        let code = input.code.clone();
+        let listing = IssuingBodyListing {
+            code: input.code,
+            name: input.name,
+            kind: input.kind.into(),
+            agency_codes: input.agency_codes,
+            parent: input.parent,
+            review_body: input.review_body,
+            filing_authorities: input.filing_authorities,
+            listed_from: day(input.listed_from),
+            listing_document: input.listing_document,
+        };
+        on_body(ctx, code, IssuingBodyCommand::List(listing)).await
+    }
+
+    /// Adds a 代字 to a listed body (LEGAL_OFFICE).
+    async fn add_agency_code(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        agency_code: String,
+        added_on: Option<NaiveDate>,
+    ) -> ApiResult<IssuingBodyPayload> {
+        let command = IssuingBodyCommand::AddAgencyCode {
+            agency_code,
+            added_on: day(added_on),
+        };
+        on_body(ctx, code, command).await
+    }
+
+    /// Takes a body off the list (LEGAL_OFFICE).
+    async fn delist_issuing_body(
+        &self,
+        ctx: &Context<'_>,
+        input: DelistIssuingBodyInput,
+    ) -> ApiResult<IssuingBodyPayload> {
+        let command = IssuingBodyCommand::Delist {
+            delisted_on: day(input.delisted_on),
+            reason: input.reason,
+            document: input.document,
+        };
+        on_body(ctx, input.code, command).await
+    }
+
+    /// Starts a new document (DRAFTER of the body). The id is a new UUIDv7.
+    async fn draft_document(
+        &self,
+        ctx: &Context<'_>,
+        input: DraftDocumentInput,
+    ) -> ApiResult<DocumentPayload> {
+        let id = Uuid::now_v7();
+        let draft = d::Draft {
+            body_code: input.body_code,
+            title: input.title,
+            class: input.class.into(),
+            is_trial: input.is_trial,
+            is_major_decision: input.is_major_decision,
+            summary: input.summary,
+            drafted_on: day(input.drafted_on),
+        };
+        let command = DocumentCommand::Draft {
+            id: id.to_string(),
+            draft,
+        };
+        on_document(ctx, id, command).await
+    }
+
+    async fn revise_draft(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ReviseDraftInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::ReviseDraft {
+            title: input.title,
+            summary: input.summary,
+            is_trial: input.is_trial,
+            is_major_decision: input.is_major_decision,
+            revised_on: day(input.revised_on),
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Opens public consultation (公开征求意见).
+    async fn open_consultation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: OpenConsultationInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::OpenConsultation {
+            opened_on: day(input.opened_on),
+            closes_on: input.closes_on,
+            channel: input.channel,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    async fn close_consultation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CloseConsultationInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::CloseConsultation {
+            closed_on: day(input.closed_on),
+            comments_received: input.comments_received,
+            adoption_summary: input.adoption_summary,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Submits the materials for legality review (送审).
+    async fn submit_for_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: SubmitForReviewInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::SubmitForReview {
+            submitted_on: day(input.submitted_on),
+            materials: input.materials,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Returns incomplete materials to the drafter (LEGAL_OFFICE).
+    async fn return_materials(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ReturnMaterialsInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::ReturnMaterials {
+            returned_on: day(input.returned_on),
+            reason: input.reason,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Accepts the materials and starts the review clock (LEGAL_OFFICE).
+    async fn start_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: StartReviewInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::StartReview {
+            started_on: day(input.started_on),
+            due_on: input.due_on,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Adds a legal advisor's opinion (ADVISOR); it advises, never decides.
+    async fn add_advisor_opinion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: AddAdvisorOpinionInput,
+    ) -> ApiResult<DocumentPayload> {
+        let actor = ctx.data::<Session>()?.actor()?;
+        let command = DocumentCommand::AddAdvisorOpinion(d::AdvisorOpinion {
+            advisor_id: actor.id.clone(),
+            advisor_name: actor.name.clone(),
+            text: input.text,
+            conclusion: input.conclusion,
+            given_on: day(input.given_on),
+        });
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Concludes the legality review: LAWFUL, MUST_REVISE or UNLAWFUL (LEGAL_OFFICE).
+    async fn conclude_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ConcludeReviewInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::ConcludeReview {
+            outcome: input.outcome.into(),
+            issues: input
+                .issues
+                .into_iter()
+                .map(|i| d::IssueInput {
+                    clause: i.clause,
+                    text: i.text,
+                })
+                .collect(),
+            opinion: input.opinion,
+            concluded_on: day(input.concluded_on),
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Answers every review issue, adopted or not with a reason (DRAFTER).
+    async fn submit_revision(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: SubmitRevisionInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::SubmitRevision {
+            submitted_on: day(input.submitted_on),
+            responses: input
+                .responses
+                .into_iter()
+                .map(|r| d::IssueResponse {
+                    issue_number: r.issue_number,
+                    adopted: r.adopted,
+                    reason: r.reason,
+                })
+                .collect(),
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Records the collective deliberation (GOVERNMENT_OFFICE).
+    async fn record_deliberation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: RecordDeliberationInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::RecordDeliberation(d::Deliberation {
+            outcome: input.outcome.into(),
+            meeting: input.meeting,
+            held_on: day(input.held_on),
+            minutes_reference: input.minutes_reference,
+            dissent: input.dissent,
+        });
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Registers, numbers and publishes an approved document (GOVERNMENT_OFFICE).
+    async fn issue_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: IssueDocumentInput,
+    ) -> ApiResult<DocumentPayload> {
+        let number = DocumentNumber::parse(&input.number)
+            .map_err(|e| gql(ApiError::from_domain(DomainError::from(e))))?;
+        let issued_on = day(input.issued_on);
+        let command = DocumentCommand::Issue {
+            number,
+            registration_number: input.registration_number,
+            signer: input.signer,
+            issued_on,
+            published_on: input.published_on.unwrap_or(issued_on),
+            effective_on: input.effective_on,
+            valid_until: input.valid_until,
+            validity_override_reason: input.validity_override_reason,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Files an issued document for record (备案) (DRAFTER of the body).
+    async fn file_for_record(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: FileForRecordInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::FileForRecord {
+            filed_on: day(input.filed_on),
+            authorities: input.authorities,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Records the filing authority's review (LEGAL_OFFICE).
+    async fn record_filing_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: RecordFilingReviewInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::RecordFilingReview {
+            outcome: input.outcome.into(),
+            reviewed_on: day(input.reviewed_on),
+            notes: input.notes,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Records a correction of errors (勘误), never an amendment (GOVERNMENT_OFFICE).
+    async fn correct_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CorrectDocumentInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::Correct(d::Correction {
+            corrected_on: day(input.corrected_on),
+            description: input.description,
+        });
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Repeals an issued document (废止) (GOVERNMENT_OFFICE).
+    async fn repeal_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: EndDocumentInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::Repeal(ending(input));
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Ends a draft before issue (终止制定) (DRAFTER of the body).
+    async fn withdraw_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: EndDocumentInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::Withdraw(ending(input));
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+}
+
+fn ending(input: EndDocumentInput) -> d::Ending {
+    d::Ending {
+        on: day(input.on),
+        reason: input.reason,
+        decision_document: input.decision_document,
+    }
+}

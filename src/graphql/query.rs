@@ -1,0 +1,150 @@
+//! Queries: issuing bodies, documents (current or as of an instant) and the audit trail.
+//! Every query needs an authenticated caller; all roles may read.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, InputObject, Object};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::graphql::Session;
+use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::page_size;
+use crate::graphql::types::{
+    AuditEvent, Document, DocumentStatus, IssuingBody, audit_page, document_page,
+};
+use crate::projection::queries::{self, DocumentFilter};
+use crate::store::event_log::AuditFilter;
+
+pub struct QueryRoot;
+
+#[derive(InputObject, Default)]
+pub struct DocumentsFilter {
+    pub body_code: Option<String>,
+    pub status: Option<DocumentStatus>,
+    /// The year of the 文号 once issued, else of drafting.
+    pub year: Option<i32>,
+    /// Case-insensitive substring of the title.
+    pub title_contains: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct AuditTrailFilter {
+    pub aggregate_id: Option<String>,
+    /// `NormativeDocument` or `IssuingBody`.
+    pub aggregate_type: Option<String>,
+    pub actor_id: Option<String>,
+    /// A role name, e.g. `LEGAL_OFFICE`.
+    pub role: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    /// Recorded at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn session<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Session> {
+    let s = ctx.data::<Session>()?;
+    s.actor()?;
+    Ok(s)
+}
+
+fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(id).map_err(|_| gql(ApiError::bad_input(field, "not a UUID")))
+}
+
+#[Object]
+impl QueryRoot {
+    /// Issuing bodies (制定主体) in code order.
+    async fn issuing_bodies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, IssuingBody>> {
+        let s = session(ctx)?;
+        let limit = page_size(first)?;
+        let mut rows = queries::issuing_bodies(s.ledger.pool(), after.as_deref(), limit + 1)
+            .await
+            .map_err(gql)?;
+        let has_next = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let mut c = Connection::new(after.is_some(), has_next);
+        c.edges.extend(
+            rows.into_iter()
+                .map(|(code, body)| Edge::new(code, IssuingBody(body))),
+        );
+        Ok(c)
+    }
+
+    /// One issuing body; with `asOf`, as recorded up to that instant.
+    async fn issuing_body(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> ApiResult<Option<IssuingBody>> {
+        let s = session(ctx)?;
+        Ok(queries::issuing_body(s.ledger.pool(), &code, as_of)
+            .await
+            .map_err(gql)?
+            .map(IssuingBody))
+    }
+
+    /// One document; with `asOf`, its state as recorded up to that instant (record time).
+    async fn document(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> ApiResult<Option<Document>> {
+        let s = session(ctx)?;
+        let id = parse_id("id", &id)?;
+        Ok(queries::document(s.ledger.pool(), id, as_of)
+            .await
+            .map_err(gql)?
+            .map(Document))
+    }
+
+    /// Documents in creation order, filtered.
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DocumentsFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Document>> {
+        session(ctx)?;
+        let f = filter.unwrap_or_default();
+        let filter = DocumentFilter {
+            body_code: f.body_code,
+            status: f
+                .status
+                .map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
+            year: f.year,
+            title_contains: f.title_contains,
+        };
+        document_page(ctx, filter, first, after).await
+    }
+
+    /// The event log itself, in commit order, filtered: who did what, when, in which role.
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditTrailFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, AuditEvent>> {
+        session(ctx)?;
+        let f = filter.unwrap_or_default();
+        let filter = AuditFilter {
+            aggregate_id: f.aggregate_id,
+            aggregate_type: f.aggregate_type,
+            actor_id: f.actor_id,
+            role: f.role,
+            event_types: f.event_types,
+            from: f.from,
+            to: f.to,
+        };
+        audit_page(ctx, filter, first, after).await
+    }
+}

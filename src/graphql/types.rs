@@ -1,0 +1,662 @@
+//! GraphQL output types, built from the domain's folded state. The domain knows nothing of
+//! GraphQL; these mirrors and conversions are the price of that.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::domain::document as d;
+use crate::domain::issuing_body as b;
+use crate::graphql::error::{ApiResult, gql};
+use crate::graphql::{Session, page_size};
+use crate::projection::queries::{self, DocumentFilter, DocumentRow};
+use crate::store::event_log::{self, AuditFilter, EventRecord, LogPoint};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::DocumentStatus")]
+pub enum DocumentStatus {
+    Drafting,
+    Consultation,
+    Submitted,
+    UnderReview,
+    Revising,
+    AwaitingDeliberation,
+    Approved,
+    Issued,
+    Expired,
+    Repealed,
+    DeclaredInvalid,
+    Revoked,
+    Superseded,
+    Withdrawn,
+    Rejected,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::FilingStatus")]
+pub enum FilingStatus {
+    NotFiled,
+    Filed,
+    Accepted,
+    CorrectionRequired,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::document::DocumentClass")]
+pub enum DocumentClass {
+    Government,
+    Department,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::document::ReviewOutcome")]
+pub enum ReviewOutcome {
+    Lawful,
+    MustRevise,
+    Unlawful,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::document::DeliberationOutcome")]
+pub enum DeliberationOutcome {
+    Approved,
+    ApprovedWithChanges,
+    Rejected,
+    Deferred,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::document::FilingReviewOutcome")]
+pub enum FilingReviewOutcome {
+    Accepted,
+    CorrectionRequired,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::IssuingBodyKind")]
+pub enum IssuingBodyKind {
+    CountyGovernment,
+    CountyGovernmentOffice,
+    CountyDepartment,
+    TownshipGovernment,
+    SubdistrictOffice,
+    AuthorisedOrganisation,
+    PartyOrganWithGovernmentName,
+    CoordinationBody,
+    CoordinationBodyOffice,
+    TemporaryBody,
+    InternalUnit,
+    DispatchedAgency,
+    EntrustedEnforcementBody,
+}
+
+/// Issuing body (制定主体).
+pub struct IssuingBody(pub b::IssuingBody);
+
+#[Object]
+impl IssuingBody {
+    async fn code(&self) -> &str {
+        self.listing().map(|l| l.code.as_str()).unwrap_or_default()
+    }
+    async fn name(&self) -> &str {
+        self.listing().map(|l| l.name.as_str()).unwrap_or_default()
+    }
+    async fn kind(&self) -> Option<IssuingBodyKind> {
+        self.listing().map(|l| l.kind.into())
+    }
+    /// 发文机关代字.
+    async fn agency_codes(&self) -> Vec<String> {
+        self.listing()
+            .map(|l| l.agency_codes.clone())
+            .unwrap_or_default()
+    }
+    async fn parent(&self) -> Option<&str> {
+        self.listing().and_then(|l| l.parent.as_deref())
+    }
+    async fn review_body(&self) -> Option<&str> {
+        self.listing().and_then(|l| l.review_body.as_deref())
+    }
+    async fn filing_authorities(&self) -> Vec<String> {
+        self.listing()
+            .map(|l| l.filing_authorities.clone())
+            .unwrap_or_default()
+    }
+    async fn listed_from(&self) -> Option<NaiveDate> {
+        self.listing().map(|l| l.listed_from)
+    }
+    async fn listing_document(&self) -> Option<&str> {
+        self.listing().and_then(|l| l.listing_document.as_deref())
+    }
+    async fn delisted_on(&self) -> Option<NaiveDate> {
+        self.0.delisted_on
+    }
+    async fn delisting_reason(&self) -> Option<&str> {
+        self.0.delisting_reason.as_deref()
+    }
+    /// Whether the body is on the list today (Asia/Shanghai calendar date).
+    async fn listed(&self) -> bool {
+        self.0.is_listed_on(crate::graphql::today())
+    }
+    /// This body's documents, optionally of one status.
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<DocumentStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Document>> {
+        let filter = DocumentFilter {
+            body_code: Some(self.listing().map(|l| l.code.clone()).unwrap_or_default()),
+            status: status.map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
+            ..Default::default()
+        };
+        document_page(ctx, filter, first, after).await
+    }
+}
+
+impl IssuingBody {
+    fn listing(&self) -> Option<&b::IssuingBodyListing> {
+        self.0.listing.as_ref()
+    }
+}
+
+/// One page of documents in id order.
+pub async fn document_page(
+    ctx: &Context<'_>,
+    filter: DocumentFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<Connection<String, Document>> {
+    let session = ctx.data::<Session>()?;
+    let limit = page_size(first)?;
+    let after = after
+        .map(|a| Uuid::parse_str(&a))
+        .transpose()
+        .map_err(|_| {
+            gql(crate::graphql::error::ApiError::bad_input(
+                "after",
+                "not a cursor",
+            ))
+        })?;
+    let mut rows = queries::documents(session.ledger.pool(), &filter, after, limit + 1)
+        .await
+        .map_err(gql)?;
+    let has_next = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let mut connection = Connection::new(after.is_some(), has_next);
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|r| Edge::new(r.id.to_string(), Document(r))),
+    );
+    Ok(connection)
+}
+
+/// Normative document (行政规范性文件): status, key dates, review, deliberation, issuance,
+/// filing, and its history from the event log.
+pub struct Document(pub DocumentRow);
+
+#[Object]
+impl Document {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The number of events applied (the aggregate's sequence).
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    async fn status(&self) -> DocumentStatus {
+        self.0.state.status.into()
+    }
+    async fn filing_status(&self) -> FilingStatus {
+        self.0.state.filing_status.into()
+    }
+    async fn body_code(&self) -> &str {
+        self.draft()
+            .map(|d| d.body_code.as_str())
+            .unwrap_or_default()
+    }
+    async fn title(&self) -> &str {
+        self.draft().map(|d| d.title.as_str()).unwrap_or_default()
+    }
+    async fn class(&self) -> Option<DocumentClass> {
+        self.draft().map(|d| d.class.into())
+    }
+    async fn summary(&self) -> &str {
+        self.draft().map(|d| d.summary.as_str()).unwrap_or_default()
+    }
+    /// 暂行/试行 (flagged or named so in the title).
+    async fn is_trial(&self) -> bool {
+        self.0.state.is_trial()
+    }
+    /// 重大行政决策.
+    async fn is_major_decision(&self) -> bool {
+        self.draft().is_some_and(|d| d.is_major_decision)
+    }
+    async fn drafted_on(&self) -> Option<NaiveDate> {
+        self.draft().map(|d| d.drafted_on)
+    }
+    async fn revision_count(&self) -> u32 {
+        self.0.state.revision_count
+    }
+    async fn consultations(&self) -> Vec<Consultation> {
+        self.0
+            .state
+            .consultations
+            .iter()
+            .cloned()
+            .map(Consultation)
+            .collect()
+    }
+    /// The current (latest) legality review.
+    async fn review(&self) -> Option<Review> {
+        self.0.state.review().cloned().map(Review)
+    }
+    /// Every legality review, oldest first (a document returned as unlawful is reviewed again).
+    async fn reviews(&self) -> Vec<Review> {
+        self.0.state.reviews.iter().cloned().map(Review).collect()
+    }
+    async fn deliberations(&self) -> Vec<Deliberation> {
+        self.0
+            .state
+            .deliberations
+            .iter()
+            .cloned()
+            .map(Deliberation::from)
+            .collect()
+    }
+    async fn issuance(&self) -> Option<Issuance> {
+        self.0.state.issuance.clone().map(Issuance::from)
+    }
+    async fn filings(&self) -> Vec<Filing> {
+        self.0
+            .state
+            .filings
+            .iter()
+            .cloned()
+            .map(Filing::from)
+            .collect()
+    }
+    async fn corrections(&self) -> Vec<Correction> {
+        self.0
+            .state
+            .corrections
+            .iter()
+            .cloned()
+            .map(|c| Correction {
+                corrected_on: c.corrected_on,
+                description: c.description,
+            })
+            .collect()
+    }
+    /// How the document's life ended (repeal, withdrawal), if it has.
+    async fn ending(&self) -> Option<Ending> {
+        self.0.state.ending.clone().map(|e| Ending {
+            on: e.on,
+            reason: e.reason,
+            decision_document: e.decision_document,
+        })
+    }
+    /// Every event of this document, read from the event log (not a copy), oldest first.
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuditEvent>> {
+        let session = ctx.data::<Session>()?;
+        let events = event_log::aggregate_events(
+            session.ledger.pool(),
+            <crate::domain::NormativeDocument as cqrs_es::Aggregate>::TYPE,
+            &self.0.id.to_string(),
+            None,
+        )
+        .await
+        .map_err(gql)?;
+        Ok(events
+            .into_iter()
+            .filter(|e| e.sequence <= self.0.version)
+            .map(AuditEvent)
+            .collect())
+    }
+}
+
+impl Document {
+    fn draft(&self) -> Option<&d::Draft> {
+        self.0.state.draft.as_ref()
+    }
+}
+
+/// Public consultation (公开征求意见).
+pub struct Consultation(d::Consultation);
+
+#[Object]
+impl Consultation {
+    async fn opened_on(&self) -> NaiveDate {
+        self.0.opened_on
+    }
+    async fn closes_on(&self) -> NaiveDate {
+        self.0.closes_on
+    }
+    async fn channel(&self) -> &str {
+        &self.0.channel
+    }
+    async fn closed_on(&self) -> Option<NaiveDate> {
+        self.0.closed_on
+    }
+    async fn comments_received(&self) -> Option<u32> {
+        self.0.comments_received
+    }
+    async fn adoption_summary(&self) -> Option<&str> {
+        self.0.adoption_summary.as_deref()
+    }
+}
+
+/// Legality review (合法性审核).
+pub struct Review(d::Review);
+
+#[Object]
+impl Review {
+    async fn submitted_on(&self) -> NaiveDate {
+        self.0.submitted_on
+    }
+    /// 送审材料.
+    async fn materials(&self) -> &[String] {
+        &self.0.materials
+    }
+    async fn returns(&self) -> Vec<MaterialsReturn> {
+        self.0
+            .returns
+            .iter()
+            .map(|r| MaterialsReturn {
+                returned_on: r.returned_on,
+                reason: r.reason.clone(),
+            })
+            .collect()
+    }
+    async fn started_on(&self) -> Option<NaiveDate> {
+        self.0.started_on
+    }
+    async fn due_on(&self) -> Option<NaiveDate> {
+        self.0.due_on
+    }
+    /// Legal advisors' opinions (法律意见): advisory only.
+    async fn advisor_opinions(&self) -> Vec<AdvisorOpinion> {
+        self.0
+            .opinions
+            .iter()
+            .map(|o| AdvisorOpinion {
+                advisor_id: o.advisor_id.clone(),
+                advisor_name: o.advisor_name.clone(),
+                text: o.text.clone(),
+                conclusion: o.conclusion.clone(),
+                given_on: o.given_on,
+            })
+            .collect()
+    }
+    /// The latest conclusion's outcome.
+    async fn outcome(&self) -> Option<ReviewOutcome> {
+        self.0.conclusions.last().map(|c| c.outcome.into())
+    }
+    /// The latest conclusion's itemised issues.
+    async fn issues(&self) -> Vec<ReviewIssue> {
+        self.0
+            .conclusions
+            .last()
+            .map(conclusion_issues)
+            .unwrap_or_default()
+    }
+    /// Every conclusion of this review, oldest first.
+    async fn conclusions(&self) -> Vec<ReviewConclusion> {
+        self.0
+            .conclusions
+            .iter()
+            .map(|c| ReviewConclusion {
+                outcome: c.outcome.into(),
+                opinion: c.opinion.clone(),
+                concluded_on: c.concluded_on,
+                issues: conclusion_issues(c),
+            })
+            .collect()
+    }
+}
+
+fn conclusion_issues(c: &d::ReviewConclusion) -> Vec<ReviewIssue> {
+    c.issues
+        .iter()
+        .map(|i| {
+            let response = c
+                .responses
+                .iter()
+                .flatten()
+                .find(|r| r.issue_number == i.number);
+            ReviewIssue {
+                number: i.number,
+                clause: i.clause.clone(),
+                text: i.text.clone(),
+                adopted: response.map(|r| r.adopted),
+                response_reason: response.and_then(|r| r.reason.clone()),
+            }
+        })
+        .collect()
+}
+
+#[derive(SimpleObject)]
+pub struct MaterialsReturn {
+    returned_on: NaiveDate,
+    reason: String,
+}
+
+#[derive(SimpleObject)]
+pub struct AdvisorOpinion {
+    advisor_id: String,
+    advisor_name: String,
+    text: String,
+    conclusion: Option<String>,
+    given_on: NaiveDate,
+}
+
+#[derive(SimpleObject)]
+pub struct ReviewConclusion {
+    outcome: ReviewOutcome,
+    opinion: String,
+    concluded_on: NaiveDate,
+    issues: Vec<ReviewIssue>,
+}
+
+/// One itemised issue, with the drafter's answer once a revision was submitted.
+#[derive(SimpleObject)]
+pub struct ReviewIssue {
+    number: u32,
+    clause: Option<String>,
+    text: String,
+    adopted: Option<bool>,
+    response_reason: Option<String>,
+}
+
+/// Collective deliberation (集体审议).
+#[derive(SimpleObject)]
+pub struct Deliberation {
+    outcome: DeliberationOutcome,
+    meeting: String,
+    held_on: NaiveDate,
+    minutes_reference: Option<String>,
+    dissent: Option<String>,
+}
+
+impl From<d::Deliberation> for Deliberation {
+    fn from(x: d::Deliberation) -> Self {
+        Deliberation {
+            outcome: x.outcome.into(),
+            meeting: x.meeting,
+            held_on: x.held_on,
+            minutes_reference: x.minutes_reference,
+            dissent: x.dissent,
+        }
+    }
+}
+
+/// Issuance: 文号, registration number (统一登记号), dates.
+#[derive(SimpleObject)]
+pub struct Issuance {
+    /// 发文字号, e.g. 南政办发〔2019〕63号.
+    number: String,
+    agency_code: String,
+    year: u16,
+    serial: u32,
+    registration_number: Option<String>,
+    signer: String,
+    issued_on: NaiveDate,
+    published_on: NaiveDate,
+    effective_on: NaiveDate,
+    /// The last day in force.
+    valid_until: NaiveDate,
+    validity_override_reason: Option<String>,
+}
+
+impl From<d::Issuance> for Issuance {
+    fn from(i: d::Issuance) -> Self {
+        Issuance {
+            number: i.number.to_string(),
+            agency_code: i.number.agency_code,
+            year: i.number.year,
+            serial: i.number.serial,
+            registration_number: i.registration_number,
+            signer: i.signer,
+            issued_on: i.issued_on,
+            published_on: i.published_on,
+            effective_on: i.effective_on,
+            valid_until: i.valid_until,
+            validity_override_reason: i.validity_override_reason,
+        }
+    }
+}
+
+/// Filing for record (备案).
+#[derive(SimpleObject)]
+pub struct Filing {
+    filed_on: NaiveDate,
+    authorities: Vec<String>,
+    outcome: Option<FilingReviewOutcome>,
+    reviewed_on: Option<NaiveDate>,
+    notes: Option<String>,
+}
+
+impl From<d::FilingRecord> for Filing {
+    fn from(f: d::FilingRecord) -> Self {
+        Filing {
+            filed_on: f.filed_on,
+            authorities: f.authorities,
+            outcome: f.outcome.map(Into::into),
+            reviewed_on: f.reviewed_on,
+            notes: f.notes,
+        }
+    }
+}
+
+/// 勘误: a correction of errors, never an amendment.
+#[derive(SimpleObject)]
+pub struct Correction {
+    corrected_on: NaiveDate,
+    description: String,
+}
+
+#[derive(SimpleObject)]
+pub struct Ending {
+    on: NaiveDate,
+    reason: String,
+    decision_document: Option<String>,
+}
+
+/// One event of the log, as an auditor sees it.
+pub struct AuditEvent(pub EventRecord);
+
+#[Object]
+impl AuditEvent {
+    /// Global position (assigned at insert; see `cursor` ordering in the README).
+    async fn position(&self) -> i64 {
+        self.0.position
+    }
+    async fn aggregate_type(&self) -> &str {
+        &self.0.aggregate_type
+    }
+    async fn aggregate_id(&self) -> &str {
+        &self.0.aggregate_id
+    }
+    async fn sequence(&self) -> i64 {
+        self.0.sequence
+    }
+    async fn event_type(&self) -> &str {
+        &self.0.event_type
+    }
+    async fn event_version(&self) -> &str {
+        &self.0.event_version
+    }
+    /// When the event was recorded (record time, not legal time).
+    async fn recorded_at(&self) -> DateTime<Utc> {
+        self.0.recorded_at
+    }
+    async fn actor_id(&self) -> Option<&str> {
+        self.0.meta("actor_id")
+    }
+    async fn actor_name(&self) -> Option<&str> {
+        self.0.meta("actor_name")
+    }
+    async fn role(&self) -> Option<&str> {
+        self.0.meta("role")
+    }
+    async fn request_id(&self) -> Option<&str> {
+        self.0.meta("request_id")
+    }
+    async fn correlation_id(&self) -> Option<&str> {
+        self.0.meta("correlation_id")
+    }
+    async fn causation_id(&self) -> Option<&str> {
+        self.0.meta("causation_id")
+    }
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+    async fn metadata(&self) -> Json<serde_json::Value> {
+        Json(self.0.metadata.clone())
+    }
+}
+
+/// Cursor of the audit trail: the event's place in commit-safe order.
+pub fn audit_cursor(p: LogPoint) -> String {
+    format!("{}.{}", p.transaction_id, p.position)
+}
+
+pub fn parse_audit_cursor(s: &str) -> Option<LogPoint> {
+    let (t, p) = s.split_once('.')?;
+    Some(LogPoint {
+        transaction_id: t.parse().ok()?,
+        position: p.parse().ok()?,
+    })
+}
+
+/// One page of the audit trail.
+pub async fn audit_page(
+    ctx: &Context<'_>,
+    filter: AuditFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<Connection<String, AuditEvent>> {
+    let session = ctx.data::<Session>()?;
+    let limit = page_size(first)?;
+    let start = match &after {
+        Some(a) => parse_audit_cursor(a).ok_or_else(|| {
+            gql(crate::graphql::error::ApiError::bad_input(
+                "after",
+                "not an audit-trail cursor",
+            ))
+        })?,
+        None => LogPoint::default(),
+    };
+    let mut rows = event_log::audit_page(session.ledger.pool(), &filter, start, limit + 1)
+        .await
+        .map_err(gql)?;
+    let has_next = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let mut connection = Connection::new(after.is_some(), has_next);
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|r| Edge::new(audit_cursor(r.point()), AuditEvent(r))),
+    );
+    Ok(connection)
+}

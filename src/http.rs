@@ -1,0 +1,110 @@
+//! The HTTP edge (axum): `POST /graphql`, `GET /graphql` (GraphiQL), `GET /healthz`.
+//!
+//! Every GraphQL answer is JSON with coded errors, even for a body that is not JSON at all.
+
+use async_graphql::http::GraphiQLSource;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use std::sync::Arc;
+
+use crate::commands::Ledger;
+use crate::graphql::{NormledgerSchema, Session, error::ensure_codes};
+use crate::store::tokens;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: NormledgerSchema,
+    pub ledger: Arc<Ledger>,
+}
+
+/// Settings of the HTTP edge.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpSettings {
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+pub fn router(state: AppState, settings: HttpSettings) -> Router {
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .with_state(state)
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(state.ledger.pool()).await {
+        Ok(_) => (StatusCode::OK, axum::Json(json!({"status": "ok"}))).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(json!({"status": "unavailable", "database": "unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn bad_request(message: &str) -> Response {
+    let body = json!({"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]});
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return bad_request(&format!("the body is not a GraphQL request: {e}")),
+    };
+    let actor = match bearer(&headers) {
+        Some(secret) => match tokens::authenticate(state.ledger.pool(), secret).await {
+            Ok(actor) => actor,
+            Err(e) => {
+                tracing::warn!(error = %e, "token lookup failed");
+                let body = json!({"errors": [{"message": "the database is unavailable; retry shortly",
+                    "extensions": {"code": "UNAVAILABLE", "retryable": true}}]});
+                return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+            }
+        },
+        None => None,
+    };
+    let correlation_id = headers
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(str::to_owned);
+    let session = Session {
+        ledger: state.ledger.clone(),
+        actor,
+        correlation_id,
+    };
+    let mut response = state.schema.execute(request.data(session)).await;
+    ensure_codes(&mut response);
+    axum::Json(response).into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}

@@ -1,0 +1,135 @@
+//! Queries on the read model. Filters are bound parameters, never spliced into SQL.
+
+use cqrs_es::Aggregate;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::{DocumentEvent, IssuingBody, NormativeDocument};
+use crate::store::StoreError;
+use crate::store::event_log;
+
+/// A document as the read model has it.
+#[derive(Debug, Clone)]
+pub struct DocumentRow {
+    pub id: Uuid,
+    pub state: NormativeDocument,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DocumentFilter {
+    pub body_code: Option<String>,
+    pub status: Option<String>,
+    pub year: Option<i32>,
+    pub title_contains: Option<String>,
+}
+
+type RawRow = (Uuid, serde_json::Value, i64);
+
+fn decode(rows: Vec<RawRow>) -> Result<Vec<DocumentRow>, StoreError> {
+    rows.into_iter()
+        .map(|(id, state, version)| {
+            Ok(DocumentRow {
+                id,
+                state: serde_json::from_value(state)?,
+                version,
+            })
+        })
+        .collect()
+}
+
+/// Up to `limit` documents with ids after `after`, in id (creation) order.
+pub async fn documents(
+    pool: &PgPool,
+    filter: &DocumentFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<DocumentRow>, StoreError> {
+    let rows: Vec<RawRow> = sqlx::query_as(
+        "SELECT id, state, version FROM rm_documents
+         WHERE ($1::uuid IS NULL OR id > $1)
+           AND ($2::text IS NULL OR body_code = $2)
+           AND ($3::text IS NULL OR status = $3)
+           AND ($4::int IS NULL OR year = $4)
+           AND ($5::text IS NULL OR strpos(lower(title), lower($5)) > 0)
+         ORDER BY id
+         LIMIT $6",
+    )
+    .bind(after)
+    .bind(&filter.body_code)
+    .bind(&filter.status)
+    .bind(filter.year)
+    .bind(&filter.title_contains)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    decode(rows)
+}
+
+/// The read model's document, or — with `as_of` — the state folded from the events recorded
+/// up to that instant, with the write side's own `apply`.
+pub async fn document(
+    pool: &PgPool,
+    id: Uuid,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Option<DocumentRow>, StoreError> {
+    if let Some(as_of) = as_of {
+        let events = event_log::aggregate_events(
+            pool,
+            NormativeDocument::TYPE,
+            &id.to_string(),
+            Some(as_of),
+        )
+        .await?;
+        let Some(version) = events.last().map(|e| e.sequence) else {
+            return Ok(None);
+        };
+        let mut state = NormativeDocument::default();
+        for e in events {
+            state.apply(serde_json::from_value::<DocumentEvent>(e.payload)?);
+        }
+        return Ok(Some(DocumentRow { id, state, version }));
+    }
+    let rows: Vec<RawRow> =
+        sqlx::query_as("SELECT id, state, version FROM rm_documents WHERE id = $1")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    Ok(decode(rows)?.pop())
+}
+
+/// Issuing bodies ordered by code, after `after`.
+pub async fn issuing_bodies(
+    pool: &PgPool,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(String, IssuingBody)>, StoreError> {
+    let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "SELECT code, state FROM rm_issuing_bodies
+         WHERE ($1::text IS NULL OR code > $1) ORDER BY code LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(code, state)| Ok((code, serde_json::from_value(state)?)))
+        .collect()
+}
+
+/// One issuing body from the read model, or folded from the log as of an instant.
+pub async fn issuing_body(
+    pool: &PgPool,
+    code: &str,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Option<IssuingBody>, StoreError> {
+    if as_of.is_some() {
+        return crate::store::services::load_issuing_body(pool, code, as_of).await;
+    }
+    let state: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT state FROM rm_issuing_bodies WHERE code = $1")
+            .bind(code)
+            .fetch_optional(pool)
+            .await?;
+    Ok(state.map(serde_json::from_value).transpose()?)
+}

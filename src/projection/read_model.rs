@@ -1,0 +1,178 @@
+//! Read-model writers: fold each event into its aggregate's stored state (with the write
+//! side's own `apply`) and upsert the row with the columns queries filter on.
+
+use chrono::{DateTime, Datelike, Utc};
+use cqrs_es::Aggregate;
+use sqlx::{Postgres, Transaction};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use crate::domain::issuing_body::IssuingBodyEvent;
+use crate::domain::{DocumentEvent, IssuingBody, NormativeDocument};
+use crate::store::StoreError;
+use crate::store::event_log::EventRecord;
+
+struct Row<A> {
+    state: A,
+    version: i64,
+    position: i64,
+    recorded_at: DateTime<Utc>,
+}
+
+/// The aggregates touched by one batch of events, written back once at the end.
+#[derive(Default)]
+pub struct ReadModelBatch {
+    documents: HashMap<String, Row<NormativeDocument>>,
+    bodies: HashMap<String, Row<IssuingBody>>,
+}
+
+impl ReadModelBatch {
+    /// Loads the stored state of the event's aggregate unless this batch already has it.
+    pub async fn load(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        e: &EventRecord,
+    ) -> Result<(), StoreError> {
+        match e.aggregate_type.as_str() {
+            NormativeDocument::TYPE if !self.documents.contains_key(&e.aggregate_id) => {
+                let id = Uuid::parse_str(&e.aggregate_id).unwrap_or_default();
+                let stored: Option<serde_json::Value> =
+                    sqlx::query_scalar("SELECT state FROM rm_documents WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let state = stored.map(serde_json::from_value).transpose()?;
+                self.documents
+                    .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
+            }
+            IssuingBody::TYPE if !self.bodies.contains_key(&e.aggregate_id) => {
+                let stored: Option<serde_json::Value> =
+                    sqlx::query_scalar("SELECT state FROM rm_issuing_bodies WHERE code = $1")
+                        .bind(&e.aggregate_id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let state = stored.map(serde_json::from_value).transpose()?;
+                self.bodies
+                    .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Applies one event to its (loaded) aggregate.
+    pub fn apply(&mut self, e: &EventRecord) -> Result<(), StoreError> {
+        match e.aggregate_type.as_str() {
+            NormativeDocument::TYPE => {
+                let event: DocumentEvent = serde_json::from_value(e.payload.clone())?;
+                if let Some(r) = self.documents.get_mut(&e.aggregate_id) {
+                    r.state.apply(event);
+                    advance(r, e);
+                }
+            }
+            IssuingBody::TYPE => {
+                let event: IssuingBodyEvent = serde_json::from_value(e.payload.clone())?;
+                if let Some(r) = self.bodies.get_mut(&e.aggregate_id) {
+                    r.state.apply(event);
+                    advance(r, e);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub async fn write(self, tx: &mut Transaction<'_, Postgres>) -> Result<(), StoreError> {
+        for (code, r) in self.bodies {
+            let Some(listing) = &r.state.listing else {
+                continue;
+            };
+            sqlx::query(
+                "INSERT INTO rm_issuing_bodies
+                   (code, name, kind, agency_codes, listed_from, delisted_on, state,
+                    last_position, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (code) DO UPDATE SET
+                   name = EXCLUDED.name, kind = EXCLUDED.kind,
+                   agency_codes = EXCLUDED.agency_codes, listed_from = EXCLUDED.listed_from,
+                   delisted_on = EXCLUDED.delisted_on, state = EXCLUDED.state,
+                   last_position = EXCLUDED.last_position, updated_at = EXCLUDED.updated_at",
+            )
+            .bind(&code)
+            .bind(&listing.name)
+            .bind(
+                serde_json::to_value(listing.kind)?
+                    .as_str()
+                    .unwrap_or_default(),
+            )
+            .bind(&listing.agency_codes)
+            .bind(listing.listed_from)
+            .bind(r.state.delisted_on)
+            .bind(serde_json::to_value(&r.state)?)
+            .bind(r.position)
+            .bind(r.recorded_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for (id, r) in self.documents {
+            let Some(draft) = &r.state.draft else {
+                continue;
+            };
+            let Ok(id) = Uuid::parse_str(&id) else {
+                continue;
+            };
+            let issuance = r.state.issuance.as_ref();
+            let year = issuance
+                .map(|i| i32::from(i.number.year))
+                .unwrap_or(draft.drafted_on.year());
+            sqlx::query(
+                "INSERT INTO rm_documents
+                   (id, body_code, title, status, filing_status, document_number, year,
+                    drafted_on, issued_on, effective_on, valid_until, state, version,
+                    last_position, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 ON CONFLICT (id) DO UPDATE SET
+                   title = EXCLUDED.title, status = EXCLUDED.status,
+                   filing_status = EXCLUDED.filing_status,
+                   document_number = EXCLUDED.document_number, year = EXCLUDED.year,
+                   issued_on = EXCLUDED.issued_on, effective_on = EXCLUDED.effective_on,
+                   valid_until = EXCLUDED.valid_until, state = EXCLUDED.state,
+                   version = EXCLUDED.version, last_position = EXCLUDED.last_position,
+                   updated_at = EXCLUDED.updated_at",
+            )
+            .bind(id)
+            .bind(&draft.body_code)
+            .bind(&draft.title)
+            .bind(r.state.status.as_str())
+            .bind(r.state.filing_status.as_str())
+            .bind(issuance.map(|i| i.number.to_string()))
+            .bind(year)
+            .bind(draft.drafted_on)
+            .bind(issuance.map(|i| i.issued_on))
+            .bind(issuance.map(|i| i.effective_on))
+            .bind(issuance.map(|i| i.valid_until))
+            .bind(serde_json::to_value(&r.state)?)
+            .bind(r.version)
+            .bind(r.position)
+            .bind(r.recorded_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+fn row<A>(state: A, e: &EventRecord) -> Row<A> {
+    Row {
+        state,
+        version: 0,
+        position: e.position,
+        recorded_at: e.recorded_at,
+    }
+}
+
+fn advance<A>(r: &mut Row<A>, e: &EventRecord) {
+    r.version = e.sequence;
+    r.position = e.position;
+    r.recorded_at = e.recorded_at;
+}
