@@ -1,1 +1,13 @@
+//! The one integration-test binary: every module talks to a real PostgreSQL that the tests
+//! start themselves, and most go through the real HTTP server.
 
+mod support;
+
+mod database;
+mod lifecycle;
+mod races;
+mod refusals;
+mod replay;
+mod restart;
+mod roles;
+mod schema;

@@ -1,0 +1,328 @@
+//! Test support: a private PostgreSQL cluster started by the tests themselves, one fresh
+//! database per test, the real app served over HTTP on port 0, and one token per role.
+
+use normledger::app::{App, Settings};
+use normledger::domain::Role;
+use normledger::store::cluster::PrivateCluster;
+use normledger::store::{connect, tokens};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::sync::OnceCell;
+
+static CLUSTER: OnceCell<PrivateCluster> = OnceCell::const_new();
+
+/// A free loopback port (bound and released; good enough for a test cluster).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A fresh directory under the system temp dir.
+pub fn temp_dir(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The shared test cluster. `scripts/test` names its directory (NORMLEDGER_TEST_PG_DIR) and
+/// stops it afterwards; run without it, the cluster lives in a temp dir and a watchdog
+/// stops it and deletes the directory once this test process has exited.
+pub async fn cluster() -> &'static PrivateCluster {
+    CLUSTER
+        .get_or_init(|| async {
+            let (root, watchdog) = match std::env::var_os("NORMLEDGER_TEST_PG_DIR") {
+                Some(dir) => (PathBuf::from(dir), false),
+                None => (temp_dir("normledger-test"), true),
+            };
+            let port = match std::env::var("NORMLEDGER_TEST_PG_PORT") {
+                Ok(p) => p.parse().expect("NORMLEDGER_TEST_PG_PORT is a port"),
+                Err(_) => free_port(),
+            };
+            let cluster = PrivateCluster::new(&root, port)
+                .await
+                .expect("prepare the test cluster");
+            cluster.start().await.expect("start the test cluster");
+            if watchdog {
+                spawn_watchdog(&root);
+            }
+            cluster
+        })
+        .await
+}
+
+#[allow(clippy::zombie_processes)]
+fn spawn_watchdog(root: &std::path::Path) {
+    let pid = std::process::id();
+    let bin = String::from_utf8(
+        std::process::Command::new("pg_config")
+            .arg("--bindir")
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let as_pg = if std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    {
+        "runuser -u postgres --"
+    } else {
+        ""
+    };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; \
+         {as_pg} {bin}/pg_ctl -D {root}/data -m fast -w stop >/dev/null 2>&1; rm -rf {root}",
+        bin = bin.trim(),
+        root = root.display()
+    );
+    // Deliberately not waited for: it must outlive this process.
+    let _watchdog = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the cluster watchdog");
+}
+
+/// A new, empty database on the test cluster; returns its URL.
+pub async fn fresh_database() -> String {
+    let cluster = cluster().await;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    cluster
+        .ensure_database(&name)
+        .await
+        .expect("create database");
+    cluster.url(&name)
+}
+
+/// The real app on a fresh database, served over HTTP on 127.0.0.1:0.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub pool: PgPool,
+    pub tokens: HashMap<Role, String>,
+    client: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let url = fresh_database().await;
+        Self::spawn_on(&url).await
+    }
+
+    /// Serves the app on an existing database (e.g. after a restart).
+    pub async fn spawn_on(url: &str) -> TestApp {
+        let pool = connect(url, 20).await.expect("connect");
+        let app = App::start(pool.clone(), Settings::default())
+            .await
+            .expect("start app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            app.serve(listener, std::future::pending()).await.unwrap();
+        });
+        let mut tokens = HashMap::new();
+        for role in Role::ALL {
+            let bodies: Vec<String> = if role == Role::Drafter {
+                vec!["NCX-GOV-OFFICE".into(), "NCX-GOV".into()]
+            } else {
+                vec![]
+            };
+            let (_, secret) = tokens::create(&pool, &format!("test {role}"), role, &bodies, None)
+                .await
+                .unwrap();
+            tokens.insert(role, secret);
+        }
+        TestApp {
+            addr,
+            pool,
+            tokens,
+            client: reqwest::Client::new(),
+            server,
+        }
+    }
+
+    pub fn token(&self, role: Role) -> &str {
+        &self.tokens[&role]
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// POSTs a GraphQL request with an optional bearer token; returns the JSON body.
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap().json().await.unwrap()
+    }
+
+    pub async fn gql(&self, role: Role, query: &str, variables: Value) -> Value {
+        self.gql_as(Some(self.token(role)), query, variables).await
+    }
+
+    /// Like [`gql`](Self::gql) but panics on any GraphQL error; returns `data`.
+    pub async fn ok(&self, role: Role, query: &str, variables: Value) -> Value {
+        let body = self.gql(role, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Stops serving (the listener closes).
+    pub fn stop(self) -> PgPool {
+        self.server.abort();
+        self.pool
+    }
+}
+
+/// The first error's `extensions.code`, and `extensions.rule` if any.
+pub fn error_code(body: &Value) -> (String, Option<String>) {
+    let ext = &body["errors"][0]["extensions"];
+    (
+        ext["code"].as_str().unwrap_or("<none>").to_owned(),
+        ext["rule"].as_str().map(str::to_owned),
+    )
+}
+
+pub const LIST_BODY: &str = "mutation($input: ListIssuingBodyInput!) {
+  listIssuingBody(input: $input) { issuingBody { code name listed agencyCodes } position projected } }";
+
+pub const DRAFT: &str = "mutation($input: DraftDocumentInput!) {
+  draftDocument(input: $input) { document { id status title } position projected } }";
+
+/// Lists the county government office (南政办发) and the county government (南府发).
+pub async fn list_bodies(app: &TestApp) {
+    for (code, name, kind, agency) in [
+        (
+            "NCX-GOV-OFFICE",
+            "南昌县人民政府办公室",
+            "COUNTY_GOVERNMENT_OFFICE",
+            "南政办发",
+        ),
+        ("NCX-GOV", "南昌县人民政府", "COUNTY_GOVERNMENT", "南府发"),
+    ] {
+        app.ok(
+            Role::LegalOffice,
+            LIST_BODY,
+            json!({"input": {"code": code, "name": name, "kind": kind, "agencyCodes": [agency],
+                   "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE",
+                   "filingAuthorities": ["南昌市人民政府"]}}),
+        )
+        .await;
+    }
+}
+
+/// Drafts a document for NCX-GOV-OFFICE; returns its id.
+pub async fn draft(app: &TestApp, title: &str, major: bool) -> String {
+    let data = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT",
+                   "isMajorDecision": major, "draftedOn": "2019-06-01"}}),
+        )
+        .await;
+    data["draftDocument"]["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Runs one document mutation `name(id, input)` as `role`; returns the raw response.
+pub async fn act(app: &TestApp, role: Role, name: &str, id: &str, input: Value) -> Value {
+    let input_type = format!("{}Input", input_type_name(name));
+    let query = format!(
+        "mutation($id: ID!, $input: {input_type}!) {{ {name}(id: $id, input: $input) {{
+           document {{ id status filingStatus version }} position projected }} }}"
+    );
+    app.gql(role, &query, json!({"id": id, "input": input}))
+        .await
+}
+
+fn input_type_name(mutation: &str) -> String {
+    match mutation {
+        "repealDocument" | "withdrawDocument" => "EndDocument".to_owned(),
+        m => {
+            let mut c = m.chars();
+            c.next().unwrap().to_uppercase().chain(c).collect()
+        }
+    }
+}
+
+/// Like [`act`] but the mutation must succeed; returns the document's new status.
+pub async fn step(app: &TestApp, role: Role, name: &str, id: &str, input: Value) -> String {
+    let body = act(app, role, name, id, input).await;
+    assert!(body.get("errors").is_none(), "{name} failed: {body:#}");
+    let payload = &body["data"][name];
+    assert_eq!(
+        payload["projected"], true,
+        "{name} answered before the read model caught up"
+    );
+    payload["document"]["status"].as_str().unwrap().to_owned()
+}
+
+/// Takes a drafted document to AWAITING_DELIBERATION with a LAWFUL review.
+pub async fn to_awaiting_deliberation(app: &TestApp, id: &str) {
+    step(
+        app,
+        Role::Drafter,
+        "submitForReview",
+        id,
+        json!({"materials": ["送审稿"], "submittedOn": "2019-07-01"}),
+    )
+    .await;
+    step(
+        app,
+        Role::LegalOffice,
+        "startReview",
+        id,
+        json!({"startedOn": "2019-07-02", "dueOn": "2019-07-20"}),
+    )
+    .await;
+    step(
+        app,
+        Role::LegalOffice,
+        "concludeReview",
+        id,
+        json!({"outcome": "LAWFUL", "opinion": "合法", "concludedOn": "2019-07-10"}),
+    )
+    .await;
+}
+
+/// Takes a drafted document to APPROVED.
+pub async fn to_approved(app: &TestApp, id: &str) {
+    to_awaiting_deliberation(app, id).await;
+    step(
+        app,
+        Role::GovernmentOffice,
+        "recordDeliberation",
+        id,
+        json!({"outcome": "APPROVED", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
+    )
+    .await;
+}
+
+pub fn issue_input(number: &str) -> Value {
+    json!({"number": number, "signer": "县长", "issuedOn": "2019-09-02",
+           "publishedOn": "2019-09-05", "effectiveOn": "2019-10-05"})
+}
