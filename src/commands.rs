@@ -347,9 +347,10 @@ fn metadata(ctx: &RequestContext, mutation: &str) -> HashMap<String, String> {
         ("correlation_id".to_owned(), ctx.correlation_id.clone()),
         ("command".to_owned(), mutation.to_owned()),
     ]);
-    if let Some(c) = &ctx.causation_id {
-        m.insert("causation_id".to_owned(), c.clone());
-    }
+    // A command a person sent is caused by their request; one a process manager sends is
+    // caused by the event it reacts to.
+    let causation = ctx.causation_id.as_ref().unwrap_or(&ctx.request_id);
+    m.insert("causation_id".to_owned(), causation.clone());
     m
 }
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod binary;
 mod database;
 mod lifecycle;
 mod races;

@@ -1,0 +1,152 @@
+//! The real binary: `serve` starts its own PostgreSQL, loads the demo through the commands,
+//! and on SIGTERM stops serving and stops the PostgreSQL it started; `token` manages tokens.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+fn normledger(root: &std::path::Path, pg_port: u16) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_normledger"));
+    c.env_remove("DATABASE_URL")
+        .env("NORMLEDGER_DATA_DIR", root.join("pg"))
+        .env("NORMLEDGER_PG_PORT", pg_port.to_string())
+        .current_dir(root);
+    c
+}
+
+async fn wait_healthy(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(url).await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the server did not become healthy");
+}
+
+#[tokio::test]
+async fn serve_starts_and_stops_its_own_postgres_and_loads_the_demo_once() {
+    let root = temp_dir("normledger-bin");
+    let (pg_port, http_port) = (free_port(), free_port());
+    let demo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/demo/nanchang-county-2019.json"
+    );
+    let cluster = normledger::store::cluster::PrivateCluster::new(&root.join("pg"), pg_port)
+        .await
+        .unwrap();
+
+    let mut counts = vec![];
+    for run in 0..2 {
+        let server = normledger(&root, pg_port)
+            .args([
+                "serve",
+                "--demo",
+                demo,
+                "--listen",
+                &format!("127.0.0.1:{http_port}"),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_healthy(&format!("http://127.0.0.1:{http_port}/healthz")).await;
+        assert!(
+            cluster.is_running().await,
+            "run {run}: serve started PostgreSQL"
+        );
+        let pool = normledger::store::connect(&cluster.url("normledger"), 2)
+            .await
+            .unwrap();
+        let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let issued: Vec<String> = sqlx::query_scalar(
+            "SELECT document_number FROM rm_documents WHERE status = 'ISSUED' ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(issued, ["南政办发〔2019〕53号", "南政办发〔2019〕63号"]);
+        counts.push(events);
+        pool.close().await;
+
+        let status = Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = tokio::task::spawn_blocking(move || {
+            let out = server.wait_with_output().unwrap();
+            (
+                out.status,
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            )
+        })
+        .await
+        .unwrap();
+        assert!(exit.0.success(), "serve exits cleanly on SIGTERM");
+        assert_eq!(
+            exit.1.matches(" nl_").count(),
+            6,
+            "one demo token per role printed: {}",
+            exit.1
+        );
+        assert!(
+            !cluster.is_running().await,
+            "run {run}: PostgreSQL stopped with the server"
+        );
+    }
+    assert!(counts[0] > 50, "the demo wrote its events");
+    assert_eq!(counts[0], counts[1], "a second run loads nothing again");
+    std::fs::remove_dir_all(&root).ok();
+}
+
+#[tokio::test]
+async fn token_commands_create_list_and_revoke_without_showing_secrets() {
+    let url = fresh_database().await;
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_normledger"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert!(run(&["migrate"]).0);
+    let (ok, secret, stderr) = run(&[
+        "token", "create", "--role", "DRAFTER", "--body", "NCX-GOV", "--name", "张三",
+    ]);
+    assert!(ok, "{stderr}");
+    let secret = secret.trim().to_owned();
+    assert!(
+        secret.starts_with("nl_") && secret.len() == 67,
+        "256 random bits, hex: {secret}"
+    );
+    let line = stderr.lines().find(|l| l.contains("created for")).unwrap();
+    let id = line.split_whitespace().nth(1).unwrap().to_owned();
+    let (ok, listing, _) = run(&["token", "list"]);
+    assert!(
+        ok && listing.contains("张三")
+            && listing.contains("NCX-GOV")
+            && listing.contains("never used")
+    );
+    assert!(!listing.contains(&secret), "the list never shows a secret");
+    assert!(
+        !run(&["token", "create", "--role", "DRAFTER", "--name", "no body"]).0,
+        "a drafter needs a body"
+    );
+    assert!(!run(&["token", "create", "--role", "KING", "--name", "x"]).0);
+    assert!(run(&["token", "revoke", &id]).0);
+    assert!(run(&["token", "list"]).1.contains("revoked"));
+    assert!(!run(&["token", "revoke", &id]).0, "revoking twice says so");
+}
