@@ -18,10 +18,8 @@ fn normledger(root: &std::path::Path, pg_port: u16) -> Command {
 async fn wait_healthy(url: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(url).await {
-            if r.status() == 200 {
-                return;
-            }
+        if reqwest::get(url).await.is_ok_and(|r| r.status() == 200) {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
