@@ -10,7 +10,7 @@
 //! [`DomainError::rule`].
 
 use async_trait::async_trait;
-use chrono::{Days, Months, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
@@ -813,6 +813,15 @@ impl Aggregate for NormativeDocument {
                 if let Some(d) = self.deliberations.last() {
                     not_before("issuedOn", issued_on, d.held_on, "the deliberation")?;
                 }
+                if i32::from(number.year) != issued_on.year() {
+                    return Err(DomainError::invalid(
+                        "number",
+                        format!(
+                            "the year in the 文号 must be the year of issue ({})",
+                            issued_on.year()
+                        ),
+                    ));
+                }
                 not_before("publishedOn", published_on, issued_on, "the issue date")?;
                 not_before("effectiveOn", effective_on, published_on, "publication")?;
                 let body = services.issuing_body(&draft.body_code).await?;
@@ -924,7 +933,7 @@ impl Aggregate for NormativeDocument {
                 check_text("reason", &e.reason, MAX_TEXT)?;
                 check_opt("decisionDocument", &e.decision_document, MAX_SHORT)?;
                 if let Some(i) = &self.issuance {
-                    not_before("repealedOn", e.on, i.issued_on, "the issue date")?;
+                    not_before("on", e.on, i.issued_on, "the issue date")?;
                 }
                 DocumentEvent::Repealed(e)
             }
@@ -934,7 +943,7 @@ impl Aggregate for NormativeDocument {
                     return Err(self.invalid("withdrawDocument"));
                 }
                 check_text("reason", &e.reason, MAX_TEXT)?;
-                not_before("withdrawnOn", e.on, draft.drafted_on, "the draft date")?;
+                not_before("on", e.on, draft.drafted_on, "the draft date")?;
                 DocumentEvent::Withdrawn(e)
             }
         };

@@ -891,3 +891,14 @@ fn commands_on_a_document_never_drafted_are_refused() {
         "INVALID_TRANSITION"
     );
 }
+
+#[test]
+fn the_numbers_year_is_the_year_of_issue() {
+    assert_eq!(
+        refused(
+            through_approval(),
+            issue_command("南政办发〔2020〕63号", None, None)
+        ),
+        "INVALID_INPUT"
+    );
+}
