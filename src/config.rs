@@ -40,6 +40,14 @@ pub struct Cli {
         global = true
     )]
     pub pool_size: u32,
+    /// Ed25519 key that signs log checkpoints (created on first use, owner-readable only).
+    #[arg(
+        long,
+        env = "NORMLEDGER_SIGNING_KEY",
+        default_value = ".normledger/signing-key",
+        global = true
+    )]
+    pub signing_key: PathBuf,
     #[command(subcommand)]
     pub command: CliCommand,
 }
@@ -71,6 +79,35 @@ pub enum CliCommand {
         /// Largest accepted request body in bytes.
         #[arg(long, env = "NORMLEDGER_MAX_BODY_BYTES", default_value_t = 1 << 20)]
         max_body_bytes: usize,
+        /// Take a signed checkpoint of the log this often (seconds; 0 = never).
+        #[arg(long, env = "NORMLEDGER_CHECKPOINT_EVERY_SECS", default_value_t = 3600)]
+        checkpoint_every_secs: u64,
+    },
+    /// Recompute every hash of the log; exit non-zero if anything was altered.
+    Verify {
+        /// Also check that the log still extends this earlier digest (or a file holding it).
+        #[arg(long)]
+        digest: Option<String>,
+        /// Check only links at or after this position.
+        #[arg(long)]
+        from_position: Option<i64>,
+        /// Check only links at or before this position.
+        #[arg(long)]
+        to_position: Option<i64>,
+    },
+    /// Print the digest of the log as it stands (keep it to verify against later).
+    Digest,
+    /// Take a signed checkpoint of the log and print it.
+    Checkpoint,
+    /// Print the public key that verifies checkpoints.
+    Key,
+    /// Write the whole log with its hashes.
+    Export {
+        #[arg(long, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Apply the migrations and exit.
     Migrate,
@@ -83,6 +120,12 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per line.
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,8 @@ use tracing_subscriber::EnvFilter;
 use normledger::app::{App, Database, Settings};
 use normledger::config::{Cli, CliCommand, TokenCommand};
 use normledger::domain::Role;
-use normledger::store::tokens;
+use normledger::store::integrity::{self, LogDigest, hex};
+use normledger::store::{checkpoints, tokens};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -20,9 +21,17 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let CliCommand::Schema = cli.command {
-        print!("{}", normledger::graphql::sdl());
-        return Ok(());
+    match cli.command {
+        CliCommand::Schema => {
+            print!("{}", normledger::graphql::sdl());
+            return Ok(());
+        }
+        CliCommand::Key => {
+            let key = checkpoints::load_or_create_key(&cli.signing_key)?;
+            println!("{}", hex(key.verifying_key().as_bytes()));
+            return Ok(());
+        }
+        _ => {}
     }
     let db = Database::open(&cli.database(), cli.pool_size)
         .await
@@ -35,7 +44,81 @@ async fn main() -> anyhow::Result<()> {
 async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
     let pool = db.pool.clone();
     match &cli.command {
-        CliCommand::Schema => unreachable!("handled before opening the database"),
+        CliCommand::Schema | CliCommand::Key => unreachable!("handled without a database"),
+        CliCommand::Verify {
+            digest,
+            from_position,
+            to_position,
+        } => {
+            normledger::store::migrate(&pool).await?;
+            let earlier = match digest {
+                Some(d) => Some(read_digest(d)?),
+                None => None,
+            };
+            let started = std::time::Instant::now();
+            let v =
+                integrity::verify(&pool, *from_position, *to_position, earlier.as_ref()).await?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "checked {} events in {} streams in {secs:.2}s ({:.0} events/s)",
+                v.events_checked,
+                v.streams_checked,
+                v.events_checked as f64 / secs.max(1e-9)
+            );
+            if let Some(b) = &v.first_broken_link {
+                println!(
+                    "BROKEN: {} {} sequence {} (position {}): {}",
+                    b.aggregate_type,
+                    b.aggregate_id,
+                    b.sequence,
+                    b.position.map_or("-".into(), |p| p.to_string()),
+                    b.problem
+                );
+            }
+            match (v.extends_digest, &v.digest_problem) {
+                (Some(true), _) => println!("the log extends the given digest"),
+                (Some(false), problem) => println!(
+                    "BROKEN: the log does not extend the given digest: {}",
+                    problem.as_deref().unwrap_or("")
+                ),
+                (None, _) => {}
+            }
+            if !v.is_intact() {
+                anyhow::bail!("the log failed verification");
+            }
+            println!("intact; digest now {}", integrity::digest(&pool).await?);
+        }
+        CliCommand::Digest => {
+            normledger::store::migrate(&pool).await?;
+            println!("{}", integrity::digest(&pool).await?);
+        }
+        CliCommand::Checkpoint => {
+            normledger::store::migrate(&pool).await?;
+            let key = checkpoints::load_or_create_key(&cli.signing_key)?;
+            let c = checkpoints::take(&pool, &key).await?;
+            println!("checkpoint {} at {}", c.id, c.taken_at);
+            println!("digest     {}", c.digest);
+            println!("position   {}", c.digest.last_position);
+            println!("public key {}", hex(&c.public_key));
+            println!("signature  {}", hex(&c.signature));
+        }
+        CliCommand::Export { format: _, output } => {
+            let n = match output {
+                Some(path) => {
+                    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+                    let n = integrity::export_jsonl(&pool, &mut f).await?;
+                    std::io::Write::flush(&mut f)?;
+                    n
+                }
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout());
+                    let n = integrity::export_jsonl(&pool, &mut out).await?;
+                    std::io::Write::flush(&mut out)?;
+                    n
+                }
+            };
+            eprintln!("exported {n} events");
+        }
         CliCommand::Migrate => {
             normledger::store::migrate(&pool).await?;
             println!("migrations applied");
@@ -59,11 +142,20 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             demo,
             read_your_writes_ms,
             max_body_bytes,
+            checkpoint_every_secs,
         } => {
             let mut settings = Settings::default();
             settings.write.read_your_writes_timeout = Duration::from_millis(*read_your_writes_ms);
             settings.http.max_body_bytes = *max_body_bytes;
             let app = App::start(pool.clone(), settings).await?;
+            if *checkpoint_every_secs > 0 {
+                let key = checkpoints::load_or_create_key(&cli.signing_key)?;
+                spawn_checkpoints(
+                    pool.clone(),
+                    key,
+                    Duration::from_secs(*checkpoint_every_secs),
+                );
+            }
             if let Some(path) = demo {
                 load_demo(&app, &pool, path).await?;
             }
@@ -176,6 +268,30 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
         println!("  {line}");
     }
     Ok(())
+}
+
+/// A digest given on the command line, or the path of a file holding one.
+fn read_digest(arg: &str) -> anyhow::Result<LogDigest> {
+    let text = if Path::new(arg).is_file() {
+        std::fs::read_to_string(arg)?
+    } else {
+        arg.to_owned()
+    };
+    text.trim().parse().map_err(anyhow::Error::msg)
+}
+
+/// Signs a checkpoint of the log periodically while serving.
+fn spawn_checkpoints(pool: sqlx::PgPool, key: ed25519_dalek::SigningKey, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match checkpoints::take(&pool, &key).await {
+                Ok(c) => tracing::info!(digest = %c.digest, "signed checkpoint"),
+                Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
+            }
+        }
+    });
 }
 
 fn set_private(path: &Path) -> std::io::Result<()> {

@@ -6,14 +6,16 @@ use async_graphql::{Context, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::Role;
 use crate::graphql::Session;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::page_size;
 use crate::graphql::types::{
-    AuditEvent, Document, DocumentStatus, IssuingBody, audit_page, document_page,
+    AuditEvent, Document, DocumentStatus, IntegrityReport, IssuingBody, audit_page, document_page,
 };
 use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
+use crate::store::integrity::{self, LogDigest};
 
 pub struct QueryRoot;
 
@@ -146,5 +148,34 @@ impl QueryRoot {
             to: f.to,
         };
         audit_page(ctx, filter, first, after).await
+    }
+
+    /// Recomputes the hash chain of every stream from the raw rows (optionally only links in a
+    /// position range) and, given an earlier `digest`, checks that the log still extends it.
+    /// AUDITOR and LEGAL_OFFICE only.
+    async fn verify_integrity(
+        &self,
+        ctx: &Context<'_>,
+        from_position: Option<i64>,
+        to_position: Option<i64>,
+        digest: Option<String>,
+    ) -> ApiResult<IntegrityReport> {
+        let s = session(ctx)?;
+        let role = s.actor()?.role;
+        if !matches!(role, Role::Auditor | Role::LegalOffice) {
+            return Err(gql(ApiError::Forbidden(format!(
+                "verifyIntegrity is not allowed for role {role}"
+            ))));
+        }
+        let earlier = digest
+            .map(|d| d.parse::<LogDigest>())
+            .transpose()
+            .map_err(|e| gql(ApiError::bad_input("digest", e)))?;
+        let pool = s.ledger.pool();
+        let v = integrity::verify(pool, from_position, to_position, earlier.as_ref())
+            .await
+            .map_err(gql)?;
+        let current = integrity::digest(pool).await.map_err(gql)?;
+        Ok(IntegrityReport::new(v, current))
     }
 }

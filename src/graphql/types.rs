@@ -12,6 +12,7 @@ use crate::graphql::error::{ApiResult, gql};
 use crate::graphql::{Session, page_size};
 use crate::projection::queries::{self, DocumentFilter, DocumentRow};
 use crate::store::event_log::{self, AuditFilter, EventRecord, LogPoint};
+use crate::store::integrity;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::DocumentStatus")]
@@ -659,4 +660,51 @@ pub async fn audit_page(
             .map(|r| Edge::new(audit_cursor(r.point()), AuditEvent(r))),
     );
     Ok(connection)
+}
+
+/// The outcome of `verifyIntegrity`.
+#[derive(SimpleObject)]
+pub struct IntegrityReport {
+    /// True when every link checks and the given digest (if any) is extended.
+    intact: bool,
+    events_checked: u64,
+    streams_checked: u64,
+    first_broken_link: Option<BrokenLink>,
+    /// Whether the log still extends the given digest; null when none was given.
+    extends_digest: Option<bool>,
+    digest_problem: Option<String>,
+    /// The digest of the log now: keep it to check later that nothing before it changed.
+    current_digest: String,
+    current_last_position: i64,
+}
+
+impl IntegrityReport {
+    pub fn new(v: integrity::Verification, current: integrity::LogDigest) -> Self {
+        IntegrityReport {
+            intact: v.is_intact(),
+            events_checked: v.events_checked,
+            streams_checked: v.streams_checked,
+            first_broken_link: v.first_broken_link.map(|b| BrokenLink {
+                aggregate_type: b.aggregate_type,
+                aggregate_id: b.aggregate_id,
+                sequence: b.sequence,
+                position: b.position,
+                problem: b.problem,
+            }),
+            extends_digest: v.extends_digest,
+            digest_problem: v.digest_problem,
+            current_digest: current.to_string(),
+            current_last_position: current.last_position,
+        }
+    }
+}
+
+/// Where the log stops being what its hashes say.
+#[derive(SimpleObject)]
+pub struct BrokenLink {
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: i64,
+    position: Option<i64>,
+    problem: String,
 }

@@ -1,8 +1,10 @@
 //! Postgres: the connection pool, the private-cluster launcher, migrations, the event-log
 //! reader, the services the aggregates consult, and API tokens.
 
+pub mod checkpoints;
 pub mod cluster;
 pub mod event_log;
+pub mod integrity;
 pub mod services;
 pub mod tokens;
 

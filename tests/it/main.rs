@@ -5,6 +5,7 @@ mod support;
 
 mod binary;
 mod database;
+mod integrity;
 mod lifecycle;
 mod races;
 mod refusals;
