@@ -7,13 +7,14 @@
 //!    retry sees fresh state and the domain then names the precise rule),
 //! 4. waits until the read model includes the new events (read-your-writes), up to a timeout.
 
-use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::persist::{EventUpcaster, PersistedEventStore, SerializedEvent};
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::domain::document::{DRAFTED_VERSION, upcast};
 use crate::domain::{
     Actor, DocumentCommand, DomainError, IssuingBody, IssuingBodyCommand, NormativeDocument, Role,
 };
@@ -200,6 +201,21 @@ impl Default for WriteSettings {
     }
 }
 
+/// Lets cqrs-es load stored `Drafted` v1 events through the domain's own upcaster.
+struct DraftedV1Upcaster;
+
+impl EventUpcaster for DraftedV1Upcaster {
+    fn can_upcast(&self, event_type: &str, event_version: &str) -> bool {
+        event_type == "Drafted" && event_version == "1"
+    }
+
+    fn upcast(&self, mut event: SerializedEvent) -> SerializedEvent {
+        event.payload = upcast(&event.event_type, &event.event_version, event.payload);
+        event.event_version = DRAFTED_VERSION.to_owned();
+        event
+    }
+}
+
 /// The write side: one cqrs-es framework per aggregate over the shared pool.
 pub struct Ledger {
     pool: PgPool,
@@ -210,7 +226,8 @@ pub struct Ledger {
 }
 
 fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs<A> {
-    let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
+    let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()))
+        .with_upcasters(vec![Box::new(DraftedV1Upcaster)]);
     // No cqrs-es queries: the read model is built by the projector from the log.
     CqrsFramework::new(store, vec![], services)
 }

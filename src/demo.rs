@@ -219,6 +219,7 @@ async fn lifecycle(ledger: &Ledger, doc: &DocumentEntry) -> Result<bool, DemoErr
                 is_major_decision: major,
                 summary,
                 drafted_on: day(-90),
+                drafting_unit: doc.body.clone(),
             },
         },
     )];

@@ -90,13 +90,30 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_owned);
+    let receipts: Arc<std::sync::Mutex<Vec<_>>> = Default::default();
     let session = Session {
         ledger: state.ledger.clone(),
         actor,
         correlation_id,
+        receipts: receipts.clone(),
     };
     let mut response = state.schema.execute(request.data(session)).await;
     ensure_codes(&mut response);
+    // Read-your-writes: each write's position, and whether the read model already shows it.
+    let writes: Vec<serde_json::Value> = receipts
+        .lock()
+        .map(|r| {
+            r.iter()
+                .map(|w| json!({"position": w.point.position, "projected": w.projected}))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !writes.is_empty() {
+        response.extensions.insert(
+            "writes".to_owned(),
+            async_graphql::Value::from_json(json!(writes)).unwrap_or_default(),
+        );
+    }
     axum::Json(response).into_response()
 }
 

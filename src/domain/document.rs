@@ -164,6 +164,8 @@ pub struct Draft {
     pub is_major_decision: bool,
     pub summary: String,
     pub drafted_on: NaiveDate,
+    /// 起草单位: the unit that drafts (since event version 2; the issuing body before).
+    pub drafting_unit: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -451,8 +453,127 @@ impl DomainEvent for DocumentEvent {
         .to_owned()
     }
     fn event_version(&self) -> String {
-        "1".to_owned()
+        match self {
+            DocumentEvent::Drafted { .. } => DRAFTED_VERSION,
+            _ => "1",
+        }
+        .to_owned()
     }
+}
+
+/// `Drafted` version 2 added `draft.drafting_unit`.
+pub const DRAFTED_VERSION: &str = "2";
+
+impl DocumentEvent {
+    /// Decodes a stored payload of any version: older shapes are upcast first, so every
+    /// reader (command handling, projection, history as of an instant) sees the current one.
+    pub fn decode(
+        event_type: &str,
+        event_version: &str,
+        payload: serde_json::Value,
+    ) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(upcast(event_type, event_version, payload))
+    }
+}
+
+impl DocumentEvent {
+    /// One line for people reading a history: what happened, in English with the Chinese term.
+    pub fn summary(&self) -> String {
+        match self {
+            DocumentEvent::Drafted { draft, .. } => {
+                format!("Drafted (起草) by {}: {}", draft.body_code, draft.title)
+            }
+            DocumentEvent::DraftRevised { .. } => "Draft revised (修改草案)".into(),
+            DocumentEvent::ConsultationOpened {
+                closes_on, channel, ..
+            } => {
+                format!("Public consultation opened (公开征求意见) on {channel} until {closes_on}")
+            }
+            DocumentEvent::ConsultationClosed {
+                comments_received, ..
+            } => {
+                format!("Public consultation closed (征求意见结束): {comments_received} comments")
+            }
+            DocumentEvent::SubmittedForReview { materials, .. } => format!(
+                "Submitted for legality review (送审) with {} materials",
+                materials.len()
+            ),
+            DocumentEvent::MaterialsReturned(r) => {
+                format!("Materials returned (退回补正): {}", r.reason)
+            }
+            DocumentEvent::ReviewStarted { due_on, .. } => {
+                format!("Legality review started (合法性审核), due {due_on}")
+            }
+            DocumentEvent::AdvisorOpinionAdded(o) => {
+                format!(
+                    "Legal advisor's opinion added (法律顾问意见) by {}",
+                    o.advisor_name
+                )
+            }
+            DocumentEvent::ReviewConcluded {
+                outcome, issues, ..
+            } => format!(
+                "Legality review concluded (审核结论): {} with {} issues",
+                match outcome {
+                    ReviewOutcome::Lawful => "LAWFUL 合法",
+                    ReviewOutcome::MustRevise => "MUST_REVISE 应当予以修改",
+                    ReviewOutcome::Unlawful => "UNLAWFUL 不合法",
+                },
+                issues.len()
+            ),
+            DocumentEvent::RevisionSubmitted { responses, .. } => format!(
+                "Revision submitted (修改稿): {} of {} issues adopted",
+                responses.iter().filter(|r| r.adopted).count(),
+                responses.len()
+            ),
+            DocumentEvent::Deliberated(d) => format!(
+                "Deliberated (集体审议) at {}: {}",
+                d.meeting,
+                match d.outcome {
+                    DeliberationOutcome::Approved => "APPROVED 通过",
+                    DeliberationOutcome::ApprovedWithChanges => "APPROVED_WITH_CHANGES 修改后通过",
+                    DeliberationOutcome::Rejected => "REJECTED 不通过",
+                    DeliberationOutcome::Deferred => "DEFERRED 暂缓",
+                }
+            ),
+            DocumentEvent::Issued(i) => format!(
+                "Issued (印发) as {}, in force {} to {}",
+                i.number, i.effective_on, i.valid_until
+            ),
+            DocumentEvent::FiledForRecord { authorities, .. } => {
+                format!("Filed for record (备案) with {}", authorities.join(", "))
+            }
+            DocumentEvent::FilingReviewed { outcome, .. } => format!(
+                "Filing reviewed (备案审查): {}",
+                match outcome {
+                    FilingReviewOutcome::Accepted => "ACCEPTED 准予备案",
+                    FilingReviewOutcome::CorrectionRequired => "CORRECTION_REQUIRED 通知改正",
+                }
+            ),
+            DocumentEvent::Corrected(c) => format!("Corrected (勘误): {}", c.description),
+            DocumentEvent::Repealed(e) => format!("Repealed (废止) from {}: {}", e.on, e.reason),
+            DocumentEvent::Withdrawn(e) => format!("Withdrawn (终止制定): {}", e.reason),
+        }
+    }
+}
+
+/// Upcasts an older stored payload to the current shape (pure: JSON in, JSON out).
+pub fn upcast(
+    event_type: &str,
+    event_version: &str,
+    mut payload: serde_json::Value,
+) -> serde_json::Value {
+    if event_type == "Drafted" && event_version == "1" {
+        // v1 had no drafting unit: the issuing body drafted its own documents.
+        if let Some(draft) = payload
+            .pointer_mut("/Drafted/draft")
+            .and_then(|d| d.as_object_mut())
+        {
+            let body = draft.get("body_code").cloned().unwrap_or_default();
+            draft.entry("drafting_unit").or_insert(body);
+        }
+    }
+    payload
 }
 
 impl NormativeDocument {
@@ -578,6 +699,7 @@ impl Aggregate for NormativeDocument {
                 }
                 check_text("title", &draft.title, MAX_TITLE)?;
                 check_optional_text("summary", &draft.summary, MAX_TEXT)?;
+                check_text("draftingUnit", &draft.drafting_unit, MAX_SHORT)?;
                 let body = services.issuing_body(&draft.body_code).await?;
                 if !body.is_some_and(|b| b.is_listed_on(draft.drafted_on)) {
                     return Err(DomainError::IssuingBodyNotListed {

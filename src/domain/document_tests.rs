@@ -72,6 +72,7 @@ fn draft(title: &str, major: bool) -> Draft {
         is_major_decision: major,
         summary: String::new(),
         drafted_on: d("2019-06-01"),
+        drafting_unit: "县政府办公室秘书科".into(),
     }
 }
 
@@ -901,4 +902,20 @@ fn the_numbers_year_is_the_year_of_issue() {
         ),
         "INVALID_INPUT"
     );
+}
+
+#[test]
+fn a_version_1_drafted_event_is_upcast_with_the_body_as_drafting_unit() {
+    let v1 = serde_json::json!({"Drafted": {"id": ID, "draft": {
+        "body_code": "NCX-GOV-OFFICE", "title": "旧格式", "class": "GOVERNMENT", "is_trial": false,
+        "is_major_decision": false, "summary": "", "drafted_on": "2019-06-01"}}});
+    assert!(
+        serde_json::from_value::<DocumentEvent>(v1.clone()).is_err(),
+        "v1 lacks a field"
+    );
+    match DocumentEvent::decode("Drafted", "1", v1).unwrap() {
+        DocumentEvent::Drafted { draft, .. } => assert_eq!(draft.drafting_unit, "NCX-GOV-OFFICE"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(drafted().event_version(), "2");
 }

@@ -102,6 +102,28 @@ impl DomainEvent for IssuingBodyEvent {
     }
 }
 
+impl IssuingBodyEvent {
+    /// One line for people reading a history.
+    pub fn summary(&self) -> String {
+        match self {
+            IssuingBodyEvent::IssuingBodyListed(l) => format!(
+                "Listed as an issuing body (列入制定主体清单): {} ({}) from {}",
+                l.name,
+                l.agency_codes.join(", "),
+                l.listed_from
+            ),
+            IssuingBodyEvent::AgencyCodeAdded { agency_code, .. } => {
+                format!("Agency code added (发文机关代字): {agency_code}")
+            }
+            IssuingBodyEvent::IssuingBodyDelisted {
+                delisted_on,
+                reason,
+                ..
+            } => format!("Delisted (移出制定主体清单) from {delisted_on}: {reason}"),
+        }
+    }
+}
+
 /// Issuing body (制定主体) state, folded from its events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IssuingBody {

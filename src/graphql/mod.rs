@@ -24,6 +24,8 @@ pub struct Session {
     pub ledger: Arc<Ledger>,
     pub actor: Option<Actor>,
     pub correlation_id: Option<String>,
+    /// What this request's commands wrote, for the response's `extensions.writes`.
+    pub receipts: Arc<std::sync::Mutex<Vec<crate::commands::Receipt>>>,
 }
 
 impl Session {

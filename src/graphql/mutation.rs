@@ -73,6 +73,8 @@ pub struct DraftDocumentInput {
     #[graphql(default)]
     pub summary: String,
     pub drafted_on: Option<NaiveDate>,
+    /// 起草单位; defaults to the issuing body.
+    pub drafting_unit: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -214,6 +216,9 @@ async fn execute<'a>(ctx: &'a Context<'_>, command: Command) -> ApiResult<(&'a S
     let s = ctx.data::<Session>()?;
     let rc = RequestContext::new(s.actor()?.clone(), s.correlation_id.clone());
     let receipt = s.ledger.execute(&rc, command).await.map_err(gql)?;
+    if let Ok(mut r) = s.receipts.lock() {
+        r.push(receipt.clone());
+    }
     Ok((s, receipt))
 }
 
@@ -325,13 +330,16 @@ impl MutationRoot {
     ) -> ApiResult<DocumentPayload> {
         let id = Uuid::now_v7();
         let draft = d::Draft {
-            body_code: input.body_code,
+            body_code: input.body_code.clone(),
             title: input.title,
             class: input.class.into(),
             is_trial: input.is_trial,
             is_major_decision: input.is_major_decision,
             summary: input.summary,
             drafted_on: day(input.drafted_on),
+            drafting_unit: input
+                .drafting_unit
+                .unwrap_or_else(|| input.body_code.clone()),
         };
         let command = DocumentCommand::Draft {
             id: id.to_string(),

@@ -11,7 +11,8 @@ use crate::graphql::Session;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::page_size;
 use crate::graphql::types::{
-    AuditEvent, Document, DocumentStatus, IntegrityReport, IssuingBody, audit_page, document_page,
+    AuditEvent, Document, DocumentStatus, IntegrityReport, IssuingBody, ProjectionStatus,
+    audit_page, document_page,
 };
 use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
@@ -27,6 +28,9 @@ pub struct DocumentsFilter {
     pub year: Option<i32>,
     /// Case-insensitive substring of the title.
     pub title_contains: Option<String>,
+    /// Legally in force on this date (legal time): effective_on ≤ date ≤ valid_until, and not
+    /// repealed, declared invalid or revoked by then.
+    pub in_force_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(InputObject, Default)]
@@ -42,6 +46,10 @@ pub struct AuditTrailFilter {
     pub from: Option<DateTime<Utc>>,
     /// Recorded before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// Global position at least this.
+    pub from_position: Option<i64>,
+    /// Global position at most this.
+    pub to_position: Option<i64>,
 }
 
 fn session<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Session> {
@@ -124,6 +132,7 @@ impl QueryRoot {
                 .map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
             year: f.year,
             title_contains: f.title_contains,
+            in_force_on: f.in_force_on,
         };
         document_page(ctx, filter, first, after).await
     }
@@ -146,8 +155,21 @@ impl QueryRoot {
             event_types: f.event_types,
             from: f.from,
             to: f.to,
+            from_position: f.from_position,
+            to_position: f.to_position,
         };
         audit_page(ctx, filter, first, after).await
+    }
+
+    /// Per projection: checkpoint, the log's safe head, lag in events and seconds.
+    async fn projection_status(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectionStatus>> {
+        let s = session(ctx)?;
+        Ok(crate::projection::status(s.ledger.pool())
+            .await
+            .map_err(gql)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Recomputes the hash chain of every stream from the raw rows (optionally only links in a

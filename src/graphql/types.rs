@@ -6,6 +6,7 @@ use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::domain::DocumentEvent;
 use crate::domain::document as d;
 use crate::domain::issuing_body as b;
 use crate::graphql::error::{ApiResult, gql};
@@ -225,6 +226,12 @@ impl Document {
     }
     async fn summary(&self) -> &str {
         self.draft().map(|d| d.summary.as_str()).unwrap_or_default()
+    }
+    /// 起草单位.
+    async fn drafting_unit(&self) -> &str {
+        self.draft()
+            .map(|d| d.drafting_unit.as_str())
+            .unwrap_or_default()
     }
     /// 暂行/试行 (flagged or named so in the title).
     async fn is_trial(&self) -> bool {
@@ -610,25 +617,26 @@ impl AuditEvent {
     async fn causation_id(&self) -> Option<&str> {
         self.0.meta("causation_id")
     }
+    /// One line for people: what happened, in English with the Chinese term.
+    async fn summary(&self) -> String {
+        let e = &self.0;
+        let decoded = match e.aggregate_type.as_str() {
+            "NormativeDocument" => {
+                DocumentEvent::decode(&e.event_type, &e.event_version, e.payload.clone())
+                    .map(|d| d.summary())
+            }
+            "IssuingBody" => serde_json::from_value::<b::IssuingBodyEvent>(e.payload.clone())
+                .map(|b| b.summary()),
+            _ => Ok(e.event_type.clone()),
+        };
+        decoded.unwrap_or_else(|_| format!("{} (undecodable payload)", e.event_type))
+    }
     async fn payload(&self) -> Json<serde_json::Value> {
         Json(self.0.payload.clone())
     }
     async fn metadata(&self) -> Json<serde_json::Value> {
         Json(self.0.metadata.clone())
     }
-}
-
-/// Cursor of the audit trail: the event's place in commit-safe order.
-pub fn audit_cursor(p: LogPoint) -> String {
-    format!("{}.{}", p.transaction_id, p.position)
-}
-
-pub fn parse_audit_cursor(s: &str) -> Option<LogPoint> {
-    let (t, p) = s.split_once('.')?;
-    Some(LogPoint {
-        transaction_id: t.parse().ok()?,
-        position: p.parse().ok()?,
-    })
 }
 
 /// One page of the audit trail.
@@ -640,13 +648,21 @@ pub async fn audit_page(
 ) -> ApiResult<Connection<String, AuditEvent>> {
     let session = ctx.data::<Session>()?;
     let limit = page_size(first)?;
+    // The cursor is the global position; paging continues in commit-safe order from there.
+    let not_a_cursor = || {
+        gql(crate::graphql::error::ApiError::bad_input(
+            "after",
+            "not a position in the log",
+        ))
+    };
     let start = match &after {
-        Some(a) => parse_audit_cursor(a).ok_or_else(|| {
-            gql(crate::graphql::error::ApiError::bad_input(
-                "after",
-                "not an audit-trail cursor",
-            ))
-        })?,
+        Some(a) => {
+            let position: i64 = a.parse().map_err(|_| not_a_cursor())?;
+            event_log::point_of(session.ledger.pool(), position)
+                .await
+                .map_err(gql)?
+                .ok_or_else(not_a_cursor)?
+        }
         None => LogPoint::default(),
     };
     let mut rows = event_log::audit_page(session.ledger.pool(), &filter, start, limit + 1)
@@ -657,7 +673,7 @@ pub async fn audit_page(
     let mut connection = Connection::new(after.is_some(), has_next);
     connection.edges.extend(
         rows.into_iter()
-            .map(|r| Edge::new(audit_cursor(r.point()), AuditEvent(r))),
+            .map(|r| Edge::new(r.position.to_string(), AuditEvent(r))),
     );
     Ok(connection)
 }
@@ -707,4 +723,33 @@ pub struct BrokenLink {
     sequence: i64,
     position: Option<i64>,
     problem: String,
+}
+
+/// How far a projection is behind the log.
+#[derive(SimpleObject)]
+pub struct ProjectionStatus {
+    name: String,
+    checkpoint_position: i64,
+    events_applied: i64,
+    updated_at: DateTime<Utc>,
+    /// Highest position among settled events (no late commit can precede them).
+    safe_head_position: Option<i64>,
+    /// Committed events not yet applied.
+    lag_events: i64,
+    /// Age of the oldest event not yet applied, in seconds (0 when none).
+    lag_seconds: f64,
+}
+
+impl From<crate::projection::ProjectionStatus> for ProjectionStatus {
+    fn from(p: crate::projection::ProjectionStatus) -> Self {
+        ProjectionStatus {
+            name: p.name,
+            checkpoint_position: p.checkpoint_position,
+            events_applied: p.events_applied,
+            updated_at: p.updated_at,
+            safe_head_position: p.safe_head_position,
+            lag_events: p.lag_events,
+            lag_seconds: p.lag_seconds,
+        }
+    }
 }

@@ -117,6 +117,55 @@ impl Projector {
     }
 }
 
+/// How far a projection is behind the log.
+#[derive(Debug, Clone)]
+pub struct ProjectionStatus {
+    pub name: String,
+    /// Global position of the last event applied.
+    pub checkpoint_position: i64,
+    pub events_applied: i64,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// The highest position among settled events (those no late commit can precede).
+    pub safe_head_position: Option<i64>,
+    /// Events committed but not yet applied.
+    pub lag_events: i64,
+    /// Age of the oldest event not yet applied (0 when none).
+    pub lag_seconds: f64,
+}
+
+/// The status of every projection.
+pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, ProjectionError> {
+    let bound = safe_bound(pool).await?;
+    let rows: Vec<(String, i64, i64, chrono::DateTime<chrono::Utc>, Option<i64>, i64, f64)> =
+        sqlx::query_as(
+            "SELECT c.name, c.last_position, c.events_applied, c.updated_at,
+                (SELECT position FROM events WHERE transaction_id < $1::bigint::text::xid8
+                 ORDER BY position DESC LIMIT 1),
+                (SELECT count(*) FROM events e
+                 WHERE (e.transaction_id, e.position) > (c.last_transaction_id, c.last_position)),
+                coalesce((SELECT extract(epoch FROM now() - min(e.recorded_at))::float8 FROM events e
+                 WHERE (e.transaction_id, e.position) > (c.last_transaction_id, c.last_position)), 0)
+             FROM projection_checkpoints c ORDER BY c.name",
+        )
+        .bind(bound)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(name, pos, applied, updated_at, head, lag, secs)| ProjectionStatus {
+                name,
+                checkpoint_position: pos,
+                events_applied: applied,
+                updated_at,
+                safe_head_position: head,
+                lag_events: lag,
+                lag_seconds: secs.max(0.0),
+            },
+        )
+        .collect())
+}
+
 /// The stored checkpoint of the read model.
 pub async fn checkpoint(pool: &PgPool) -> Result<LogPoint, ProjectionError> {
     let (transaction_id, position): (i64, i64) = sqlx::query_as(

@@ -22,6 +22,8 @@ pub struct DocumentFilter {
     pub status: Option<String>,
     pub year: Option<i32>,
     pub title_contains: Option<String>,
+    /// Legally in force on this date: effective, not past valid_until, not ended by then.
+    pub in_force_on: Option<chrono::NaiveDate>,
 }
 
 type RawRow = (Uuid, serde_json::Value, i64);
@@ -52,6 +54,8 @@ pub async fn documents(
            AND ($3::text IS NULL OR status = $3)
            AND ($4::int IS NULL OR year = $4)
            AND ($5::text IS NULL OR strpos(lower(title), lower($5)) > 0)
+           AND ($7::date IS NULL OR (effective_on <= $7 AND valid_until >= $7
+                                     AND (ended_on IS NULL OR ended_on > $7)))
          ORDER BY id
          LIMIT $6",
     )
@@ -61,6 +65,7 @@ pub async fn documents(
     .bind(filter.year)
     .bind(&filter.title_contains)
     .bind(limit)
+    .bind(filter.in_force_on)
     .fetch_all(pool)
     .await?;
     decode(rows)
@@ -86,7 +91,11 @@ pub async fn document(
         };
         let mut state = NormativeDocument::default();
         for e in events {
-            state.apply(serde_json::from_value::<DocumentEvent>(e.payload)?);
+            state.apply(DocumentEvent::decode(
+                &e.event_type,
+                &e.event_version,
+                e.payload,
+            )?);
         }
         return Ok(Some(DocumentRow { id, state, version }));
     }

@@ -64,7 +64,8 @@ impl ReadModelBatch {
     pub fn apply(&mut self, e: &EventRecord) -> Result<(), StoreError> {
         match e.aggregate_type.as_str() {
             NormativeDocument::TYPE => {
-                let event: DocumentEvent = serde_json::from_value(e.payload.clone())?;
+                let event =
+                    DocumentEvent::decode(&e.event_type, &e.event_version, e.payload.clone())?;
                 if let Some(r) = self.documents.get_mut(&e.aggregate_id) {
                     r.state.apply(event);
                     advance(r, e);
@@ -129,8 +130,8 @@ impl ReadModelBatch {
                 "INSERT INTO rm_documents
                    (id, body_code, title, status, filing_status, document_number, year,
                     drafted_on, issued_on, effective_on, valid_until, state, version,
-                    last_position, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                    last_position, updated_at, ended_on)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                  ON CONFLICT (id) DO UPDATE SET
                    title = EXCLUDED.title, status = EXCLUDED.status,
                    filing_status = EXCLUDED.filing_status,
@@ -138,7 +139,7 @@ impl ReadModelBatch {
                    issued_on = EXCLUDED.issued_on, effective_on = EXCLUDED.effective_on,
                    valid_until = EXCLUDED.valid_until, state = EXCLUDED.state,
                    version = EXCLUDED.version, last_position = EXCLUDED.last_position,
-                   updated_at = EXCLUDED.updated_at",
+                   updated_at = EXCLUDED.updated_at, ended_on = EXCLUDED.ended_on",
             )
             .bind(id)
             .bind(&draft.body_code)
@@ -155,6 +156,7 @@ impl ReadModelBatch {
             .bind(r.version)
             .bind(r.position)
             .bind(r.recorded_at)
+            .bind(r.state.ending.as_ref().map(|e| e.on))
             .execute(&mut **tx)
             .await?;
         }

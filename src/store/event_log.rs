@@ -57,6 +57,8 @@ pub struct AuditFilter {
     pub event_types: Option<Vec<String>>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    pub from_position: Option<i64>,
+    pub to_position: Option<i64>,
 }
 
 /// The oldest transaction id still running: every row below it is settled.
@@ -85,6 +87,8 @@ pub async fn audit_page(
            AND ($8::text[] IS NULL OR event_type = ANY ($8))
            AND ($9::timestamptz IS NULL OR recorded_at >= $9)
            AND ($10::timestamptz IS NULL OR recorded_at < $10)
+           AND ($12::bigint IS NULL OR position >= $12)
+           AND ($13::bigint IS NULL OR position <= $13)
          ORDER BY transaction_id, position
          LIMIT $11"
     );
@@ -100,8 +104,24 @@ pub async fn audit_page(
         .bind(filter.from)
         .bind(filter.to)
         .bind(limit)
+        .bind(filter.from_position)
+        .bind(filter.to_position)
         .fetch_all(pool)
         .await
+}
+
+/// Where the event at `position` sits in commit-safe order (cursors are global positions).
+pub async fn point_of(pool: &PgPool, position: i64) -> Result<Option<LogPoint>, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT transaction_id::text::bigint, position FROM events WHERE position = $1",
+    )
+    .bind(position)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(transaction_id, position)| LogPoint {
+        transaction_id,
+        position,
+    }))
 }
 
 /// Every event of one aggregate, in its own order, optionally only those recorded up to `as_of`.
