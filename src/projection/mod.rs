@@ -118,7 +118,7 @@ impl Projector {
 }
 
 /// How far a projection is behind the log.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProjectionStatus {
     pub name: String,
     /// Global position of the last event applied.
@@ -136,34 +136,23 @@ pub struct ProjectionStatus {
 /// The status of every projection.
 pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, ProjectionError> {
     let bound = safe_bound(pool).await?;
-    let rows: Vec<(String, i64, i64, chrono::DateTime<chrono::Utc>, Option<i64>, i64, f64)> =
-        sqlx::query_as(
-            "SELECT c.name, c.last_position, c.events_applied, c.updated_at,
-                (SELECT position FROM events WHERE transaction_id < $1::bigint::text::xid8
-                 ORDER BY position DESC LIMIT 1),
-                (SELECT count(*) FROM events e
-                 WHERE (e.transaction_id, e.position) > (c.last_transaction_id, c.last_position)),
-                coalesce((SELECT extract(epoch FROM now() - min(e.recorded_at))::float8 FROM events e
-                 WHERE (e.transaction_id, e.position) > (c.last_transaction_id, c.last_position)), 0)
-             FROM projection_checkpoints c ORDER BY c.name",
-        )
-        .bind(bound)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(name, pos, applied, updated_at, head, lag, secs)| ProjectionStatus {
-                name,
-                checkpoint_position: pos,
-                events_applied: applied,
-                updated_at,
-                safe_head_position: head,
-                lag_events: lag,
-                lag_seconds: secs.max(0.0),
-            },
-        )
-        .collect())
+    let rows = sqlx::query_as::<_, ProjectionStatus>(
+        "SELECT c.name, c.last_position AS checkpoint_position, c.events_applied, c.updated_at,
+            (SELECT position FROM events WHERE transaction_id < $1::bigint::text::xid8
+             ORDER BY position DESC LIMIT 1) AS safe_head_position,
+            (SELECT count(*) FROM events e
+             WHERE (e.transaction_id, e.position) > (c.last_transaction_id, c.last_position))
+              AS lag_events,
+            greatest(0, coalesce((SELECT extract(epoch FROM now() - min(e.recorded_at))::float8
+             FROM events e
+             WHERE (e.transaction_id, e.position) > (c.last_transaction_id, c.last_position)), 0))
+              AS lag_seconds
+         FROM projection_checkpoints c ORDER BY c.name",
+    )
+    .bind(bound)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
 }
 
 /// The stored checkpoint of the read model.
