@@ -3,6 +3,7 @@
 
 mod support;
 
+mod auditing;
 mod binary;
 mod database;
 mod integrity;

@@ -1,0 +1,219 @@
+//! What auditors rely on beyond the lifecycle: legal time (in force on a date), record time
+//! (bodies as of an instant), readable histories, position ranges, projection status,
+//! read-your-writes in `extensions`, and old event versions that still load.
+
+use normledger::domain::Role;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+async fn in_force(app: &TestApp, date: &str) -> usize {
+    let r = app
+        .ok(
+            Role::Auditor,
+            "query($d: NaiveDate) { documents(filter: {inForceOn: $d}) { edges { node { id } } } }",
+            json!({"d": date}),
+        )
+        .await;
+    r["documents"]["edges"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn documents_in_force_on_a_date_follow_legal_time() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let repealed = draft(&app, "已废止", false).await;
+    to_approved(&app, &repealed).await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &repealed,
+        issue_input("南政办发〔2019〕63号"),
+    )
+    .await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "repealDocument",
+        &repealed,
+        json!({"reason": "清理废止", "on": "2023-01-01"}),
+    )
+    .await;
+    let lasting = draft(&app, "继续有效", false).await;
+    to_approved(&app, &lasting).await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &lasting,
+        issue_input("南政办发〔2019〕64号"),
+    )
+    .await;
+    let _draft_only = draft(&app, "未发文", false).await;
+    for (date, n) in [
+        ("2019-10-04", 0),
+        ("2019-10-05", 2),
+        ("2022-12-31", 2),
+        ("2023-01-01", 1),
+        ("2024-10-04", 1),
+        ("2024-10-05", 0),
+    ] {
+        assert_eq!(in_force(&app, date).await, n, "in force on {date}");
+    }
+}
+
+#[tokio::test]
+async fn history_reads_as_sentences_and_bodies_have_a_past() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let between = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    app.ok(Role::LegalOffice, "mutation { addAgencyCode(code: \"NCX-GOV\", agencyCode: \"南府字\") { issuingBody { agencyCodes } } }", json!({})).await;
+    let then = app
+        .ok(
+            Role::Auditor,
+            "query($t: DateTime) { issuingBody(code: \"NCX-GOV\", asOf: $t) { agencyCodes } }",
+            json!({"t": between}),
+        )
+        .await;
+    assert_eq!(then["issuingBody"]["agencyCodes"], json!(["南府发"]));
+    let now = app
+        .ok(
+            Role::Auditor,
+            "{ issuingBody(code: \"NCX-GOV\") { agencyCodes } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        now["issuingBody"]["agencyCodes"],
+        json!(["南府发", "南府字"])
+    );
+
+    let id = draft(&app, "可读的历史", false).await;
+    to_awaiting_deliberation(&app, &id).await;
+    let h = app
+        .ok(Role::Auditor, "query($id: String!) { document(id: $id) { history { eventType summary actorName role recordedAt } } }", json!({"id": id}))
+        .await;
+    let summaries: Vec<&str> = h["document"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(summaries[0], "Drafted (起草) by NCX-GOV-OFFICE: 可读的历史");
+    assert!(summaries[2].starts_with("Legality review started (合法性审核), due 2019-07-20"));
+    assert!(summaries[3].contains("LAWFUL 合法"));
+}
+
+#[tokio::test]
+async fn the_audit_trail_takes_position_ranges_and_mutations_report_their_writes() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let body = app
+        .gql(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV", "title": "位置", "class": "GOVERNMENT"}}),
+        )
+        .await;
+    let position = body["data"]["draftDocument"]["position"].as_i64().unwrap();
+    assert_eq!(
+        body["extensions"]["writes"],
+        json!([{"position": position, "projected": true}])
+    );
+
+    let trail = |from: i64, to: i64| {
+        let app = &app;
+        async move {
+            app.ok(Role::Auditor, "query($f: Int, $t: Int) { auditTrail(filter: {fromPosition: $f, toPosition: $t}) { edges { cursor node { position } } } }",
+                json!({"f": from, "t": to}))
+                .await["auditTrail"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| (e["cursor"].as_str().unwrap().to_owned(), e["node"]["position"].as_i64().unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = trail(1, position).await;
+    assert_eq!(all.len(), 3);
+    assert!(
+        all.iter().all(|(cursor, p)| cursor == &p.to_string()),
+        "the cursor is the global position"
+    );
+    assert_eq!(trail(position, position).await.len(), 1);
+    let bad = app
+        .gql(
+            Role::Auditor,
+            "{ auditTrail(after: \"999999\") { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&bad).0, "BAD_USER_INPUT");
+
+    let status = app
+        .ok(Role::Auditor, "{ projectionStatus { name checkpointPosition safeHeadPosition lagEvents lagSeconds eventsApplied } }", json!({}))
+        .await;
+    let s = &status["projectionStatus"][0];
+    assert_eq!(s["name"], "read_model");
+    assert_eq!(s["checkpointPosition"], position);
+    assert_eq!(s["safeHeadPosition"], position);
+    assert_eq!(s["lagEvents"], 0);
+    assert_eq!(s["eventsApplied"], 3);
+}
+
+#[tokio::test]
+async fn a_stored_version_1_event_still_loads_replays_and_verifies() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = uuid::Uuid::now_v7().to_string();
+    // A Drafted event as version 1 wrote it: no drafting_unit.
+    let v1: Value = json!({"Drafted": {"id": id, "draft": {
+        "body_code": "NCX-GOV-OFFICE", "title": "旧版本事件", "class": "GOVERNMENT", "is_trial": false,
+        "is_major_decision": false, "summary": "", "drafted_on": "2019-06-01"}}});
+    sqlx::query("INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+                 VALUES ('NormativeDocument', $1, 1, 'Drafted', '1', $2, '{\"actor_id\": \"fixture\"}')")
+        .bind(&id).bind(&v1).execute(&app.pool).await.unwrap();
+    // The write side loads it through the upcaster and carries on.
+    assert_eq!(
+        step(
+            &app,
+            Role::Drafter,
+            "submitForReview",
+            &id,
+            json!({"materials": ["送审稿"]})
+        )
+        .await,
+        "SUBMITTED"
+    );
+    let doc = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { title draftingUnit history { summary } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(doc["document"]["draftingUnit"], "NCX-GOV-OFFICE");
+    assert_eq!(
+        doc["document"]["history"][0]["summary"],
+        "Drafted (起草) by NCX-GOV-OFFICE: 旧版本事件"
+    );
+    let as_of = app
+        .ok(Role::Auditor, "query($id: String!) { document(id: $id, asOf: \"2999-01-01T00:00:00Z\") { draftingUnit } }", json!({"id": id}))
+        .await;
+    assert_eq!(as_of["document"]["draftingUnit"], "NCX-GOV-OFFICE");
+    normledger::projection::replay(&app.pool).await.unwrap();
+    let v = normledger::store::integrity::verify(&app.pool, None, None, None)
+        .await
+        .unwrap();
+    assert!(v.is_intact(), "{v:?}");
+    let stored: String = sqlx::query_scalar(
+        "SELECT event_version FROM events WHERE aggregate_id = $1 AND sequence = 1",
+    )
+    .bind(&id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, "1", "the stored event is never rewritten");
+}
