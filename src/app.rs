@@ -146,3 +146,10 @@ impl App {
         Ok(())
     }
 }
+
+impl Drop for App {
+    /// A dropped app leaves no projector behind holding the leadership.
+    fn drop(&mut self) {
+        self.projector_task.abort();
+    }
+}

@@ -290,6 +290,7 @@ impl Ledger {
                 Err(e) => return Err(e),
             }
         }
+        self.projector.committed();
         let point = event_log::latest_point(&self.pool, aggregate_type, &aggregate_id)
             .await?
             .ok_or_else(|| {

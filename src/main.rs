@@ -126,7 +126,20 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
         CliCommand::Replay => {
             normledger::store::migrate(&pool).await?;
             let started = std::time::Instant::now();
-            let n = normledger::projection::replay(&pool).await?;
+            let n = normledger::projection::replay(&pool, |p| {
+                let rate = p.applied as f64 / p.elapsed.as_secs_f64().max(1e-9);
+                let width = 30;
+                let done = (p.applied * width / p.total.max(1)).min(width) as usize;
+                eprint!(
+                    "\r[{}{}] {}/{} events, {rate:.0} events/s",
+                    "#".repeat(done),
+                    " ".repeat(width as usize - done),
+                    p.applied,
+                    p.total
+                );
+            })
+            .await?;
+            eprintln!();
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "replayed {n} events in {secs:.2}s ({:.0} events/s)",

@@ -2,9 +2,15 @@
 //! writing the rows and its checkpoint in one transaction, so every event takes effect
 //! exactly once and a crash anywhere loses nothing.
 //!
-//! One task per process runs it, woken right after each local command and by a short poll.
-//! A transaction-scoped advisory lock makes concurrent projectors (several processes on one
-//! database) take turns; the checkpoint is read after taking the lock.
+//! One task per process runs it. Of all processes sharing a database, one is the leader (it
+//! holds a session advisory lock on a connection of its own) and projects; the others follow
+//! the stored checkpoint and take over within a poll interval when the leader's connection
+//! goes. Each batch also takes a transaction advisory lock, so even two projectors that both
+//! think they lead (or a replay) take turns, and the checkpoint is read after that lock.
+//!
+//! Wake-ups: in-process right after a local command; across processes by `NOTIFY` sent after
+//! the command committed — never inside the append, whose commit it would serialise — at most
+//! once per [`COALESCE`] per process; and a short poll as the safety net.
 
 pub mod queries;
 mod read_model;
@@ -21,9 +27,19 @@ pub use read_model::ReadModelBatch;
 
 /// Name of the read-model projection in `projection_checkpoints`.
 pub const READ_MODEL: &str = "read_model";
-/// Advisory-lock key that serialises projectors of the read model across processes.
+/// Advisory-lock key that serialises projection batches and replays across processes.
 const LOCK_KEY: i64 = 0x6e6c_7072_6f6a; // "nlproj"
+/// Session advisory-lock key held by the one leading projector.
+const LEADER_KEY: i64 = 0x6e6c_6c65_6164; // "nllead"
 const BATCH: i64 = 1000;
+/// Channel on which processes say "events were committed".
+pub const EVENTS_CHANNEL: &str = "normledger_events";
+/// Channel on which the leader says "the read model moved".
+pub const PROJECTED_CHANNEL: &str = "normledger_projected";
+/// At most one NOTIFY per channel per this interval per process.
+pub const COALESCE: Duration = Duration::from_millis(5);
+/// How often a follower re-reads the leader's checkpoint.
+const FOLLOW_POLL: Duration = Duration::from_millis(50);
 
 pub type ProjectionError = StoreError;
 
@@ -34,6 +50,40 @@ pub struct Projector {
     wake: Arc<Notify>,
     applied: watch::Receiver<LogPoint>,
     publish: Arc<watch::Sender<LogPoint>>,
+    committed: Notifier,
+    projected: Notifier,
+    leader: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Sends `NOTIFY channel` after being poked, coalescing pokes that come within [`COALESCE`].
+#[derive(Clone)]
+pub struct Notifier {
+    poke: Arc<Notify>,
+}
+
+impl Notifier {
+    fn spawn(pool: PgPool, channel: &'static str) -> Self {
+        let poke = Arc::new(Notify::new());
+        let waiting = poke.clone();
+        tokio::spawn(async move {
+            loop {
+                waiting.notified().await;
+                if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(channel)
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::debug!(error = %e, channel, "notify failed; the poll will catch up");
+                }
+                tokio::time::sleep(COALESCE).await;
+            }
+        });
+        Notifier { poke }
+    }
+
+    fn poke(&self) {
+        self.poke.notify_one();
+    }
 }
 
 impl Projector {
@@ -41,37 +91,94 @@ impl Projector {
         let start = checkpoint(&pool).await?;
         let (tx, rx) = watch::channel(start);
         Ok(Projector {
+            committed: Notifier::spawn(pool.clone(), EVENTS_CHANNEL),
+            projected: Notifier::spawn(pool.clone(), PROJECTED_CHANNEL),
             pool,
             wake: Arc::new(Notify::new()),
             applied: rx,
             publish: Arc::new(tx),
+            leader: Default::default(),
         })
     }
 
-    /// Runs until the process ends: catch up whenever woken, and every `poll` regardless
-    /// (events written by other processes).
+    /// Runs until the process ends: lead or follow, woken in-process, by notifications from
+    /// other processes, and every `poll` regardless. Errors (a lost database) are logged and
+    /// the loop starts over with fresh connections.
     pub fn spawn(&self, poll: Duration) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
             loop {
-                match this.catch_up().await {
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "projector failed; retrying");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                    }
-                }
-                tokio::select! {
-                    _ = this.wake.notified() => {}
-                    _ = tokio::time::sleep(poll) => {}
+                if let Err(e) = this.run(poll).await {
+                    this.leader
+                        .store(false, std::sync::atomic::Ordering::Relaxed);
+                    tracing::warn!(error = %e, "projector interrupted; starting over");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
         })
     }
 
+    async fn run(&self, poll: Duration) -> Result<(), ProjectionError> {
+        // Leadership lives as long as this connection: if the process dies, so does the lock.
+        let mut leader_conn = self.pool.acquire().await?.detach();
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener
+            .listen_all([EVENTS_CHANNEL, PROJECTED_CHANNEL])
+            .await?;
+        let mut leading = false;
+        loop {
+            if !leading {
+                leading = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(LEADER_KEY)
+                    .fetch_one(&mut leader_conn)
+                    .await?;
+                if leading {
+                    tracing::info!("leading the read-model projection");
+                }
+                self.leader
+                    .store(leading, std::sync::atomic::Ordering::Relaxed);
+            }
+            if leading {
+                if self.catch_up().await? > 0 {
+                    self.projected.poke();
+                }
+            } else {
+                self.publish_point(checkpoint(&self.pool).await?);
+            }
+            let pause = if leading { poll } else { poll.min(FOLLOW_POLL) };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                n = listener.try_recv() => { n?; }
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// Whether this process currently leads the projection.
+    pub fn is_leader(&self) -> bool {
+        self.leader.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Asks the task to catch up now.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Called after a command committed: wake this process's projector now, and the other
+    /// processes' by a coalesced NOTIFY (outside the append's transaction).
+    pub fn committed(&self) {
+        self.wake();
+        self.committed.poke();
+    }
+
+    fn publish_point(&self, point: LogPoint) {
+        self.publish.send_if_modified(|p| {
+            let newer = point > *p;
+            if newer {
+                *p = point;
+            }
+            newer
+        });
     }
 
     /// Applies every settled event past the checkpoint; returns how many.
@@ -80,13 +187,7 @@ impl Projector {
         loop {
             let (n, point) = project_batch(&self.pool, READ_MODEL).await?;
             total += n;
-            self.publish.send_if_modified(|p| {
-                let newer = point > *p;
-                if newer {
-                    *p = point;
-                }
-                newer
-            });
+            self.publish_point(point);
             if n < BATCH as u64 {
                 return Ok(total);
             }
@@ -250,15 +351,34 @@ async fn apply_events(
     batch.write(tx).await
 }
 
-/// Rebuilds the read model from position 0 in one transaction: readers see the old model
-/// until the new one is complete, then all of it at once. Returns the events applied.
-pub async fn replay(pool: &PgPool) -> Result<u64, ProjectionError> {
+/// Progress of a replay, reported after every batch.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplayProgress {
+    pub applied: u64,
+    pub total: u64,
+    pub elapsed: Duration,
+}
+
+/// Rebuilds the read model from position 0 in one transaction: readers keep seeing the old
+/// model (MVCC) until the new one is complete, then all of it at once. Any read or decode
+/// error aborts the transaction and is returned: a failed replay never looks complete.
+pub async fn replay(
+    pool: &PgPool,
+    mut progress: impl FnMut(ReplayProgress),
+) -> Result<u64, ProjectionError> {
+    let started = std::time::Instant::now();
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(LOCK_KEY)
         .execute(&mut *tx)
         .await?;
     let bound = safe_bound(&mut *tx).await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE transaction_id < $1::bigint::text::xid8",
+    )
+    .bind(bound)
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM rm_documents")
         .execute(&mut *tx)
         .await?;
@@ -266,13 +386,18 @@ pub async fn replay(pool: &PgPool) -> Result<u64, ProjectionError> {
         .execute(&mut *tx)
         .await?;
     let mut after = LogPoint::default();
-    let mut total = 0u64;
+    let mut applied = 0u64;
     loop {
         let events = settled_after(&mut tx, after, bound).await?;
         let Some(last) = events.last() else { break };
         after = last.point();
-        total += events.len() as u64;
+        applied += events.len() as u64;
         apply_events(&mut tx, events).await?;
+        progress(ReplayProgress {
+            applied,
+            total: total as u64,
+            elapsed: started.elapsed(),
+        });
     }
     sqlx::query(
         "UPDATE projection_checkpoints
@@ -283,9 +408,9 @@ pub async fn replay(pool: &PgPool) -> Result<u64, ProjectionError> {
     .bind(READ_MODEL)
     .bind(after.transaction_id)
     .bind(after.position)
-    .bind(total as i64)
+    .bind(applied as i64)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(total)
+    Ok(applied)
 }

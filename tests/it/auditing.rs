@@ -203,7 +203,9 @@ async fn a_stored_version_1_event_still_loads_replays_and_verifies() {
         .ok(Role::Auditor, "query($id: String!) { document(id: $id, asOf: \"2999-01-01T00:00:00Z\") { draftingUnit } }", json!({"id": id}))
         .await;
     assert_eq!(as_of["document"]["draftingUnit"], "NCX-GOV-OFFICE");
-    normledger::projection::replay(&app.pool).await.unwrap();
+    normledger::projection::replay(&app.pool, |_| {})
+        .await
+        .unwrap();
     let v = normledger::store::integrity::verify(&app.pool, None, None, None)
         .await
         .unwrap();

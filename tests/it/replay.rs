@@ -60,7 +60,9 @@ async fn replay_rebuilds_a_read_model_identical_to_the_live_one() {
     let live = read_model(&app.pool).await;
     assert_eq!(live.0.len(), 4);
     let events = app.event_count().await as u64;
-    let replayed = normledger::projection::replay(&app.pool).await.unwrap();
+    let replayed = normledger::projection::replay(&app.pool, |_| {})
+        .await
+        .unwrap();
     assert_eq!(replayed, events);
     assert_eq!(read_model(&app.pool).await, live);
     // The checkpoint is at the head: nothing is applied twice afterwards.

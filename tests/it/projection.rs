@@ -1,0 +1,224 @@
+//! The projector under stress: late commits, rollbacks, a kill in the middle of a batch, and
+//! leadership across two processes. At the end the read model has applied every committed
+//! event exactly once.
+
+use normledger::projection::{Projector, replay};
+use serde_json::json;
+use sqlx::PgPool;
+use std::time::Duration;
+
+use crate::support::*;
+
+/// Inserts one `IssuingBodyListed` event for a new body `code` on `conn`.
+const INSERT_LISTING: &str = "INSERT INTO events
+    (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+    VALUES ('IssuingBody', $1, 1, 'IssuingBodyListed', '1',
+            jsonb_build_object('IssuingBodyListed', jsonb_build_object(
+              'code', $1::text, 'name', 'body ' || $1, 'kind', 'COUNTY_DEPARTMENT',
+              'agency_codes', jsonb_build_array('某发'), 'parent', null, 'review_body', null,
+              'filing_authorities', '[]'::jsonb, 'listed_from', '2019-01-01',
+              'listing_document', null)),
+            '{\"actor_id\": \"stress\"}')";
+
+/// (events in the log, bodies in the read model, events the projector says it applied,
+/// whether the read model's codes equal the log's).
+async fn tally(pool: &PgPool) -> (i64, i64, i64, bool) {
+    let (events, same): (i64, bool) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM events),
+                (SELECT coalesce(string_agg(aggregate_id, ',' ORDER BY aggregate_id), '') FROM events
+                 WHERE event_type = 'IssuingBodyListed')
+              = (SELECT coalesce(string_agg(code, ',' ORDER BY code), '') FROM rm_issuing_bodies)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let bodies: i64 = sqlx::query_scalar("SELECT count(*) FROM rm_issuing_bodies")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT events_applied FROM projection_checkpoints")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    (events, bodies, applied, same)
+}
+
+#[tokio::test]
+async fn late_commits_and_rollbacks_are_neither_skipped_nor_applied_twice() {
+    let url = fresh_database().await;
+    let app = TestApp::spawn_on(&url).await;
+    let pool = app.pool.clone();
+    // A second, independent projector hammering catch-up while the writers race.
+    let hammer = {
+        let projector = Projector::new(pool.clone()).await.unwrap();
+        tokio::spawn(async move {
+            loop {
+                projector.catch_up().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(3)).await;
+            }
+        })
+    };
+    let mut committed = 0;
+    for round in 0..10 {
+        let writers = (0..16).map(|w| {
+            let pool = pool.clone();
+            async move {
+                let mut tx = pool.begin().await.unwrap();
+                let code = format!("R{round:02}-W{w:02}");
+                sqlx::query(INSERT_LISTING)
+                    .bind(&code)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                // Some hold their transaction open: their positions commit after later ones.
+                if w % 3 == 0 {
+                    sqlx::query("SELECT pg_sleep(0.05 + random() * 0.1)")
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                if w % 5 == 4 {
+                    tx.rollback().await.unwrap();
+                    0
+                } else {
+                    tx.commit().await.unwrap();
+                    1
+                }
+            }
+        });
+        committed += futures::future::join_all(writers)
+            .await
+            .into_iter()
+            .sum::<i64>();
+    }
+    hammer.abort();
+    Projector::new(pool.clone())
+        .await
+        .unwrap()
+        .catch_up()
+        .await
+        .unwrap();
+    let (events, bodies, applied, same) = tally(&pool).await;
+    assert_eq!(events, committed);
+    assert_eq!(bodies, committed, "every committed listing projected");
+    assert_eq!(applied, committed, "each event applied exactly once");
+    assert!(same, "the read model's bodies are exactly the log's");
+}
+
+#[tokio::test]
+async fn a_projector_killed_in_the_middle_of_a_batch_loses_and_repeats_nothing() {
+    let url = fresh_database().await;
+    let pool = normledger::store::connect(&url, 4).await.unwrap();
+    normledger::store::migrate(&pool).await.unwrap();
+    const TOTAL: i64 = 20_000;
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         SELECT 'IssuingBody', 'K' || lpad(i::text, 6, '0'), 1, 'IssuingBodyListed', '1',
+                jsonb_build_object('IssuingBodyListed', jsonb_build_object(
+                  'code', 'K' || lpad(i::text, 6, '0'), 'name', 'body', 'kind', 'COUNTY_DEPARTMENT',
+                  'agency_codes', jsonb_build_array('某发'), 'parent', null, 'review_body', null,
+                  'filing_authorities', '[]'::jsonb, 'listed_from', '2019-01-01',
+                  'listing_document', null)),
+                '{}'::jsonb
+         FROM generate_series(1, $1) i",
+    )
+    .bind(TOTAL)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    // The real binary catches up at start; kill it with SIGKILL as soon as it has applied a
+    // batch or two, i.e. in the middle of its work.
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--checkpoint-every-secs",
+            "0",
+        ])
+        .env("DATABASE_URL", &url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let applied = tally(&pool).await.2;
+        if applied > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the projector never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (_, bodies, applied, _) = tally(&pool).await;
+    assert!(
+        applied < TOTAL,
+        "killed before the end ({applied} of {TOTAL})"
+    );
+    assert_eq!(bodies, applied, "what was applied was committed whole");
+
+    // Restart (in process this time) and finish.
+    Projector::new(pool.clone())
+        .await
+        .unwrap()
+        .catch_up()
+        .await
+        .unwrap();
+    let (events, bodies, applied, same) = tally(&pool).await;
+    assert_eq!((events, bodies, applied), (TOTAL, TOTAL, TOTAL));
+    assert!(same);
+    let before: Vec<(String, String)> =
+        sqlx::query_as("SELECT code, state::text FROM rm_issuing_bodies ORDER BY code")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    replay(&pool, |_| {}).await.unwrap();
+    let after: Vec<(String, String)> =
+        sqlx::query_as("SELECT code, state::text FROM rm_issuing_bodies ORDER BY code")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(before == after, "replay equals the resumed projection");
+}
+
+#[tokio::test]
+async fn two_servers_share_one_database_with_one_projecting_leader() {
+    let url = fresh_database().await;
+    let a = TestApp::spawn_on(&url).await;
+    let b = TestApp::spawn_on(&url).await;
+    list_bodies(&a).await;
+    // A write on b is read back on b (read-your-writes through the leader), and on a.
+    let id = draft(&b, "双实例", false).await;
+    let on_a = a
+        .ok(
+            normledger::domain::Role::Auditor,
+            "query($id: String!) { document(id: $id) { status } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(on_a["document"]["status"], "DRAFTING");
+    let (events, _, applied, _) = tally(&a.pool).await;
+    assert_eq!(applied, events, "each event projected once");
+
+    // Whichever led, stop a: b keeps (or takes over) the projection and still reads its writes.
+    let pool = a.pool.clone();
+    a.stop();
+    let started = std::time::Instant::now();
+    let r = b
+        .gql(
+            normledger::domain::Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV", "title": "接管", "class": "GOVERNMENT"}}),
+        )
+        .await;
+    assert_eq!(r["data"]["draftDocument"]["projected"], true, "{r:#}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let (events, _, applied, _) = tally(&pool).await;
+    assert_eq!(applied, events);
+}
