@@ -2,9 +2,11 @@
 //!
 //! Every GraphQL answer is JSON with coded errors, even for a body that is not JSON at all.
 
-use async_graphql::http::GraphiQLSource;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -38,14 +40,61 @@ impl Default for HttpSettings {
 
 pub fn router(state: AppState, settings: HttpSettings) -> Router {
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(graphiql_or_websocket).post(graphql))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .with_state(state)
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// `GET /graphql`: a websocket upgrade (graphql-ws or the older subscriptions-transport-ws)
+/// serves subscriptions; a plain GET serves GraphiQL.
+async fn graphiql_or_websocket(
+    State(state): State<AppState>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) else {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
+                .finish(),
+        )
+        .into_response();
+    };
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let ledger = state.ledger.clone();
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    // The token travels in the init payload: {"authorization": "Bearer …"}.
+                    let secret = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .and_then(|v| v.strip_prefix("Bearer "))
+                        .map(str::trim)
+                        .unwrap_or_default()
+                        .to_owned();
+                    let actor = tokens::authenticate(ledger.pool(), &secret)
+                        .await
+                        .ok()
+                        .flatten()
+                        .ok_or_else(|| {
+                            async_graphql::Error::new("a valid bearer token is required")
+                        })?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(Session {
+                        ledger,
+                        actor: Some(actor),
+                        correlation_id: None,
+                        receipts: Default::default(),
+                    });
+                    Ok(data)
+                })
+                .serve()
+        })
 }
 
 /// 200 when the database answers, 503 otherwise.

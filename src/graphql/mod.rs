@@ -4,9 +4,10 @@
 pub mod error;
 mod mutation;
 mod query;
+mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 use chrono::NaiveDate;
 use std::sync::Arc;
 
@@ -16,8 +17,9 @@ use error::{ApiError, ApiResult, gql};
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use subscription::SubscriptionRoot;
 
-pub type NormledgerSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type NormledgerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Per request: the ledger, the authenticated actor (if any) and the correlation id.
 pub struct Session {
@@ -75,7 +77,7 @@ pub fn today() -> NaiveDate {
 
 /// The schema without per-request data; the HTTP layer adds a [`Session`] to each request.
 pub fn build_schema(limits: Limits) -> NormledgerSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish()

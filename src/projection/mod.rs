@@ -212,6 +212,11 @@ impl Projector {
         }
     }
 
+    /// A receiver that changes whenever the read model moves (a wake-up for live feeds).
+    pub fn watch(&self) -> watch::Receiver<LogPoint> {
+        self.applied.clone()
+    }
+
     /// The point the read model has applied up to.
     pub fn applied(&self) -> LogPoint {
         *self.applied.borrow()

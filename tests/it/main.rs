@@ -8,6 +8,7 @@ mod binary;
 mod database;
 mod integrity;
 mod lifecycle;
+mod live;
 mod projection;
 mod races;
 mod refusals;
