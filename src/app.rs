@@ -139,17 +139,26 @@ impl App {
         self.stop().await
     }
 
-    /// Stops the projector task after a last catch-up.
-    pub async fn stop(self) -> Result<(), AppError> {
-        self.projector_task.abort();
-        self.ledger.projector().catch_up().await?;
+    /// Lets the projector task finish its batch and stop, then catches up one last time.
+    pub async fn stop(mut self) -> Result<(), AppError> {
+        let projector = self.ledger.projector().clone();
+        projector.shutdown();
+        let task = std::mem::replace(&mut self.projector_task, tokio::spawn(async {}));
+        if tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the projector did not stop within 10 s");
+        }
+        projector.catch_up().await?;
         Ok(())
     }
 }
 
 impl Drop for App {
-    /// A dropped app leaves no projector behind holding the leadership.
+    /// A dropped app leaves no projector behind holding the leadership; it stops after its
+    /// current batch rather than being cut off inside a transaction.
     fn drop(&mut self) {
-        self.projector_task.abort();
+        self.ledger.projector().shutdown();
     }
 }

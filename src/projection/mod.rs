@@ -53,6 +53,7 @@ pub struct Projector {
     committed: Notifier,
     projected: Notifier,
     leader: Arc<std::sync::atomic::AtomicBool>,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Sends `NOTIFY channel` after being poked, coalescing pokes that come within [`COALESCE`].
@@ -98,6 +99,7 @@ impl Projector {
             applied: rx,
             publish: Arc::new(tx),
             leader: Default::default(),
+            stopping: Default::default(),
         })
     }
 
@@ -107,7 +109,7 @@ impl Projector {
     pub fn spawn(&self, poll: Duration) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
-            loop {
+            while !this.stopping.load(std::sync::atomic::Ordering::Relaxed) {
                 if let Err(e) = this.run(poll).await {
                     this.leader
                         .store(false, std::sync::atomic::Ordering::Relaxed);
@@ -126,7 +128,9 @@ impl Projector {
             .listen_all([EVENTS_CHANNEL, PROJECTED_CHANNEL])
             .await?;
         let mut leading = false;
-        loop {
+        // Stop only between batches: a batch cut off mid-transaction would leave its
+        // connection idle in transaction, holding the lock and the log's safe bound back.
+        while !self.stopping.load(std::sync::atomic::Ordering::Relaxed) {
             if !leading {
                 leading = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
                     .bind(LEADER_KEY)
@@ -152,6 +156,14 @@ impl Projector {
                 _ = tokio::time::sleep(pause) => {}
             }
         }
+        Ok(())
+    }
+
+    /// Asks the task to stop after its current batch.
+    pub fn shutdown(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.wake();
     }
 
     /// Whether this process currently leads the projection.

@@ -18,7 +18,7 @@ async fn in_force(app: &TestApp, date: &str) -> usize {
     r["documents"]["edges"].as_array().unwrap().len()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documents_in_force_on_a_date_follow_legal_time() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -63,7 +63,7 @@ async fn documents_in_force_on_a_date_follow_legal_time() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_reads_as_sentences_and_bodies_have_a_past() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -106,7 +106,7 @@ async fn history_reads_as_sentences_and_bodies_have_a_past() {
     assert!(summaries[3].contains("LAWFUL 合法"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_takes_position_ranges_and_mutations_report_their_writes() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -163,7 +163,7 @@ async fn the_audit_trail_takes_position_ranges_and_mutations_report_their_writes
     assert_eq!(s["eventsApplied"], 3);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_version_1_event_still_loads_replays_and_verifies() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;

@@ -26,7 +26,7 @@ async fn wait_healthy(url: &str) {
     panic!("the server did not become healthy");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_starts_and_stops_its_own_postgres_and_loads_the_demo_once() {
     let root = temp_dir("normledger-bin");
     let (pg_port, http_port) = (free_port(), free_port());
@@ -105,7 +105,7 @@ async fn serve_starts_and_stops_its_own_postgres_and_loads_the_demo_once() {
     std::fs::remove_dir_all(&root).ok();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_commands_create_list_and_revoke_without_showing_secrets() {
     let url = fresh_database().await;
     let run = |args: &[&str]| {

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::support::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_refuses_to_update_delete_or_truncate_events() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -21,7 +21,7 @@ async fn the_database_refuses_to_update_delete_or_truncate_events() {
     assert_eq!(app.event_count().await, before);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repealed_documents_number_is_never_reused() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -72,7 +72,7 @@ async fn a_repealed_documents_number_is_never_reused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_whether_the_database_answers() {
     let app = TestApp::spawn().await;
     let r = reqwest::get(app.url("/healthz")).await.unwrap();

@@ -52,7 +52,7 @@ async fn position_of(pool: &PgPool, id: &str, sequence: i64) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untouched_log_verifies_and_the_trigger_agrees_with_the_verifier() {
     let (app, _) = ledger_with_documents(3).await;
     let v = integrity::verify(&app.pool, None, None, None)
@@ -77,7 +77,7 @@ async fn an_untouched_log_verifies_and_the_trigger_agrees_with_the_verifier() {
     assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_payload_is_named_exactly() {
     let (app, ids) = ledger_with_documents(3).await;
     let target = position_of(&app.pool, &ids[1], 2).await;
@@ -116,7 +116,7 @@ async fn a_changed_payload_is_named_exactly() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_row_is_named() {
     let (app, ids) = ledger_with_documents(2).await;
     // Give the stream a third event so that a middle one can go.
@@ -147,7 +147,7 @@ async fn a_deleted_row_is_named() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_swapped_payloads_are_named() {
     let (app, ids) = ledger_with_documents(2).await;
     let (a, b) = (
@@ -171,7 +171,7 @@ async fn two_swapped_payloads_are_named() {
     assert_eq!(broken.sequence, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_earlier_digest_still_verifies_after_100_more_events_and_catches_rewritten_history() {
     let (app, ids) = ledger_with_documents(1).await;
     let earlier: LogDigest = integrity::digest(&app.pool).await.unwrap();
@@ -220,7 +220,7 @@ async fn an_earlier_digest_still_verifies_after_100_more_events_and_catches_rewr
     assert!(!v.is_intact());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_reverifies_with_an_independent_script_and_checkpoints_are_signed() {
     let url = fresh_database().await;
     let app = TestApp::spawn_on(&url).await;
@@ -229,11 +229,12 @@ async fn an_export_reverifies_with_an_independent_script_and_checkpoints_are_sig
     to_approved(&app, &id).await;
     let dir = temp_dir("normledger-export");
     let file = dir.join("log.jsonl");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
         .args(["export", "--format", "jsonl", "--output"])
         .arg(&file)
         .env("DATABASE_URL", &url)
         .output()
+        .await
         .unwrap();
     assert!(
         out.status.success(),
@@ -241,10 +242,11 @@ async fn an_export_reverifies_with_an_independent_script_and_checkpoints_are_sig
         String::from_utf8_lossy(&out.stderr)
     );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/verify-export.py");
-    let check = std::process::Command::new("python3")
+    let check = tokio::process::Command::new("python3")
         .arg(script)
         .arg(&file)
         .output()
+        .await
         .unwrap();
     let said = String::from_utf8_lossy(&check.stdout).into_owned();
     assert!(check.status.success(), "{said}");
@@ -259,31 +261,33 @@ async fn an_export_reverifies_with_an_independent_script_and_checkpoints_are_sig
         .unwrap()
         .replacen("送审稿", "伪造稿", 1);
     std::fs::write(&file, text).unwrap();
-    let check = std::process::Command::new("python3")
+    let check = tokio::process::Command::new("python3")
         .arg(script)
         .arg(&file)
         .output()
+        .await
         .unwrap();
     assert!(!check.status.success());
     assert!(String::from_utf8_lossy(&check.stdout).contains("BROKEN"));
 
     // A signed checkpoint verifies under the printed public key, and `verify --digest` accepts it.
     let key_path = dir.join("signing-key");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
-            .args(args)
+    let run = |args: &'static [&'static str]| {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"));
+        cmd.args(args)
             .env("DATABASE_URL", &url)
-            .env("NORMLEDGER_SIGNING_KEY", &key_path)
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+            .env("NORMLEDGER_SIGNING_KEY", &key_path);
+        async move {
+            let out = cmd.output().await.unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            )
+        }
     };
-    let (ok, printed) = run(&["checkpoint"]);
+    let (ok, printed) = run(&["checkpoint"]).await;
     assert!(ok, "{printed}");
-    let public = run(&["key"]).1.trim().to_owned();
+    let public = run(&["key"]).await.1.trim().to_owned();
     assert!(printed.contains(&public));
     let stored = normledger::store::checkpoints::recent(&app.pool, 1)
         .await
@@ -291,7 +295,16 @@ async fn an_export_reverifies_with_an_independent_script_and_checkpoints_are_sig
     assert!(stored[0].signature_is_valid());
     let digest_line = printed.lines().find(|l| l.starts_with("digest")).unwrap();
     let digest = digest_line.split_whitespace().nth(1).unwrap();
-    let (ok, said) = run(&["verify", "--digest", digest]);
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+        .args(["verify", "--digest", digest])
+        .env("DATABASE_URL", &url)
+        .output()
+        .await
+        .unwrap();
+    let (ok, said) = (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    );
     assert!(ok && said.contains("extends the given digest"), "{said}");
     std::fs::remove_dir_all(&dir).ok();
 }

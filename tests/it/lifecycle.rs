@@ -76,7 +76,7 @@ async fn check(
     assert_eq!(history.last().unwrap()["eventType"], event);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_goes_from_draft_to_repeal_with_every_step_in_the_log() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -300,7 +300,7 @@ async fn a_document_goes_from_draft_to_repeal_with_every_step_in_the_log() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_filters_and_pages_in_commit_order() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -362,7 +362,7 @@ async fn the_audit_trail_filters_and_pages_in_commit_order() {
     assert_eq!(future["edges"], json!([]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_as_of_an_earlier_instant_is_folded_from_the_log() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;

@@ -58,7 +58,7 @@ async fn next_position(ws: &mut Socket) -> i64 {
     v["payload"]["data"]["events"]["position"].as_i64().unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_replays_follows_disconnects_and_resumes_without_gap_or_duplicate() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -108,7 +108,7 @@ async fn a_client_replays_follows_disconnects_and_resumes_without_gap_or_duplica
     assert_eq!(seen, all, "every event exactly once, in commit order");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_without_a_valid_token_is_refused() {
     let app = TestApp::spawn().await;
     let mut ws = connect(&app, "nl_nope").await;

@@ -43,16 +43,18 @@ async fn tally(pool: &PgPool) -> (i64, i64, i64, bool) {
     (events, bodies, applied, same)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn late_commits_and_rollbacks_are_neither_skipped_nor_applied_twice() {
     let url = fresh_database().await;
     let app = TestApp::spawn_on(&url).await;
     let pool = app.pool.clone();
     // A second, independent projector hammering catch-up while the writers race.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let hammer = {
         let projector = Projector::new(pool.clone()).await.unwrap();
+        let stop = stop.clone();
         tokio::spawn(async move {
-            loop {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 projector.catch_up().await.unwrap();
                 tokio::time::sleep(Duration::from_millis(3)).await;
             }
@@ -91,7 +93,9 @@ async fn late_commits_and_rollbacks_are_neither_skipped_nor_applied_twice() {
             .into_iter()
             .sum::<i64>();
     }
-    hammer.abort();
+    // Stopped between batches (an aborted batch would hold its transaction open).
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    hammer.await.unwrap();
     Projector::new(pool.clone())
         .await
         .unwrap()
@@ -105,27 +109,31 @@ async fn late_commits_and_rollbacks_are_neither_skipped_nor_applied_twice() {
     assert!(same, "the read model's bodies are exactly the log's");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_projector_killed_in_the_middle_of_a_batch_loses_and_repeats_nothing() {
     let url = fresh_database().await;
     let pool = normledger::store::connect(&url, 4).await.unwrap();
     normledger::store::migrate(&pool).await.unwrap();
     const TOTAL: i64 = 20_000;
-    sqlx::query(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-         SELECT 'IssuingBody', 'K' || lpad(i::text, 6, '0'), 1, 'IssuingBodyListed', '1',
-                jsonb_build_object('IssuingBodyListed', jsonb_build_object(
-                  'code', 'K' || lpad(i::text, 6, '0'), 'name', 'body', 'kind', 'COUNTY_DEPARTMENT',
-                  'agency_codes', jsonb_build_array('某发'), 'parent', null, 'review_body', null,
-                  'filing_authorities', '[]'::jsonb, 'listed_from', '2019-01-01',
-                  'listing_document', null)),
-                '{}'::jsonb
-         FROM generate_series(1, $1) i",
-    )
-    .bind(TOTAL)
-    .execute(&pool)
-    .await
-    .unwrap();
+    // In chunks: the log's safe bound is cluster-wide, so one long transaction here would
+    // hold back the projectors of every other test sharing this PostgreSQL.
+    for from in (1..=TOTAL).step_by(1000) {
+        sqlx::query(
+            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             SELECT 'IssuingBody', 'K' || lpad(i::text, 6, '0'), 1, 'IssuingBodyListed', '1',
+                    jsonb_build_object('IssuingBodyListed', jsonb_build_object(
+                      'code', 'K' || lpad(i::text, 6, '0'), 'name', 'body', 'kind', 'COUNTY_DEPARTMENT',
+                      'agency_codes', jsonb_build_array('某发'), 'parent', null, 'review_body', null,
+                      'filing_authorities', '[]'::jsonb, 'listed_from', '2019-01-01',
+                      'listing_document', null)),
+                    '{}'::jsonb
+             FROM generate_series($1, $1 + 999) i",
+        )
+        .bind(from)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
 
     // The real binary catches up at start; kill it with SIGKILL as soon as it has applied a
     // batch or two, i.e. in the middle of its work.
@@ -187,7 +195,7 @@ async fn a_projector_killed_in_the_middle_of_a_batch_loses_and_repeats_nothing()
     assert!(before == after, "replay equals the resumed projection");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_share_one_database_with_one_projecting_leader() {
     let url = fresh_database().await;
     let a = TestApp::spawn_on(&url).await;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::support::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_concurrent_review_conclusions_exactly_one_succeeds() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -59,7 +59,7 @@ async fn of_two_concurrent_review_conclusions_exactly_one_succeeds() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_32_documents_racing_for_one_number_exactly_one_gets_it() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;

@@ -18,7 +18,7 @@ async fn refused(code: &str, rule: Option<&str>, body: Value) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_domain_refusal_is_a_business_rule_and_writes_nothing() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -106,7 +106,7 @@ async fn every_domain_refusal_is_a_business_rule_and_writes_nothing() {
     assert_eq!(app.event_count().await, before);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_bad_user_input_naming_the_field_and_writes_nothing() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -187,7 +187,7 @@ async fn bad_input_is_bad_user_input_naming_the_field_and_writes_nothing() {
     assert_eq!(app.event_count().await, before);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_documents_are_not_found() {
     let app = TestApp::spawn().await;
     let body = act(

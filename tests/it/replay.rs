@@ -27,7 +27,7 @@ async fn read_model(pool: &PgPool) -> (Vec<(String, String)>, Vec<(String, Strin
     (docs, bodies)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_rebuilds_a_read_model_identical_to_the_live_one() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -74,7 +74,7 @@ async fn replay_rebuilds_a_read_model_identical_to_the_live_one() {
     assert_eq!(read_model(&applied).await, live);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_replay_command_rebuilds_through_the_binary() {
     let url = fresh_database().await;
     let app = TestApp::spawn_on(&url).await;
@@ -84,10 +84,11 @@ async fn the_replay_command_rebuilds_through_the_binary() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
         .arg("replay")
         .env("DATABASE_URL", &url)
         .output()
+        .await
         .unwrap();
     assert!(
         out.status.success(),

@@ -11,7 +11,7 @@ const STATE: &str = "{ documents { edges { node { id status version issuance { n
   auditTrail(first: 100) { edges { cursor node { position eventType actorId recordedAt payload } } }
   issuingBodies { edges { node { code agencyCodes listed } } } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_and_audit_trail_survive_a_restart_of_server_and_database() {
     let root = temp_dir("normledger-restart");
     let cluster = PrivateCluster::new(&root, free_port()).await.unwrap();

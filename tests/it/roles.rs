@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::support::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_may_do_its_own_work_and_nothing_else() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
@@ -141,7 +141,7 @@ async fn each_role_may_do_its_own_work_and_nothing_else() {
     assert_eq!(app.event_count().await, before_last);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_unknown_revoked_and_expired_tokens_are_unauthenticated() {
     let app = TestApp::spawn().await;
     let (revoked_id, revoked) = tokens::create(&app.pool, "revoked", Role::Auditor, &[], None)
