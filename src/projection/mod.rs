@@ -376,46 +376,79 @@ pub struct ReplayProgress {
     pub elapsed: Duration,
 }
 
-/// Rebuilds the read model from position 0 in one transaction: readers keep seeing the old
-/// model (MVCC) until the new one is complete, then all of it at once. Any read or decode
-/// error aborts the transaction and is returned: a failed replay never looks complete.
+/// The read-model tables a replay rebuilds.
+const READ_MODEL_TABLES: [&str; 2] = ["rm_documents", "rm_issuing_bodies"];
+
+/// Rebuilds the read model from position 0 into shadow tables (schema `rebuild`), in short
+/// transactions of one batch each, while the live model keeps serving and projecting; then,
+/// in one short transaction under the projection lock, catches the shadow up to the log and
+/// swaps it in. Readers never see a half-built model, and no long transaction holds back the
+/// cluster's safe bound (which every projector on the cluster waits for). Any read or decode
+/// error stops the replay with an error and leaves the live model untouched.
 pub async fn replay(
     pool: &PgPool,
     mut progress: impl FnMut(ReplayProgress),
 ) -> Result<u64, ProjectionError> {
     let started = std::time::Instant::now();
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(pool)
+        .await?;
+    prepare_shadow(pool).await?;
+    let mut after = LogPoint::default();
+    let mut applied = 0u64;
+    let mut report = |applied| {
+        progress(ReplayProgress {
+            applied,
+            total: (total as u64).max(applied),
+            elapsed: started.elapsed(),
+        })
+    };
+    loop {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET LOCAL search_path = rebuild, public")
+            .execute(&mut *tx)
+            .await?;
+        let bound = safe_bound(&mut *tx).await?;
+        let events = settled_after(&mut tx, after, bound).await?;
+        let Some(last) = events.last() else { break };
+        after = last.point();
+        applied += events.len() as u64;
+        apply_events(&mut tx, events).await?;
+        tx.commit().await?;
+        report(applied);
+    }
+    // The swap: lock out the live projector, apply what arrived meanwhile, exchange tables.
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(LOCK_KEY)
         .execute(&mut *tx)
         .await?;
+    sqlx::query("SET LOCAL search_path = rebuild, public")
+        .execute(&mut *tx)
+        .await?;
     let bound = safe_bound(&mut *tx).await?;
-    let total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM events WHERE transaction_id < $1::bigint::text::xid8",
-    )
-    .bind(bound)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM rm_documents")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM rm_issuing_bodies")
-        .execute(&mut *tx)
-        .await?;
-    let mut after = LogPoint::default();
-    let mut applied = 0u64;
     loop {
         let events = settled_after(&mut tx, after, bound).await?;
         let Some(last) = events.last() else { break };
         after = last.point();
         applied += events.len() as u64;
         apply_events(&mut tx, events).await?;
-        progress(ReplayProgress {
-            applied,
-            total: total as u64,
-            elapsed: started.elapsed(),
-        });
     }
+    sqlx::raw_sql("DROP SCHEMA IF EXISTS retired CASCADE; CREATE SCHEMA retired")
+        .execute(&mut *tx)
+        .await?;
+    for table in READ_MODEL_TABLES {
+        // Table names are constants of this module, never input.
+        sqlx::raw_sql(&format!(
+            "ALTER TABLE public.{table} SET SCHEMA retired;
+             ALTER TABLE rebuild.{table} SET SCHEMA public;"
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::raw_sql("DROP SCHEMA retired CASCADE; DROP SCHEMA rebuild CASCADE")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "UPDATE projection_checkpoints
          SET last_transaction_id = $2::bigint::text::xid8, last_position = $3,
@@ -429,5 +462,47 @@ pub async fn replay(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    report(applied);
     Ok(applied)
+}
+
+/// Creates empty shadow copies of the read-model tables in schema `rebuild`, with the same
+/// columns, defaults, indexes (same names) and primary keys as the live ones.
+async fn prepare_shadow(pool: &PgPool) -> Result<(), ProjectionError> {
+    let mut tx = pool.begin().await?;
+    sqlx::raw_sql("DROP SCHEMA IF EXISTS rebuild CASCADE; CREATE SCHEMA rebuild")
+        .execute(&mut *tx)
+        .await?;
+    for table in READ_MODEL_TABLES {
+        sqlx::raw_sql(&format!(
+            "CREATE TABLE rebuild.{table} (LIKE public.{table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        ))
+        .execute(&mut *tx)
+        .await?;
+        let indexes: Vec<(String, String, bool)> = sqlx::query_as(
+            "SELECT i.relname, pg_get_indexdef(i.oid), x.indisprimary
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+             WHERE x.indrelid = ('public.' || $1)::regclass",
+        )
+        .bind(table)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (name, def, primary) in indexes {
+            let def = def.replacen(
+                &format!(" ON public.{table} "),
+                &format!(" ON rebuild.{table} "),
+                1,
+            );
+            sqlx::raw_sql(&def).execute(&mut *tx).await?;
+            if primary {
+                sqlx::raw_sql(&format!(
+                    "ALTER TABLE rebuild.{table} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}"
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
