@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use crate::domain::document::{DRAFTED_VERSION, upcast};
 use crate::domain::{
-    Actor, DocumentCommand, DomainError, IssuingBody, IssuingBodyCommand, NormativeDocument, Role,
+    Actor, CertificationItem, CertificationItemCommand, DocumentCommand, DomainError, IssuingBody,
+    IssuingBodyCommand, NormativeDocument, Role,
 };
 use crate::projection::Projector;
 use crate::store::event_log::{self, LogPoint};
@@ -63,6 +64,11 @@ pub const POLICY: &[Permission] = &[
     allow("correctDocument", &[GovernmentOffice], false),
     allow("repealDocument", &[GovernmentOffice], false),
     allow("withdrawDocument", &[Drafter], true),
+    allow("registerCertificationItem", &[LegalOffice], false),
+    allow("retainCertificationItem", &[LegalOffice], false),
+    allow("cancelCertificationItem", &[LegalOffice], false),
+    allow("enableCommitment", &[LegalOffice], false),
+    allow("disableCommitment", &[LegalOffice], false),
 ];
 
 pub fn permission(mutation: &str) -> Option<&'static Permission> {
@@ -79,6 +85,10 @@ pub enum Command {
     Document {
         id: uuid::Uuid,
         command: DocumentCommand,
+    },
+    CertificationItem {
+        id: uuid::Uuid,
+        command: CertificationItemCommand,
     },
 }
 
@@ -110,6 +120,13 @@ impl Command {
                 DocumentCommand::Repeal(_) => "repealDocument",
                 DocumentCommand::Withdraw(_) => "withdrawDocument",
             },
+            Command::CertificationItem { command, .. } => match command {
+                CertificationItemCommand::Register { .. } => "registerCertificationItem",
+                CertificationItemCommand::Retain { .. } => "retainCertificationItem",
+                CertificationItemCommand::Cancel { .. } => "cancelCertificationItem",
+                CertificationItemCommand::EnableCommitment { .. } => "enableCommitment",
+                CertificationItemCommand::DisableCommitment { .. } => "disableCommitment",
+            },
         }
     }
 
@@ -117,6 +134,7 @@ impl Command {
         match self {
             Command::IssuingBody { code, .. } => (IssuingBody::TYPE, code.clone()),
             Command::Document { id, .. } => (NormativeDocument::TYPE, id.to_string()),
+            Command::CertificationItem { id, .. } => (CertificationItem::TYPE, id.to_string()),
         }
     }
 }
@@ -221,6 +239,7 @@ pub struct Ledger {
     pool: PgPool,
     documents: PostgresCqrs<NormativeDocument>,
     bodies: PostgresCqrs<IssuingBody>,
+    items: PostgresCqrs<CertificationItem>,
     projector: Projector,
     settings: WriteSettings,
 }
@@ -240,6 +259,7 @@ impl Ledger {
                 Box::new(LedgerServices::new(pool.clone())),
             ),
             bodies: framework(&pool, ()),
+            items: framework(&pool, ()),
             pool,
             projector,
             settings,
@@ -274,6 +294,11 @@ impl Ledger {
                     .map_err(classify),
                 Command::Document { id, command } => self
                     .documents
+                    .execute_with_metadata(&id.to_string(), command.clone(), metadata.clone())
+                    .await
+                    .map_err(classify),
+                Command::CertificationItem { id, command } => self
+                    .items
                     .execute_with_metadata(&id.to_string(), command.clone(), metadata.clone())
                     .await
                     .map_err(classify),
@@ -328,7 +353,7 @@ impl Ledger {
                     .await?
                     .ok_or_else(|| CommandError::NotFound(format!("no document {id}")))?,
             ),
-            Command::IssuingBody { .. } => None,
+            Command::IssuingBody { .. } | Command::CertificationItem { .. } => None,
         };
         if rule.body_scoped && actor.role == Role::Drafter {
             let body = body.unwrap_or_default();

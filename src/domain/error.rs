@@ -54,6 +54,16 @@ pub enum DomainError {
     IssueResponsesIncomplete { detail: String },
     #[error("{0}")]
     InvalidDocumentNumber(#[from] DocumentNumberError),
+    #[error(
+        "a certification item can be retained only with a basis in a law, a regulation or a State Council decision (法律、法规、国务院决定)"
+    )]
+    BasisInsufficient,
+    #[error("a cancelled certification item needs a replacement method")]
+    ReplacementRequired,
+    #[error(
+        "a written commitment (告知承诺) is excluded for this item (high-risk area, or refused when it was retained)"
+    )]
+    CommitmentExcluded,
     /// A service the aggregate consulted (the event log) failed; not the client's fault.
     #[error("a service needed by the command failed: {0}")]
     ServiceUnavailable(String),
@@ -79,6 +89,9 @@ impl DomainError {
             DomainError::IssuesRequired { .. } => "ISSUES_REQUIRED",
             DomainError::IssueResponsesIncomplete { .. } => "ISSUE_RESPONSES_INCOMPLETE",
             DomainError::InvalidDocumentNumber(_) => "INVALID_DOCUMENT_NUMBER",
+            DomainError::BasisInsufficient => "BASIS_INSUFFICIENT",
+            DomainError::ReplacementRequired => "REPLACEMENT_REQUIRED",
+            DomainError::CommitmentExcluded => "COMMITMENT_EXCLUDED",
             DomainError::ServiceUnavailable(_) => "SERVICE_UNAVAILABLE",
         }
     }

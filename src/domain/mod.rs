@@ -8,12 +8,14 @@
 //! Time is an input: commands carry the dates they happen on, decided at the edge.
 
 pub mod actor;
+pub mod certification_item;
 pub mod document;
 pub mod document_number;
 pub mod error;
 pub mod issuing_body;
 
 pub use actor::{Actor, Role};
+pub use certification_item::{CertificationItem, CertificationItemCommand, CertificationItemEvent};
 pub use document::{
     DocumentCommand, DocumentEvent, DocumentServices, DocumentStatus, FilingStatus,
     NormativeDocument,

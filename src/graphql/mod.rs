@@ -77,7 +77,7 @@ pub fn today() -> NaiveDate {
 
 /// The schema without per-request data; the HTTP layer adds a [`Session`] to each request.
 pub fn build_schema(limits: Limits) -> NormledgerSchema {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish()

@@ -11,8 +11,8 @@ use crate::graphql::Session;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::page_size;
 use crate::graphql::types::{
-    AuditEvent, Document, DocumentStatus, IntegrityReport, IssuingBody, ProjectionStatus,
-    audit_page, document_page,
+    AuditEvent, BasisLevel, CertificationItem, Document, DocumentStatus, IntegrityReport,
+    IssuingBody, ItemStatus, ProjectionStatus, audit_page, document_page,
 };
 use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
@@ -31,6 +31,14 @@ pub struct DocumentsFilter {
     /// Legally in force on this date (legal time): effective_on ≤ date ≤ valid_until, and not
     /// repealed, declared invalid or revoked by then.
     pub in_force_on: Option<chrono::NaiveDate>,
+}
+
+#[derive(InputObject, Default)]
+pub struct CertificationItemsFilter {
+    pub status: Option<ItemStatus>,
+    pub basis_level: Option<BasisLevel>,
+    pub name_contains: Option<String>,
+    pub commitment_enabled: Option<bool>,
 }
 
 #[derive(InputObject, Default)]
@@ -159,6 +167,60 @@ impl QueryRoot {
             to_position: f.to_position,
         };
         audit_page(ctx, filter, first, after).await
+    }
+
+    /// One certification item (证明事项); with `asOf`, as recorded up to that instant.
+    async fn certification_item(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> ApiResult<Option<CertificationItem>> {
+        let s = session(ctx)?;
+        let id = parse_id("id", &id)?;
+        Ok(queries::certification_item(s.ledger.pool(), id, as_of)
+            .await
+            .map_err(gql)?
+            .map(|(state, version)| CertificationItem { id, state, version }))
+    }
+
+    /// Certification items in registration order, filtered.
+    async fn certification_items(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CertificationItemsFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, CertificationItem>> {
+        let s = session(ctx)?;
+        let limit = page_size(first)?;
+        let f = filter.unwrap_or_default();
+        let filter = queries::ItemFilter {
+            status: f.status.map(|x| {
+                crate::domain::certification_item::ItemStatus::from(x)
+                    .as_str()
+                    .to_owned()
+            }),
+            basis_level: f.basis_level.map(|b| {
+                serde_json::to_value(crate::domain::certification_item::BasisLevel::from(b))
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            }),
+            name_contains: f.name_contains,
+            commitment_enabled: f.commitment_enabled,
+        };
+        let after_id = after.as_deref().map(|a| parse_id("after", a)).transpose()?;
+        let mut rows = queries::certification_items(s.ledger.pool(), &filter, after_id, limit + 1)
+            .await
+            .map_err(gql)?;
+        let has_next = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let mut c = Connection::new(after.is_some(), has_next);
+        c.edges.extend(rows.into_iter().map(|(id, state, version)| {
+            Edge::new(id.to_string(), CertificationItem { id, state, version })
+        }));
+        Ok(c)
     }
 
     /// Per projection: checkpoint, the log's safe head, lag in events and seconds.

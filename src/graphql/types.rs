@@ -627,6 +627,10 @@ impl AuditEvent {
             }
             "IssuingBody" => serde_json::from_value::<b::IssuingBodyEvent>(e.payload.clone())
                 .map(|b| b.summary()),
+            "CertificationItem" => {
+                serde_json::from_value::<crate::domain::CertificationItemEvent>(e.payload.clone())
+                    .map(|i| i.summary())
+            }
             _ => Ok(e.event_type.clone()),
         };
         decoded.unwrap_or_else(|_| format!("{} (undecodable payload)", e.event_type))
@@ -751,5 +755,110 @@ impl From<crate::projection::ProjectionStatus> for ProjectionStatus {
             lag_events: p.lag_events,
             lag_seconds: p.lag_seconds,
         }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::certification_item::BasisLevel")]
+pub enum BasisLevel {
+    Law,
+    Regulation,
+    StateCouncilDecision,
+    Rule,
+    NormativeDocument,
+    None,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::certification_item::RiskArea")]
+pub enum RiskArea {
+    Safety,
+    PublicSecurity,
+    FinancialSupervision,
+    Environment,
+    Health,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::certification_item::ItemStatus")]
+pub enum ItemStatus {
+    Listed,
+    Retained,
+    Cancelled,
+}
+
+/// Certification item (证明事项).
+pub struct CertificationItem {
+    pub id: Uuid,
+    pub state: crate::domain::CertificationItem,
+    pub version: i64,
+}
+
+#[Object]
+impl CertificationItem {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+    async fn version(&self) -> i64 {
+        self.version
+    }
+    async fn status(&self) -> ItemStatus {
+        self.state.status.into()
+    }
+    /// 证明名称.
+    async fn name(&self) -> Option<&str> {
+        self.reg().map(|r| r.name.as_str())
+    }
+    /// The matter it serves (办理事项).
+    async fn matter(&self) -> Option<&str> {
+        self.reg().map(|r| r.matter.as_str())
+    }
+    async fn basis_level(&self) -> Option<BasisLevel> {
+        self.reg().map(|r| r.basis_level.into())
+    }
+    async fn basis_citation(&self) -> Option<&str> {
+        self.reg().map(|r| r.basis_citation.as_str())
+    }
+    /// 索要单位.
+    async fn requesting_unit(&self) -> Option<&str> {
+        self.reg().map(|r| r.requesting_unit.as_str())
+    }
+    /// 开具单位.
+    async fn issuing_unit(&self) -> Option<&str> {
+        self.reg().map(|r| r.issuing_unit.as_str())
+    }
+    /// 办理指南.
+    async fn service_guide(&self) -> Option<&str> {
+        self.reg().map(|r| r.service_guide.as_str())
+    }
+    async fn risk_area(&self) -> Option<RiskArea> {
+        self.reg().and_then(|r| r.risk_area).map(Into::into)
+    }
+    async fn registered_on(&self) -> Option<NaiveDate> {
+        self.reg().map(|r| r.registered_on)
+    }
+    /// Whether 告知承诺 may apply (decided when retained).
+    async fn commitment_allowed(&self) -> Option<bool> {
+        self.state.commitment_allowed
+    }
+    /// Why 告知承诺 cannot apply, when refused.
+    async fn commitment_refusal_reason(&self) -> Option<&str> {
+        self.state.commitment_refusal_reason.as_deref()
+    }
+    async fn commitment_enabled(&self) -> bool {
+        self.state.commitment_enabled
+    }
+    async fn decided_on(&self) -> Option<NaiveDate> {
+        self.state.decided_on
+    }
+    /// What replaces a cancelled item.
+    async fn replacement_method(&self) -> Option<&str> {
+        self.state.replacement_method.as_deref()
+    }
+}
+
+impl CertificationItem {
+    fn reg(&self) -> Option<&crate::domain::certification_item::ItemRegistration> {
+        self.state.registration.as_ref()
     }
 }

@@ -377,7 +377,11 @@ pub struct ReplayProgress {
 }
 
 /// The read-model tables a replay rebuilds.
-const READ_MODEL_TABLES: [&str; 2] = ["rm_documents", "rm_issuing_bodies"];
+const READ_MODEL_TABLES: [&str; 3] = [
+    "rm_documents",
+    "rm_issuing_bodies",
+    "rm_certification_items",
+];
 
 /// Rebuilds the read model from position 0 into shadow tables (schema `rebuild`), in short
 /// transactions of one batch each, while the live model keeps serving and projecting; then,

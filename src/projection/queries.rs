@@ -4,7 +4,9 @@ use cqrs_es::Aggregate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{DocumentEvent, IssuingBody, NormativeDocument};
+use crate::domain::{
+    CertificationItem, CertificationItemEvent, DocumentEvent, IssuingBody, NormativeDocument,
+};
 use crate::store::StoreError;
 use crate::store::event_log;
 
@@ -141,4 +143,70 @@ pub async fn issuing_body(
             .fetch_optional(pool)
             .await?;
     Ok(state.map(serde_json::from_value).transpose()?)
+}
+
+/// Certification-item filters; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub status: Option<String>,
+    pub basis_level: Option<String>,
+    pub name_contains: Option<String>,
+    pub commitment_enabled: Option<bool>,
+}
+
+/// Up to `limit` certification items after `after`, in id (registration) order.
+pub async fn certification_items(
+    pool: &PgPool,
+    filter: &ItemFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<(Uuid, CertificationItem, i64)>, StoreError> {
+    let rows: Vec<RawRow> = sqlx::query_as(
+        "SELECT id, state, version FROM rm_certification_items
+         WHERE ($1::uuid IS NULL OR id > $1)
+           AND ($2::text IS NULL OR status = $2)
+           AND ($3::text IS NULL OR basis_level = $3)
+           AND ($4::text IS NULL OR strpos(lower(name), lower($4)) > 0)
+           AND ($5::bool IS NULL OR commitment_enabled = $5)
+         ORDER BY id LIMIT $6",
+    )
+    .bind(after)
+    .bind(&filter.status)
+    .bind(&filter.basis_level)
+    .bind(&filter.name_contains)
+    .bind(filter.commitment_enabled)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(id, state, version)| Ok((id, serde_json::from_value(state)?, version)))
+        .collect()
+}
+
+/// One certification item; with `as_of`, folded from the events recorded up to then.
+pub async fn certification_item(
+    pool: &PgPool,
+    id: Uuid,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Option<(CertificationItem, i64)>, StoreError> {
+    if as_of.is_some() {
+        let events =
+            event_log::aggregate_events(pool, CertificationItem::TYPE, &id.to_string(), as_of)
+                .await?;
+        let Some(version) = events.last().map(|e| e.sequence) else {
+            return Ok(None);
+        };
+        let mut state = CertificationItem::default();
+        for e in events {
+            state.apply(serde_json::from_value::<CertificationItemEvent>(e.payload)?);
+        }
+        return Ok(Some((state, version)));
+    }
+    let row: Option<(serde_json::Value, i64)> =
+        sqlx::query_as("SELECT state, version FROM rm_certification_items WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    row.map(|(state, version)| Ok((serde_json::from_value(state)?, version)))
+        .transpose()
 }

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::domain::issuing_body::IssuingBodyEvent;
-use crate::domain::{DocumentEvent, IssuingBody, NormativeDocument};
+use crate::domain::{
+    CertificationItem, CertificationItemEvent, DocumentEvent, IssuingBody, NormativeDocument,
+};
 use crate::store::StoreError;
 use crate::store::event_log::EventRecord;
 
@@ -24,6 +26,7 @@ struct Row<A> {
 pub struct ReadModelBatch {
     documents: HashMap<String, Row<NormativeDocument>>,
     bodies: HashMap<String, Row<IssuingBody>>,
+    items: HashMap<String, Row<CertificationItem>>,
 }
 
 impl ReadModelBatch {
@@ -55,6 +58,17 @@ impl ReadModelBatch {
                 self.bodies
                     .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
             }
+            CertificationItem::TYPE if !self.items.contains_key(&e.aggregate_id) => {
+                let id = Uuid::parse_str(&e.aggregate_id).unwrap_or_default();
+                let stored: Option<serde_json::Value> =
+                    sqlx::query_scalar("SELECT state FROM rm_certification_items WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let state = stored.map(serde_json::from_value).transpose()?;
+                self.items
+                    .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
+            }
             _ => {}
         }
         Ok(())
@@ -78,12 +92,51 @@ impl ReadModelBatch {
                     advance(r, e);
                 }
             }
+            CertificationItem::TYPE => {
+                let event: CertificationItemEvent = serde_json::from_value(e.payload.clone())?;
+                if let Some(r) = self.items.get_mut(&e.aggregate_id) {
+                    r.state.apply(event);
+                    advance(r, e);
+                }
+            }
             _ => {}
         }
         Ok(())
     }
 
     pub async fn write(self, tx: &mut Transaction<'_, Postgres>) -> Result<(), StoreError> {
+        for (id, r) in &self.items {
+            let (Some(reg), Ok(id)) = (&r.state.registration, Uuid::parse_str(id)) else {
+                continue;
+            };
+            sqlx::query(
+                "INSERT INTO rm_certification_items
+                   (id, name, status, basis_level, commitment_enabled, state, version,
+                    last_position, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (id) DO UPDATE SET
+                   name = EXCLUDED.name, status = EXCLUDED.status,
+                   basis_level = EXCLUDED.basis_level,
+                   commitment_enabled = EXCLUDED.commitment_enabled, state = EXCLUDED.state,
+                   version = EXCLUDED.version, last_position = EXCLUDED.last_position,
+                   updated_at = EXCLUDED.updated_at",
+            )
+            .bind(id)
+            .bind(&reg.name)
+            .bind(r.state.status.as_str())
+            .bind(
+                serde_json::to_value(reg.basis_level)?
+                    .as_str()
+                    .unwrap_or_default(),
+            )
+            .bind(r.state.commitment_enabled)
+            .bind(serde_json::to_value(&r.state)?)
+            .bind(r.version)
+            .bind(r.position)
+            .bind(r.recorded_at)
+            .execute(&mut **tx)
+            .await?;
+        }
         for (code, r) in self.bodies {
             let Some(listing) = &r.state.listing else {
                 continue;

@@ -5,6 +5,7 @@ mod support;
 
 mod auditing;
 mod binary;
+mod certification;
 mod database;
 mod integrity;
 mod lifecycle;
