@@ -111,7 +111,8 @@ impl App {
         let projector = Projector::new(pool.clone()).await?;
         projector.catch_up().await?;
         let projector_task = projector.spawn(settings.projector_poll);
-        let ledger = Arc::new(Ledger::new(pool, projector, settings.write));
+        let calendar = store::calendar::load(&pool).await?;
+        let ledger = Arc::new(Ledger::new(pool, projector, settings.write, calendar));
         Ok(App {
             ledger,
             projector_task,

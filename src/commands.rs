@@ -14,6 +14,7 @@ use sqlx::PgPool;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::domain::calendar::WorkingCalendar;
 use crate::domain::document::{DRAFTED_VERSION, upcast};
 use crate::domain::{
     Actor, CertificationItem, CertificationItemCommand, DocumentCommand, DomainError, IssuingBody,
@@ -208,6 +209,8 @@ pub struct WriteSettings {
     pub max_retries: u32,
     /// How long a command waits for the read model before answering anyway.
     pub read_your_writes_timeout: Duration,
+    /// Working days a legality review may take by default (5–15 by rule; 15 here).
+    pub review_working_days: u32,
 }
 
 impl Default for WriteSettings {
@@ -215,6 +218,7 @@ impl Default for WriteSettings {
         WriteSettings {
             max_retries: 8,
             read_your_writes_timeout: Duration::from_secs(5),
+            review_working_days: 15,
         }
     }
 }
@@ -242,6 +246,7 @@ pub struct Ledger {
     items: PostgresCqrs<CertificationItem>,
     projector: Projector,
     settings: WriteSettings,
+    calendar: WorkingCalendar,
 }
 
 fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs<A> {
@@ -252,8 +257,14 @@ fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs
 }
 
 impl Ledger {
-    pub fn new(pool: PgPool, projector: Projector, settings: WriteSettings) -> Self {
+    pub fn new(
+        pool: PgPool,
+        projector: Projector,
+        settings: WriteSettings,
+        calendar: WorkingCalendar,
+    ) -> Self {
         Ledger {
+            calendar,
             documents: framework::<NormativeDocument>(
                 &pool,
                 Box::new(LedgerServices::new(pool.clone())),
@@ -272,6 +283,15 @@ impl Ledger {
 
     pub fn projector(&self) -> &Projector {
         &self.projector
+    }
+
+    /// The working-day calendar loaded at start.
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.calendar
+    }
+
+    pub fn settings(&self) -> &WriteSettings {
+        &self.settings
     }
 
     /// Authorises, executes (with bounded retries) and waits for the read model.

@@ -115,11 +115,23 @@ pub enum CliCommand {
     Replay,
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Manage the working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Replace the calendar with a file: the notices' JSON (as data/calendar/cn-holidays.json)
+    /// or CSV lines `date,kind` (kind OFF or WORKDAY). Servers load it when they start.
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

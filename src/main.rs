@@ -7,8 +7,9 @@ use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 use normledger::app::{App, Database, Settings};
-use normledger::config::{Cli, CliCommand, TokenCommand};
+use normledger::config::{CalendarCommand, Cli, CliCommand, TokenCommand};
 use normledger::domain::Role;
+use normledger::domain::calendar::WorkingCalendar;
 use normledger::store::integrity::{self, LogDigest, hex};
 use normledger::store::{checkpoints, tokens};
 
@@ -88,6 +89,26 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
                 anyhow::bail!("the log failed verification");
             }
             println!("intact; digest now {}", integrity::digest(&pool).await?);
+        }
+        CliCommand::Calendar {
+            command: CalendarCommand::Import { file },
+        } => {
+            normledger::store::migrate(&pool).await?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let is_json = text.trim_start().starts_with('{');
+            let cal = if is_json {
+                WorkingCalendar::from_notices_json(&text)
+            } else {
+                WorkingCalendar::from_csv(&text)
+            }?;
+            normledger::store::calendar::import(&pool, &cal, &file.display().to_string()).await?;
+            println!(
+                "calendar imported: years {:?}, {} days off, {} make-up working days (restart servers to use it)",
+                cal.years,
+                cal.off.len(),
+                cal.workdays.len()
+            );
         }
         CliCommand::Digest => {
             normledger::store::migrate(&pool).await?;

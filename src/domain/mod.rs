@@ -8,6 +8,7 @@
 //! Time is an input: commands carry the dates they happen on, decided at the edge.
 
 pub mod actor;
+pub mod calendar;
 pub mod certification_item;
 pub mod document;
 pub mod document_number;

@@ -124,7 +124,9 @@ pub struct ReturnMaterialsInput {
 
 #[derive(InputObject)]
 pub struct StartReviewInput {
-    pub due_on: NaiveDate,
+    /// Defaults to the configured number of working days (15) after startedOn, counted on
+    /// the working-day calendar.
+    pub due_on: Option<NaiveDate>,
     pub started_on: Option<NaiveDate>,
 }
 
@@ -436,10 +438,18 @@ impl DocumentMutations {
         id: ID,
         input: StartReviewInput,
     ) -> ApiResult<DocumentPayload> {
-        let command = DocumentCommand::StartReview {
-            started_on: day(input.started_on),
-            due_on: input.due_on,
+        let started_on = day(input.started_on);
+        let due_on = match input.due_on {
+            Some(d) => d,
+            None => {
+                let ledger = &ctx.data::<Session>()?.ledger;
+                ledger
+                    .calendar()
+                    .add_working_days(started_on, ledger.settings().review_working_days)
+                    .map_err(|e| gql(ApiError::bad_input("startedOn", e.to_string())))?
+            }
         };
+        let command = DocumentCommand::StartReview { started_on, due_on };
         on_document(ctx, parse_id(&id)?, command).await
     }
 

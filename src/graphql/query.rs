@@ -223,6 +223,25 @@ impl QueryRoot {
         Ok(c)
     }
 
+    /// Documents whose legality review is past its due date (as of `today`, default today in
+    /// Asia/Shanghai), oldest due first. A warning, never a block (domain.md §4.2).
+    async fn overdue_reviews(
+        &self,
+        ctx: &Context<'_>,
+        today: Option<chrono::NaiveDate>,
+        first: Option<i32>,
+    ) -> ApiResult<Vec<Document>> {
+        let s = session(ctx)?;
+        let limit = page_size(first)?;
+        let today = today.unwrap_or_else(crate::graphql::today);
+        Ok(queries::overdue_reviews(s.ledger.pool(), today, limit)
+            .await
+            .map_err(gql)?
+            .into_iter()
+            .map(Document)
+            .collect())
+    }
+
     /// Per projection: checkpoint, the log's safe head, lag in events and seconds.
     async fn projection_status(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectionStatus>> {
         let s = session(ctx)?;

@@ -210,3 +210,23 @@ pub async fn certification_item(
     row.map(|(state, version)| Ok((serde_json::from_value(state)?, version)))
         .transpose()
 }
+
+/// Documents under review whose review is past its due date on `today`.
+pub async fn overdue_reviews(
+    pool: &PgPool,
+    today: chrono::NaiveDate,
+    limit: i64,
+) -> Result<Vec<DocumentRow>, StoreError> {
+    let rows: Vec<RawRow> = sqlx::query_as(
+        "SELECT id, state, version FROM rm_documents
+         WHERE status IN ('UNDER_REVIEW', 'REVISING')
+           AND (state -> 'reviews' -> -1 ->> 'due_on')::date < $1
+         ORDER BY (state -> 'reviews' -> -1 ->> 'due_on')::date, id
+         LIMIT $2",
+    )
+    .bind(today)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    decode(rows)
+}

@@ -5,6 +5,7 @@ mod support;
 
 mod auditing;
 mod binary;
+mod calendar;
 mod certification;
 mod database;
 mod integrity;
