@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::domain::calendar::WorkingCalendar;
-use crate::domain::document::{DRAFTED_VERSION, upcast};
+use crate::domain::document::{DRAFTED_VERSION, WarningSettings, upcast};
 use crate::domain::{
     Actor, CertificationItem, CertificationItemCommand, DocumentCommand, DomainError, IssuingBody,
     IssuingBodyCommand, NormativeDocument, Role,
@@ -211,6 +211,8 @@ pub struct WriteSettings {
     pub read_your_writes_timeout: Duration,
     /// Working days a legality review may take by default (5–15 by rule; 15 here).
     pub review_working_days: u32,
+    /// The warn-only rules' per-jurisdiction settings.
+    pub warnings: WarningSettings,
 }
 
 impl Default for WriteSettings {
@@ -219,6 +221,7 @@ impl Default for WriteSettings {
             max_retries: 8,
             read_your_writes_timeout: Duration::from_secs(5),
             review_working_days: 15,
+            warnings: WarningSettings::default(),
         }
     }
 }

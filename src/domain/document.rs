@@ -557,6 +557,97 @@ impl DocumentEvent {
     }
 }
 
+/// A recorded-and-warned rule (domain.md §4.2): never blocks, always shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Per-jurisdiction settings of the warn-only rules.
+#[derive(Debug, Clone, Copy)]
+pub struct WarningSettings {
+    /// Days after publication within which a document is filed (15 or 30 by jurisdiction).
+    pub filing_days: u64,
+    /// Minimum consultation period in working days for rights-affecting documents.
+    pub consultation_working_days: u32,
+    /// Minimum days between publication and commencement, unless urgent.
+    pub commencement_days: u64,
+}
+
+impl Default for WarningSettings {
+    fn default() -> Self {
+        WarningSettings {
+            filing_days: 30,
+            consultation_working_days: 7,
+            commencement_days: 30,
+        }
+    }
+}
+
+impl NormativeDocument {
+    /// The warn-only rules this document breaks as of `today`.
+    pub fn warnings(
+        &self,
+        today: NaiveDate,
+        calendar: &crate::domain::calendar::WorkingCalendar,
+        settings: &WarningSettings,
+    ) -> Vec<Warning> {
+        let mut out = vec![];
+        if let (Some(review), S::UnderReview | S::Revising) = (self.review(), self.status) {
+            if let Some(due) = review.due_on.filter(|d| *d < today) {
+                out.push(Warning {
+                    code: "REVIEW_OVERDUE",
+                    message: format!("the legality review was due on {due}"),
+                });
+            }
+        }
+        for c in &self.consultations {
+            if let Ok(min) =
+                calendar.add_working_days(c.opened_on, settings.consultation_working_days)
+            {
+                if c.closes_on < min {
+                    out.push(Warning {
+                        code: "CONSULTATION_TOO_SHORT",
+                        message: format!(
+                            "consultation from {} to {} is shorter than {} working days",
+                            c.opened_on, c.closes_on, settings.consultation_working_days
+                        ),
+                    });
+                }
+            }
+        }
+        if let Some(i) = &self.issuance {
+            let deadline = i.published_on + Days::new(settings.filing_days);
+            match self.filings.first() {
+                None if today > deadline && self.status == S::Issued => out.push(Warning {
+                    code: "FILING_OVERDUE",
+                    message: format!("not filed for record; due by {deadline}"),
+                }),
+                Some(f) if f.filed_on > deadline => out.push(Warning {
+                    code: "FILED_LATE",
+                    message: format!("filed on {}, due by {deadline}", f.filed_on),
+                }),
+                _ => {}
+            }
+            let earliest = i.published_on + Days::new(settings.commencement_days);
+            if i.effective_on < earliest {
+                out.push(Warning {
+                    code: "COMMENCEMENT_TOO_SOON",
+                    message: format!(
+                        "in force {} days after publication (rule: at least {} unless urgent)",
+                        (i.effective_on - i.published_on).num_days(),
+                        settings.commencement_days
+                    ),
+                });
+            }
+        }
+        out
+    }
+}
+
+use DocumentStatus as S;
+
 /// Upcasts an older stored payload to the current shape (pure: JSON in, JSON out).
 pub fn upcast(
     event_type: &str,

@@ -919,3 +919,62 @@ fn a_version_1_drafted_event_is_upcast_with_the_body_as_drafting_unit() {
     }
     assert_eq!(drafted().event_version(), "2");
 }
+
+fn calendar() -> crate::domain::calendar::WorkingCalendar {
+    crate::domain::calendar::WorkingCalendar::from_notices_json(include_str!(
+        "../../data/calendar/cn-holidays.json"
+    ))
+    .unwrap()
+}
+
+fn codes(events: Vec<DocumentEvent>, today: &str) -> Vec<&'static str> {
+    let mut doc = NormativeDocument::default();
+    for e in events {
+        doc.apply(e);
+    }
+    doc.warnings(d(today), &calendar(), &WarningSettings::default())
+        .into_iter()
+        .map(|w| w.code)
+        .collect()
+}
+
+#[test]
+fn warn_only_rules_are_reported_not_enforced() {
+    // Review past its due date.
+    assert_eq!(
+        codes(vec![drafted(), submitted(), started()], "2019-07-21"),
+        ["REVIEW_OVERDUE"]
+    );
+    assert!(codes(vec![drafted(), submitted(), started()], "2019-07-20").is_empty());
+    // Published 2019-09-05, effective 2019-10-05 (30 days: fine); not filed by 10-05.
+    assert!(codes(through_issue(), "2019-10-05").is_empty());
+    assert_eq!(codes(through_issue(), "2019-10-06"), ["FILING_OVERDUE"]);
+    let late = with(
+        through_issue(),
+        DocumentEvent::FiledForRecord {
+            filed_on: d("2019-10-10"),
+            authorities: vec!["南昌市人民政府".into()],
+        },
+    );
+    assert_eq!(codes(late, "2019-12-01"), ["FILED_LATE"]);
+    // A consultation of fewer than 7 working days.
+    let short = vec![
+        drafted(),
+        DocumentEvent::ConsultationOpened {
+            opened_on: d("2019-06-05"),
+            closes_on: d("2019-06-12"),
+            channel: "网站".into(),
+        },
+    ];
+    assert_eq!(codes(short, "2019-06-06"), ["CONSULTATION_TOO_SHORT"]);
+    // Commencement sooner than 30 days after publication.
+    let mut soon = through_approval();
+    soon.push(DocumentEvent::Issued(Issuance {
+        effective_on: d("2019-09-10"),
+        ..match issued() {
+            DocumentEvent::Issued(i) => i,
+            _ => unreachable!(),
+        }
+    }));
+    assert!(codes(soon, "2019-09-20").contains(&"COMMENCEMENT_TOO_SOON"));
+}

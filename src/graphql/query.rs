@@ -242,6 +242,54 @@ impl QueryRoot {
             .collect())
     }
 
+    /// Issued documents not yet filed for record (备案) past the filing deadline (30 days
+    /// after publication by default), as of `today`.
+    async fn overdue_filings(
+        &self,
+        ctx: &Context<'_>,
+        today: Option<chrono::NaiveDate>,
+        first: Option<i32>,
+    ) -> ApiResult<Vec<Document>> {
+        let s = session(ctx)?;
+        let limit = page_size(first)?;
+        let today = today.unwrap_or_else(crate::graphql::today);
+        let days = s.ledger.settings().warnings.filing_days as i32;
+        Ok(
+            queries::overdue_filings(s.ledger.pool(), today, days, limit)
+                .await
+                .map_err(gql)?
+                .into_iter()
+                .map(Document)
+                .collect(),
+        )
+    }
+
+    /// Documents in force whose validity ends within `withinDays` (default 183: the
+    /// six-month pre-expiry evaluation list), as of `today`.
+    async fn expiring_documents(
+        &self,
+        ctx: &Context<'_>,
+        within_days: Option<i32>,
+        today: Option<chrono::NaiveDate>,
+        first: Option<i32>,
+    ) -> ApiResult<Vec<Document>> {
+        let s = session(ctx)?;
+        let limit = page_size(first)?;
+        let within = within_days.unwrap_or(183);
+        if !(0..=3660).contains(&within) {
+            return Err(gql(ApiError::bad_input("withinDays", "must be 0 to 3660")));
+        }
+        let today = today.unwrap_or_else(crate::graphql::today);
+        Ok(
+            queries::expiring_documents(s.ledger.pool(), today, within, limit)
+                .await
+                .map_err(gql)?
+                .into_iter()
+                .map(Document)
+                .collect(),
+        )
+    }
+
     /// Per projection: checkpoint, the log's safe head, lag in events and seconds.
     async fn projection_status(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectionStatus>> {
         let s = session(ctx)?;

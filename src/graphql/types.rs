@@ -305,6 +305,26 @@ impl Document {
             decision_document: e.decision_document,
         })
     }
+    /// Warn-only rules this document breaks (overdue review or filing, short consultation,
+    /// early commencement), as of `today` (default today, Asia/Shanghai). Never blocking.
+    async fn warnings(
+        &self,
+        ctx: &Context<'_>,
+        today: Option<NaiveDate>,
+    ) -> ApiResult<Vec<DocumentWarning>> {
+        let ledger = &ctx.data::<Session>()?.ledger;
+        let today = today.unwrap_or_else(crate::graphql::today);
+        Ok(self
+            .0
+            .state
+            .warnings(today, ledger.calendar(), &ledger.settings().warnings)
+            .into_iter()
+            .map(|w| DocumentWarning {
+                code: w.code.to_owned(),
+                message: w.message,
+            })
+            .collect())
+    }
     /// Every event of this document, read from the event log (not a copy), oldest first.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuditEvent>> {
         let session = ctx.data::<Session>()?;
@@ -861,4 +881,12 @@ impl CertificationItem {
     fn reg(&self) -> Option<&crate::domain::certification_item::ItemRegistration> {
         self.state.registration.as_ref()
     }
+}
+
+/// A recorded-and-warned rule the document breaks.
+#[derive(SimpleObject)]
+pub struct DocumentWarning {
+    /// REVIEW_OVERDUE, CONSULTATION_TOO_SHORT, FILING_OVERDUE, FILED_LATE, COMMENCEMENT_TOO_SOON.
+    code: String,
+    message: String,
 }

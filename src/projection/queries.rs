@@ -230,3 +230,46 @@ pub async fn overdue_reviews(
     .await?;
     decode(rows)
 }
+
+/// Issued documents not filed for record `filing_days` after publication, as of `today`.
+pub async fn overdue_filings(
+    pool: &PgPool,
+    today: chrono::NaiveDate,
+    filing_days: i32,
+    limit: i64,
+) -> Result<Vec<DocumentRow>, StoreError> {
+    let rows: Vec<RawRow> = sqlx::query_as(
+        "SELECT id, state, version FROM rm_documents
+         WHERE status = 'ISSUED' AND filing_status = 'NOT_FILED'
+           AND (state -> 'issuance' ->> 'published_on')::date + $2 < $1
+         ORDER BY (state -> 'issuance' ->> 'published_on')::date, id
+         LIMIT $3",
+    )
+    .bind(today)
+    .bind(filing_days)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    decode(rows)
+}
+
+/// Documents in force whose validity ends within `within_days` of `today`.
+pub async fn expiring_documents(
+    pool: &PgPool,
+    today: chrono::NaiveDate,
+    within_days: i32,
+    limit: i64,
+) -> Result<Vec<DocumentRow>, StoreError> {
+    let rows: Vec<RawRow> = sqlx::query_as(
+        "SELECT id, state, version FROM rm_documents
+         WHERE status = 'ISSUED' AND valid_until >= $1 AND valid_until <= $1 + $2
+         ORDER BY valid_until, id
+         LIMIT $3",
+    )
+    .bind(today)
+    .bind(within_days)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    decode(rows)
+}

@@ -176,3 +176,87 @@ async fn a_calendar_is_imported_from_csv_and_used_after_a_restart() {
     assert_eq!(due["document"]["review"]["dueOn"], "2030-01-22");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filing_deadlines_warnings_and_expiring_documents_are_listed() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = draft(&app, "待备案", false).await;
+    to_approved(&app, &id).await;
+    // Published 2019-09-05, in force 2019-10-05, valid until 2024-10-04.
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &id,
+        issue_input("南政办发〔2019〕63号"),
+    )
+    .await;
+    let list = |query: &'static str, vars: serde_json::Value| {
+        let app = &app;
+        async move {
+            let r = app.ok(Role::LegalOffice, query, vars).await;
+            r.as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    const FILINGS: &str = "query($t: NaiveDate) { overdueFilings(today: $t) { id } }";
+    assert_eq!(list(FILINGS, json!({"t": "2019-10-05"})).await, 0);
+    assert_eq!(list(FILINGS, json!({"t": "2019-10-06"})).await, 1);
+    let w = app
+        .ok(Role::Auditor, "query($id: String!) { document(id: $id) { warnings(today: \"2019-10-06\") { code message } } }", json!({"id": id}))
+        .await;
+    assert_eq!(w["document"]["warnings"][0]["code"], "FILING_OVERDUE");
+    step(
+        &app,
+        Role::Drafter,
+        "fileForRecord",
+        &id,
+        json!({"filedOn": "2019-10-08", "authorities": ["南昌市人民政府"]}),
+    )
+    .await;
+    assert_eq!(list(FILINGS, json!({"t": "2019-10-09"})).await, 0);
+    let w = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { warnings { code } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        w["document"]["warnings"][0]["code"], "FILED_LATE",
+        "the late filing stays on record"
+    );
+
+    const EXPIRING: &str =
+        "query($t: NaiveDate, $w: Int) { expiringDocuments(today: $t, withinDays: $w) { id } }";
+    assert_eq!(
+        list(EXPIRING, json!({"t": "2024-04-01"})).await,
+        0,
+        "more than six months ahead"
+    );
+    assert_eq!(
+        list(EXPIRING, json!({"t": "2024-04-05"})).await,
+        1,
+        "within the 183-day evaluation window"
+    );
+    assert_eq!(
+        list(EXPIRING, json!({"t": "2024-10-05"})).await,
+        0,
+        "already lapsed"
+    );
+    let r = app
+        .gql(
+            Role::Auditor,
+            "{ expiringDocuments(withinDays: -1) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
+}
