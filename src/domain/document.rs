@@ -594,27 +594,28 @@ impl NormativeDocument {
         settings: &WarningSettings,
     ) -> Vec<Warning> {
         let mut out = vec![];
-        if let (Some(review), S::UnderReview | S::Revising) = (self.review(), self.status) {
-            if let Some(due) = review.due_on.filter(|d| *d < today) {
-                out.push(Warning {
-                    code: "REVIEW_OVERDUE",
-                    message: format!("the legality review was due on {due}"),
-                });
-            }
+        let open_review = matches!(self.status, S::UnderReview | S::Revising);
+        if let Some(due) = self
+            .review()
+            .and_then(|r| r.due_on)
+            .filter(|d| open_review && *d < today)
+        {
+            out.push(Warning {
+                code: "REVIEW_OVERDUE",
+                message: format!("the legality review was due on {due}"),
+            });
         }
         for c in &self.consultations {
-            if let Ok(min) =
-                calendar.add_working_days(c.opened_on, settings.consultation_working_days)
-            {
-                if c.closes_on < min {
-                    out.push(Warning {
-                        code: "CONSULTATION_TOO_SHORT",
-                        message: format!(
-                            "consultation from {} to {} is shorter than {} working days",
-                            c.opened_on, c.closes_on, settings.consultation_working_days
-                        ),
-                    });
-                }
+            let min = calendar.add_working_days(c.opened_on, settings.consultation_working_days);
+            // A period the calendar does not cover cannot be judged: no warning, no guess.
+            if min.is_ok_and(|min| c.closes_on < min) {
+                out.push(Warning {
+                    code: "CONSULTATION_TOO_SHORT",
+                    message: format!(
+                        "consultation from {} to {} is shorter than {} working days",
+                        c.opened_on, c.closes_on, settings.consultation_working_days
+                    ),
+                });
             }
         }
         if let Some(i) = &self.issuance {
