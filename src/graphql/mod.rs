@@ -70,6 +70,23 @@ pub fn page_size(first: Option<i32>) -> ApiResult<i64> {
     }
 }
 
+/// A Relay page from `rows` fetched with `limit + 1`: the extra row only says there is more.
+pub fn page<T, N: async_graphql::OutputType>(
+    mut rows: Vec<T>,
+    limit: i64,
+    has_previous: bool,
+    edge: impl Fn(T) -> (String, N),
+) -> async_graphql::connection::Connection<String, N> {
+    let has_next = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let mut c = async_graphql::connection::Connection::new(has_previous, has_next);
+    c.edges.extend(rows.into_iter().map(|r| {
+        let (cursor, node) = edge(r);
+        async_graphql::connection::Edge::new(cursor, node)
+    }));
+    c
+}
+
 /// Today's calendar date in Asia/Shanghai (UTC+8, no daylight saving): legal dates are local.
 pub fn today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()

@@ -1,7 +1,7 @@
 //! Queries: issuing bodies, documents (current or as of an instant) and the audit trail.
 //! Every query needs an authenticated caller; all roles may read.
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -9,11 +9,11 @@ use uuid::Uuid;
 use crate::domain::Role;
 use crate::graphql::Session;
 use crate::graphql::error::{ApiError, ApiResult, gql};
-use crate::graphql::page_size;
 use crate::graphql::types::{
     AuditEvent, BasisLevel, CertificationItem, Document, DocumentStatus, IntegrityReport,
     IssuingBody, ItemStatus, ProjectionStatus, audit_page, document_page,
 };
+use crate::graphql::{page, page_size};
 use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
 use crate::store::integrity::{self, LogDigest};
@@ -81,17 +81,12 @@ impl QueryRoot {
     ) -> ApiResult<Connection<String, IssuingBody>> {
         let s = session(ctx)?;
         let limit = page_size(first)?;
-        let mut rows = queries::issuing_bodies(s.ledger.pool(), after.as_deref(), limit + 1)
+        let rows = queries::issuing_bodies(s.ledger.pool(), after.as_deref(), limit + 1)
             .await
             .map_err(gql)?;
-        let has_next = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let mut c = Connection::new(after.is_some(), has_next);
-        c.edges.extend(
-            rows.into_iter()
-                .map(|(code, body)| Edge::new(code, IssuingBody(body))),
-        );
-        Ok(c)
+        Ok(page(rows, limit, after.is_some(), |(code, body)| {
+            (code, IssuingBody(body))
+        }))
     }
 
     /// One issuing body; with `asOf`, as recorded up to that instant.
@@ -211,16 +206,15 @@ impl QueryRoot {
             commitment_enabled: f.commitment_enabled,
         };
         let after_id = after.as_deref().map(|a| parse_id("after", a)).transpose()?;
-        let mut rows = queries::certification_items(s.ledger.pool(), &filter, after_id, limit + 1)
+        let rows = queries::certification_items(s.ledger.pool(), &filter, after_id, limit + 1)
             .await
             .map_err(gql)?;
-        let has_next = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let mut c = Connection::new(after.is_some(), has_next);
-        c.edges.extend(rows.into_iter().map(|(id, state, version)| {
-            Edge::new(id.to_string(), CertificationItem { id, state, version })
-        }));
-        Ok(c)
+        Ok(page(
+            rows,
+            limit,
+            after.is_some(),
+            |(id, state, version)| (id.to_string(), CertificationItem { id, state, version }),
+        ))
     }
 
     /// Documents whose legality review is past its due date (as of `today`, default today in

@@ -1,7 +1,7 @@
 //! GraphQL output types, built from the domain's folded state. The domain knows nothing of
 //! GraphQL; these mirrors and conversions are the price of that.
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -10,7 +10,7 @@ use crate::domain::DocumentEvent;
 use crate::domain::document as d;
 use crate::domain::issuing_body as b;
 use crate::graphql::error::{ApiResult, gql};
-use crate::graphql::{Session, page_size};
+use crate::graphql::{Session, page, page_size};
 use crate::projection::queries::{self, DocumentFilter, DocumentRow};
 use crate::store::event_log::{self, AuditFilter, EventRecord, LogPoint};
 use crate::store::integrity;
@@ -181,17 +181,12 @@ pub async fn document_page(
                 "not a cursor",
             ))
         })?;
-    let mut rows = queries::documents(session.ledger.pool(), &filter, after, limit + 1)
+    let rows = queries::documents(session.ledger.pool(), &filter, after, limit + 1)
         .await
         .map_err(gql)?;
-    let has_next = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let mut connection = Connection::new(after.is_some(), has_next);
-    connection.edges.extend(
-        rows.into_iter()
-            .map(|r| Edge::new(r.id.to_string(), Document(r))),
-    );
-    Ok(connection)
+    Ok(page(rows, limit, after.is_some(), |r| {
+        (r.id.to_string(), Document(r))
+    }))
 }
 
 /// Normative document (行政规范性文件): status, key dates, review, deliberation, issuance,
@@ -689,17 +684,12 @@ pub async fn audit_page(
         }
         None => LogPoint::default(),
     };
-    let mut rows = event_log::audit_page(session.ledger.pool(), &filter, start, limit + 1)
+    let rows = event_log::audit_page(session.ledger.pool(), &filter, start, limit + 1)
         .await
         .map_err(gql)?;
-    let has_next = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let mut connection = Connection::new(after.is_some(), has_next);
-    connection.edges.extend(
-        rows.into_iter()
-            .map(|r| Edge::new(r.position.to_string(), AuditEvent(r))),
-    );
-    Ok(connection)
+    Ok(page(rows, limit, after.is_some(), |r| {
+        (r.position.to_string(), AuditEvent(r))
+    }))
 }
 
 /// The outcome of `verifyIntegrity`.
