@@ -66,6 +66,13 @@ fn session<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Session> {
     Ok(s)
 }
 
+/// A read-model list of documents as GraphQL documents.
+fn documents(
+    rows: Result<Vec<queries::DocumentRow>, crate::store::StoreError>,
+) -> ApiResult<Vec<Document>> {
+    Ok(rows.map_err(gql)?.into_iter().map(Document).collect())
+}
+
 fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| gql(ApiError::bad_input(field, "not a UUID")))
 }
@@ -228,12 +235,7 @@ impl QueryRoot {
         let s = session(ctx)?;
         let limit = page_size(first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
-        Ok(queries::overdue_reviews(s.ledger.pool(), today, limit)
-            .await
-            .map_err(gql)?
-            .into_iter()
-            .map(Document)
-            .collect())
+        documents(queries::overdue_reviews(s.ledger.pool(), today, limit).await)
     }
 
     /// Issued documents not yet filed for record (备案) past the filing deadline (30 days
