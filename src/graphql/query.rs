@@ -250,14 +250,7 @@ impl QueryRoot {
         let limit = page_size(first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
         let days = s.ledger.settings().warnings.filing_days as i32;
-        Ok(
-            queries::overdue_filings(s.ledger.pool(), today, days, limit)
-                .await
-                .map_err(gql)?
-                .into_iter()
-                .map(Document)
-                .collect(),
-        )
+        documents(queries::overdue_filings(s.ledger.pool(), today, days, limit).await)
     }
 
     /// Documents in force whose validity ends within `withinDays` (default 183: the
@@ -276,14 +269,7 @@ impl QueryRoot {
             return Err(gql(ApiError::bad_input("withinDays", "must be 0 to 3660")));
         }
         let today = today.unwrap_or_else(crate::graphql::today);
-        Ok(
-            queries::expiring_documents(s.ledger.pool(), today, within, limit)
-                .await
-                .map_err(gql)?
-                .into_iter()
-                .map(Document)
-                .collect(),
-        )
+        documents(queries::expiring_documents(s.ledger.pool(), today, within, limit).await)
     }
 
     /// Per projection: checkpoint, the log's safe head, lag in events and seconds.
