@@ -82,13 +82,18 @@ fn spawn_watchdog(root: &std::path::Path) {
         bin = bin.trim(),
         root = root.display()
     );
-    // Deliberately not waited for: it must outlive this process.
-    let _watchdog = std::process::Command::new("sh")
-        .args(["-c", &script])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+    // Deliberately not waited for: it must outlive this process, in a session of its own so
+    // that whatever ends this process's group does not end the watchdog too.
+    let spawn = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    };
+    let _watchdog = spawn("setsid", &["sh", "-c", &script])
+        .or_else(|_| spawn("sh", &["-c", &script]))
         .expect("spawn the cluster watchdog");
 }
 
