@@ -24,3 +24,31 @@ pub use document::{
 pub use document_number::DocumentNumber;
 pub use error::DomainError;
 pub use issuing_body::{IssuingBody, IssuingBodyCommand, IssuingBodyEvent, IssuingBodyKind};
+
+/// How a stored event payload of any version becomes the current event type. Events whose
+/// shape never changed decode directly; `DocumentEvent` upcasts older versions first.
+pub trait StoredEvent: Sized {
+    fn decode(
+        event_type: &str,
+        event_version: &str,
+        payload: serde_json::Value,
+    ) -> Result<Self, serde_json::Error>;
+}
+
+impl StoredEvent for DocumentEvent {
+    fn decode(t: &str, v: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error> {
+        DocumentEvent::decode(t, v, payload)
+    }
+}
+
+impl StoredEvent for IssuingBodyEvent {
+    fn decode(_: &str, _: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(payload)
+    }
+}
+
+impl StoredEvent for CertificationItemEvent {
+    fn decode(_: &str, _: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(payload)
+    }
+}

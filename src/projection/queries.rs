@@ -1,12 +1,9 @@
 //! Queries on the read model. Filters are bound parameters, never spliced into SQL.
 
-use cqrs_es::Aggregate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{
-    CertificationItem, CertificationItemEvent, DocumentEvent, IssuingBody, NormativeDocument,
-};
+use crate::domain::{CertificationItem, IssuingBody, NormativeDocument};
 use crate::store::StoreError;
 use crate::store::event_log;
 
@@ -80,26 +77,9 @@ pub async fn document(
     id: Uuid,
     as_of: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Option<DocumentRow>, StoreError> {
-    if let Some(as_of) = as_of {
-        let events = event_log::aggregate_events(
-            pool,
-            NormativeDocument::TYPE,
-            &id.to_string(),
-            Some(as_of),
-        )
-        .await?;
-        let Some(version) = events.last().map(|e| e.sequence) else {
-            return Ok(None);
-        };
-        let mut state = NormativeDocument::default();
-        for e in events {
-            state.apply(DocumentEvent::decode(
-                &e.event_type,
-                &e.event_version,
-                e.payload,
-            )?);
-        }
-        return Ok(Some(DocumentRow { id, state, version }));
+    if as_of.is_some() {
+        let folded = event_log::fold::<NormativeDocument>(pool, &id.to_string(), as_of).await?;
+        return Ok(folded.map(|(state, version)| DocumentRow { id, state, version }));
     }
     let rows: Vec<RawRow> =
         sqlx::query_as("SELECT id, state, version FROM rm_documents WHERE id = $1")
@@ -190,17 +170,7 @@ pub async fn certification_item(
     as_of: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Option<(CertificationItem, i64)>, StoreError> {
     if as_of.is_some() {
-        let events =
-            event_log::aggregate_events(pool, CertificationItem::TYPE, &id.to_string(), as_of)
-                .await?;
-        let Some(version) = events.last().map(|e| e.sequence) else {
-            return Ok(None);
-        };
-        let mut state = CertificationItem::default();
-        for e in events {
-            state.apply(serde_json::from_value::<CertificationItemEvent>(e.payload)?);
-        }
-        return Ok(Some((state, version)));
+        return event_log::fold::<CertificationItem>(pool, &id.to_string(), as_of).await;
     }
     let row: Option<(serde_json::Value, i64)> =
         sqlx::query_as("SELECT state, version FROM rm_certification_items WHERE id = $1")

@@ -145,6 +145,33 @@ pub async fn aggregate_events(
         .await
 }
 
+/// An aggregate's state folded from its events (recorded up to `as_of` if given) with the
+/// write side's own `apply`, and its version; `None` when it has no events (yet).
+pub async fn fold<A>(
+    pool: &PgPool,
+    aggregate_id: &str,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Option<(A, i64)>, crate::store::StoreError>
+where
+    A: cqrs_es::Aggregate,
+    A::Event: crate::domain::StoredEvent,
+{
+    use crate::domain::StoredEvent;
+    let events = aggregate_events(pool, A::TYPE, aggregate_id, as_of).await?;
+    let Some(version) = events.last().map(|e| e.sequence) else {
+        return Ok(None);
+    };
+    let mut state = A::default();
+    for e in events {
+        state.apply(A::Event::decode(
+            &e.event_type,
+            &e.event_version,
+            e.payload,
+        )?);
+    }
+    Ok(Some((state, version)))
+}
+
 /// Where the newest event of an aggregate sits in commit-safe order.
 pub async fn latest_point(
     pool: &PgPool,

@@ -2,10 +2,9 @@
 //! model), so a command sees every committed event.
 
 use async_trait::async_trait;
-use cqrs_es::Aggregate;
 use sqlx::PgPool;
 
-use crate::domain::issuing_body::{IssuingBody, IssuingBodyEvent};
+use crate::domain::issuing_body::IssuingBody;
 use crate::domain::{DocumentNumber, DocumentServices, DomainError};
 use crate::store::{StoreError, event_log};
 
@@ -29,15 +28,9 @@ pub async fn load_issuing_body(
     code: &str,
     as_of: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Option<IssuingBody>, StoreError> {
-    let events = event_log::aggregate_events(pool, IssuingBody::TYPE, code, as_of).await?;
-    if events.is_empty() {
-        return Ok(None);
-    }
-    let mut body = IssuingBody::default();
-    for e in events {
-        body.apply(serde_json::from_value::<IssuingBodyEvent>(e.payload)?);
-    }
-    Ok(Some(body))
+    Ok(event_log::fold::<IssuingBody>(pool, code, as_of)
+        .await?
+        .map(|(body, _)| body))
 }
 
 #[async_trait]
