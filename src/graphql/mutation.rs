@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::commands::{Command, Receipt, RequestContext};
 use crate::domain::CertificationItemCommand;
+use crate::domain::NormativeDocument;
 use crate::domain::certification_item::ItemRegistration;
 use crate::domain::document::{self as d, DocumentCommand};
 use crate::domain::issuing_body::{IssuingBodyCommand, IssuingBodyListing};
@@ -18,7 +19,8 @@ use crate::graphql::types::{
     FilingReviewOutcome, IssuingBody, IssuingBodyKind, ReviewOutcome, RiskArea,
 };
 use crate::graphql::{Session, today};
-use crate::projection::queries;
+use crate::projection::queries::{self, DocumentRow};
+use crate::store::event_log;
 
 /// Document and issuing-body mutations.
 #[derive(Default)]
@@ -238,12 +240,17 @@ async fn on_document(
     command: DocumentCommand,
 ) -> ApiResult<DocumentPayload> {
     let (s, receipt) = execute(ctx, Command::Document { id, command }).await?;
-    // Not yet projected: fold from the log so the caller still sees its own write.
-    let as_of = (!receipt.projected).then(|| chrono::Utc::now() + chrono::Duration::days(1));
-    let row = queries::document(s.ledger.pool(), id, as_of)
-        .await
-        .map_err(gql)?
-        .ok_or_else(|| gql(ApiError::Internal))?;
+    let pool = s.ledger.pool();
+    let row = if receipt.projected {
+        queries::document(pool, id, None).await
+    } else {
+        // Not yet projected: fold from the log so the caller still sees its own write.
+        event_log::fold::<NormativeDocument>(pool, &id.to_string(), None)
+            .await
+            .map(|f| f.map(|(state, version)| DocumentRow { id, state, version }))
+    }
+    .map_err(gql)?
+    .ok_or_else(|| gql(ApiError::Internal))?;
     Ok(DocumentPayload {
         document: Document(row),
         position: receipt.point.position,
@@ -264,11 +271,16 @@ async fn on_body(
         },
     )
     .await?;
-    let as_of = (!receipt.projected).then(|| chrono::Utc::now() + chrono::Duration::days(1));
-    let body = queries::issuing_body(s.ledger.pool(), &code, as_of)
-        .await
-        .map_err(gql)?
-        .ok_or_else(|| gql(ApiError::Internal))?;
+    let pool = s.ledger.pool();
+    let body = if receipt.projected {
+        queries::issuing_body(pool, &code, None).await
+    } else {
+        event_log::fold::<crate::domain::IssuingBody>(pool, &code, None)
+            .await
+            .map(|f| f.map(|(body, _)| body))
+    }
+    .map_err(gql)?
+    .ok_or_else(|| gql(ApiError::Internal))?;
     Ok(IssuingBodyPayload {
         issuing_body: IssuingBody(body),
         position: receipt.point.position,
@@ -658,11 +670,14 @@ async fn on_item(
     command: CertificationItemCommand,
 ) -> ApiResult<CertificationItemPayload> {
     let (s, receipt) = execute(ctx, Command::CertificationItem { id, command }).await?;
-    let as_of = (!receipt.projected).then(|| chrono::Utc::now() + chrono::Duration::days(1));
-    let (state, version) = queries::certification_item(s.ledger.pool(), id, as_of)
-        .await
-        .map_err(gql)?
-        .ok_or_else(|| gql(ApiError::Internal))?;
+    let pool = s.ledger.pool();
+    let (state, version) = if receipt.projected {
+        queries::certification_item(pool, id, None).await
+    } else {
+        event_log::fold::<crate::domain::CertificationItem>(pool, &id.to_string(), None).await
+    }
+    .map_err(gql)?
+    .ok_or_else(|| gql(ApiError::Internal))?;
     Ok(CertificationItemPayload {
         certification_item: CertificationItem { id, state, version },
         position: receipt.point.position,

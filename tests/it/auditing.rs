@@ -219,3 +219,28 @@ async fn a_stored_version_1_event_still_loads_replays_and_verifies() {
     .unwrap();
     assert_eq!(stored, "1", "the stored event is never rewritten");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so() {
+    let mut settings = normledger::app::Settings::default();
+    settings.write.read_your_writes_timeout = std::time::Duration::ZERO;
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    list_bodies(&app).await;
+    let r = app
+        .gql(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV", "title": "不等投影", "class": "GOVERNMENT"}}),
+        )
+        .await;
+    let payload = &r["data"]["draftDocument"];
+    let position = payload["position"].as_i64().unwrap();
+    assert_eq!(payload["projected"], false, "{r:#}");
+    assert_eq!(
+        r["extensions"]["writes"],
+        json!([{"position": position, "projected": false}])
+    );
+    // The answer is folded from the log, so the caller still sees its own write.
+    assert_eq!(payload["document"]["status"], "DRAFTING");
+    assert_eq!(payload["document"]["title"], "不等投影");
+}

@@ -125,10 +125,13 @@ impl TestApp {
 
     /// Serves the app on an existing database (e.g. after a restart).
     pub async fn spawn_on(url: &str) -> TestApp {
+        Self::spawn_with(url, Settings::default()).await
+    }
+
+    /// Serves the app on an existing database with the given settings.
+    pub async fn spawn_with(url: &str, settings: Settings) -> TestApp {
         let pool = connect(url, 20).await.expect("connect");
-        let app = App::start(pool.clone(), Settings::default())
-            .await
-            .expect("start app");
+        let app = App::start(pool.clone(), settings).await.expect("start app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
