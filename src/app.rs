@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::commands::{Ledger, WriteSettings};
 use crate::graphql::{Limits, build_schema};
 use crate::http::{AppState, HttpSettings, router};
+use crate::process::{Clock, Scheduler};
 use crate::projection::{ProjectionError, Projector};
 use crate::store::cluster::{ClusterError, PrivateCluster};
 use crate::store::{self, connect};
@@ -84,6 +85,11 @@ pub struct Settings {
     pub limits: Limits,
     /// How often the projector looks for events written by other processes.
     pub projector_poll: Duration,
+    /// The date the ledger's own actions use (expiry).
+    pub clock: Clock,
+    /// How often expiry and pending cleanup results are processed; `None` turns the
+    /// scheduler off (one-shot commands).
+    pub scheduler_every: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -93,6 +99,8 @@ impl Default for Settings {
             http: HttpSettings::default(),
             limits: Limits::default(),
             projector_poll: Duration::from_millis(250),
+            clock: Clock::System,
+            scheduler_every: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -101,6 +109,7 @@ impl Default for Settings {
 pub struct App {
     pub ledger: Arc<Ledger>,
     projector_task: tokio::task::JoinHandle<()>,
+    scheduler: Option<Scheduler>,
     settings: Settings,
 }
 
@@ -113,9 +122,13 @@ impl App {
         let projector_task = projector.spawn(settings.projector_poll);
         let calendar = store::calendar::load(&pool).await?;
         let ledger = Arc::new(Ledger::new(pool, projector, settings.write, calendar));
+        let scheduler = settings
+            .scheduler_every
+            .map(|every| Scheduler::spawn(ledger.clone(), settings.clock, every));
         Ok(App {
             ledger,
             projector_task,
+            scheduler,
             settings,
         })
     }
@@ -142,6 +155,9 @@ impl App {
 
     /// Lets the projector task finish its batch and stop, then catches up one last time.
     pub async fn stop(mut self) -> Result<(), AppError> {
+        if let Some(scheduler) = self.scheduler.take() {
+            scheduler.stop().await;
+        }
         let projector = self.ledger.projector().clone();
         projector.shutdown();
         let task = std::mem::replace(&mut self.projector_task, tokio::spawn(async {}));
@@ -161,5 +177,8 @@ impl Drop for App {
     /// current batch rather than being cut off inside a transaction.
     fn drop(&mut self) {
         self.ledger.projector().shutdown();
+        if let Some(scheduler) = &self.scheduler {
+            scheduler.signal_stop();
+        }
     }
 }

@@ -17,8 +17,8 @@ use std::time::Duration;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::document::{DRAFTED_VERSION, WarningSettings, upcast};
 use crate::domain::{
-    Actor, CertificationItem, CertificationItemCommand, DocumentCommand, DomainError, IssuingBody,
-    IssuingBodyCommand, NormativeDocument, Role,
+    Actor, CertificationItem, CertificationItemCommand, CleanupCampaign, CleanupCampaignCommand,
+    DocumentCommand, DomainError, IssuingBody, IssuingBodyCommand, NormativeDocument, Role,
 };
 use crate::projection::Projector;
 use crate::store::event_log::{self, LogPoint};
@@ -41,7 +41,7 @@ const fn allow(mutation: &'static str, roles: &'static [Role], body_scoped: bool
     }
 }
 
-use Role::{Advisor, Drafter, GovernmentOffice, LegalOffice};
+use Role::{Advisor, Drafter, GovernmentOffice, LegalOffice, System};
 
 /// The role matrix of DESIGN.md §1, one row per mutation. Auditors and admins write nothing.
 pub const POLICY: &[Permission] = &[
@@ -65,11 +65,33 @@ pub const POLICY: &[Permission] = &[
     allow("correctDocument", &[GovernmentOffice], false),
     allow("repealDocument", &[GovernmentOffice], false),
     allow("withdrawDocument", &[Drafter], true),
+    allow("republishDocument", &[GovernmentOffice], false),
+    allow("supersedeDocument", &[GovernmentOffice], false),
+    allow("expireDocument", &[System], false),
+    allow("applyCleanupDecision", &[System], false),
+    allow("importDocument", &[System], false),
     allow("registerCertificationItem", &[LegalOffice], false),
     allow("retainCertificationItem", &[LegalOffice], false),
     allow("cancelCertificationItem", &[LegalOffice], false),
     allow("enableCommitment", &[LegalOffice], false),
     allow("disableCommitment", &[LegalOffice], false),
+    allow("applyItemCleanupDecision", &[System], false),
+    allow("launchCleanup", &[LegalOffice, GovernmentOffice], false),
+    // Drafters for their own bodies' documents (谁起草、谁清理); the legal office for items.
+    allow("proposeCleanupDecision", &[Drafter, LegalOffice], true),
+    allow("reviewCleanupDecision", &[LegalOffice], false),
+    allow(
+        "publishCleanupResult",
+        &[LegalOffice, GovernmentOffice],
+        false,
+    ),
+    allow("recordCleanupApplied", &[System], false),
+    allow(
+        "reportCleanupToSuperior",
+        &[LegalOffice, GovernmentOffice],
+        false,
+    ),
+    allow("closeCleanup", &[LegalOffice, GovernmentOffice], false),
 ];
 
 pub fn permission(mutation: &str) -> Option<&'static Permission> {
@@ -90,6 +112,10 @@ pub enum Command {
     CertificationItem {
         id: uuid::Uuid,
         command: CertificationItemCommand,
+    },
+    CleanupCampaign {
+        id: uuid::Uuid,
+        command: CleanupCampaignCommand,
     },
 }
 
@@ -120,6 +146,11 @@ impl Command {
                 DocumentCommand::Correct(_) => "correctDocument",
                 DocumentCommand::Repeal(_) => "repealDocument",
                 DocumentCommand::Withdraw(_) => "withdrawDocument",
+                DocumentCommand::Republish { .. } => "republishDocument",
+                DocumentCommand::Expire { .. } => "expireDocument",
+                DocumentCommand::ApplyCleanupDecision(_) => "applyCleanupDecision",
+                DocumentCommand::Supersede(_) => "supersedeDocument",
+                DocumentCommand::Import { .. } => "importDocument",
             },
             Command::CertificationItem { command, .. } => match command {
                 CertificationItemCommand::Register { .. } => "registerCertificationItem",
@@ -127,6 +158,16 @@ impl Command {
                 CertificationItemCommand::Cancel { .. } => "cancelCertificationItem",
                 CertificationItemCommand::EnableCommitment { .. } => "enableCommitment",
                 CertificationItemCommand::DisableCommitment { .. } => "disableCommitment",
+                CertificationItemCommand::ApplyCleanupDecision { .. } => "applyItemCleanupDecision",
+            },
+            Command::CleanupCampaign { command, .. } => match command {
+                CleanupCampaignCommand::Launch { .. } => "launchCleanup",
+                CleanupCampaignCommand::ProposeDecision(_) => "proposeCleanupDecision",
+                CleanupCampaignCommand::ReviewDecision(_) => "reviewCleanupDecision",
+                CleanupCampaignCommand::PublishResult(_) => "publishCleanupResult",
+                CleanupCampaignCommand::RecordApplied { .. } => "recordCleanupApplied",
+                CleanupCampaignCommand::ReportToSuperior(_) => "reportCleanupToSuperior",
+                CleanupCampaignCommand::Close { .. } => "closeCleanup",
             },
         }
     }
@@ -136,6 +177,7 @@ impl Command {
             Command::IssuingBody { code, .. } => (IssuingBody::TYPE, code.clone()),
             Command::Document { id, .. } => (NormativeDocument::TYPE, id.to_string()),
             Command::CertificationItem { id, .. } => (CertificationItem::TYPE, id.to_string()),
+            Command::CleanupCampaign { id, .. } => (CleanupCampaign::TYPE, id.to_string()),
         }
     }
 }
@@ -226,12 +268,12 @@ impl Default for WriteSettings {
     }
 }
 
-/// Lets cqrs-es load stored `Drafted` v1 events through the domain's own upcaster.
-struct DraftedV1Upcaster;
+/// Lets cqrs-es load stored older `Drafted` events through the domain's own upcaster.
+struct DraftedUpcaster;
 
-impl EventUpcaster for DraftedV1Upcaster {
+impl EventUpcaster for DraftedUpcaster {
     fn can_upcast(&self, event_type: &str, event_version: &str) -> bool {
-        event_type == "Drafted" && event_version == "1"
+        event_type == "Drafted" && event_version != DRAFTED_VERSION
     }
 
     fn upcast(&self, mut event: SerializedEvent) -> SerializedEvent {
@@ -247,6 +289,7 @@ pub struct Ledger {
     documents: PostgresCqrs<NormativeDocument>,
     bodies: PostgresCqrs<IssuingBody>,
     items: PostgresCqrs<CertificationItem>,
+    campaigns: PostgresCqrs<CleanupCampaign>,
     projector: Projector,
     settings: WriteSettings,
     calendar: WorkingCalendar,
@@ -254,7 +297,7 @@ pub struct Ledger {
 
 fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs<A> {
     let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()))
-        .with_upcasters(vec![Box::new(DraftedV1Upcaster)]);
+        .with_upcasters(vec![Box::new(DraftedUpcaster)]);
     // No cqrs-es queries: the read model is built by the projector from the log.
     CqrsFramework::new(store, vec![], services)
 }
@@ -274,6 +317,10 @@ impl Ledger {
             ),
             bodies: framework(&pool, ()),
             items: framework(&pool, ()),
+            campaigns: framework::<CleanupCampaign>(
+                &pool,
+                Box::new(LedgerServices::new(pool.clone())),
+            ),
             pool,
             projector,
             settings,
@@ -307,6 +354,14 @@ impl Ledger {
         self.authorise(ctx, &command).await?;
         let metadata = metadata(ctx, mutation);
         let (aggregate_type, aggregate_id) = command.aggregate();
+        if let Command::CleanupCampaign {
+            command: CleanupCampaignCommand::Launch { .. },
+            ..
+        } = &command
+        {
+            // The inventory comes from the read model: it must include every committed event.
+            self.await_read_model().await?;
+        }
         let mut attempt = 0;
         loop {
             let result = match &command {
@@ -325,6 +380,11 @@ impl Ledger {
                     .execute_with_metadata(&id.to_string(), command.clone(), metadata.clone())
                     .await
                     .map_err(classify),
+                Command::CleanupCampaign { id, command } => self
+                    .campaigns
+                    .execute_with_metadata(&id.to_string(), command.clone(), metadata.clone())
+                    .await
+                    .map_err(classify),
             };
             match result {
                 Ok(()) => break,
@@ -339,6 +399,8 @@ impl Ledger {
             }
         }
         self.projector.committed();
+        // An idempotent re-application may have written nothing; the aggregate's newest event
+        // is still the point to wait for.
         let point = event_log::latest_point(&self.pool, aggregate_type, &aggregate_id)
             .await?
             .ok_or_else(|| {
@@ -371,12 +433,22 @@ impl Ledger {
                 command: DocumentCommand::Draft { draft, .. },
                 ..
             } => Some(draft.body_code.clone()),
+            Command::Document {
+                command: DocumentCommand::Import { record, .. },
+                ..
+            } => Some(record.body_code.clone()),
             Command::Document { id, .. } => Some(
                 self.document_body(*id)
                     .await?
                     .ok_or_else(|| CommandError::NotFound(format!("no document {id}")))?,
             ),
-            Command::IssuingBody { .. } | Command::CertificationItem { .. } => None,
+            Command::CleanupCampaign {
+                id,
+                command: CleanupCampaignCommand::ProposeDecision(p),
+            } => self.campaign_entry_body(*id, &p.entry_id).await?,
+            Command::IssuingBody { .. }
+            | Command::CertificationItem { .. }
+            | Command::CleanupCampaign { .. } => None,
         };
         if rule.body_scoped && actor.role == Role::Drafter {
             let body = body.unwrap_or_default();
@@ -389,10 +461,51 @@ impl Ledger {
         Ok(())
     }
 
-    /// The issuing body of a document, from its `Drafted` event.
+    /// Waits until the read model has applied the log's head as it is now.
+    async fn await_read_model(&self) -> Result<(), CommandError> {
+        let Some(head) = event_log::head(&self.pool).await? else {
+            return Ok(());
+        };
+        if self
+            .projector
+            .wait_for(head, self.settings.read_your_writes_timeout)
+            .await
+        {
+            Ok(())
+        } else {
+            Err(CommandError::Unavailable(
+                "the read model is behind the log; retry".into(),
+            ))
+        }
+    }
+
+    /// The issuing body of an inventory entry (documents only), from the campaign's
+    /// `InventoryCompiled` event.
+    async fn campaign_entry_body(
+        &self,
+        id: uuid::Uuid,
+        entry_id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT entry ->> 'body_code'
+             FROM events, jsonb_array_elements(payload -> 'InventoryCompiled' -> 'entries') entry
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = 'InventoryCompiled'
+               AND entry ->> 'id' = $3",
+        )
+        .bind(CleanupCampaign::TYPE)
+        .bind(id.to_string())
+        .bind(entry_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map(Option::flatten)
+    }
+
+    /// The issuing body of a document, from its first event (`Drafted` or `DocumentImported`).
     async fn document_body(&self, id: uuid::Uuid) -> Result<Option<String>, sqlx::Error> {
         sqlx::query_scalar(
-            "SELECT payload -> 'Drafted' -> 'draft' ->> 'body_code' FROM events
+            "SELECT coalesce(payload -> 'Drafted' -> 'draft' ->> 'body_code',
+                             payload -> 'DocumentImported' -> 'record' ->> 'body_code')
+             FROM events
              WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = 1",
         )
         .bind(NormativeDocument::TYPE)

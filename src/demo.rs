@@ -220,6 +220,7 @@ async fn lifecycle(ledger: &Ledger, doc: &DocumentEntry) -> Result<bool, DemoErr
                 summary,
                 drafted_on: day(-90),
                 drafting_unit: doc.body.clone(),
+                market_related: false,
             },
         },
     )];

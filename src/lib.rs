@@ -6,5 +6,6 @@ pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod process;
 pub mod projection;
 pub mod store;

@@ -20,9 +20,13 @@ pub enum Role {
     Auditor,
     /// Operators: tokens, calendars, configuration.
     Admin,
+    /// The ledger itself: the expiry scheduler, the cleanup process manager, and imports run
+    /// by an operator on the server. Never held by a token.
+    System,
 }
 
 impl Role {
+    /// The roles a token may carry.
     pub const ALL: [Role; 6] = [
         Role::Drafter,
         Role::LegalOffice,
@@ -40,6 +44,7 @@ impl Role {
             Role::GovernmentOffice => "GOVERNMENT_OFFICE",
             Role::Auditor => "AUDITOR",
             Role::Admin => "ADMIN",
+            Role::System => "SYSTEM",
         }
     }
 }

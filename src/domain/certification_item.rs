@@ -109,6 +109,24 @@ pub enum CertificationItemCommand {
         disabled_on: NaiveDate,
         reason: String,
     },
+    /// Sent by the cleanup process manager; applying the same campaign twice writes nothing.
+    ApplyCleanupDecision {
+        campaign_id: String,
+        decision: ItemCleanupDecision,
+        decided_on: NaiveDate,
+    },
+}
+
+/// A cleanup campaign's decision on an item, with what each needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ItemCleanupDecision {
+    Retain {
+        commitment_allowed: bool,
+        reason: Option<String>,
+    },
+    Cancel {
+        replacement_method: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,10 +139,15 @@ pub enum CertificationItemEvent {
         retained_on: NaiveDate,
         commitment_allowed: bool,
         reason: Option<String>,
+        /// The cleanup campaign that decided it, when one did.
+        #[serde(default)]
+        campaign_id: Option<String>,
     },
     CertificationItemCancelled {
         cancelled_on: NaiveDate,
         replacement_method: String,
+        #[serde(default)]
+        campaign_id: Option<String>,
     },
     CommitmentEnabled {
         enabled_on: NaiveDate,
@@ -185,6 +208,7 @@ impl CertificationItemEvent {
 
 /// Certification item state, folded from its events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CertificationItem {
     pub id: Option<String>,
     pub registration: Option<ItemRegistration>,
@@ -194,9 +218,64 @@ pub struct CertificationItem {
     pub commitment_enabled: bool,
     pub decided_on: Option<NaiveDate>,
     pub replacement_method: Option<String>,
+    /// The cleanup campaigns that decided on this item.
+    pub campaigns: Vec<String>,
 }
 
 impl CertificationItem {
+    /// Retention: only with a basis in law, regulation or State Council decision, and with a
+    /// reason when 告知承诺 is refused.
+    fn retention(
+        &self,
+        retained_on: NaiveDate,
+        commitment_allowed: bool,
+        reason: Option<String>,
+        campaign_id: Option<String>,
+    ) -> Result<CertificationItemEvent, DomainError> {
+        let r = self.registered("retainCertificationItem")?;
+        if !r.basis_level.may_retain() {
+            return Err(DomainError::BasisInsufficient);
+        }
+        if let Some(reason) = &reason {
+            check_optional_text("reason", reason, MAX_TEXT)?;
+        }
+        let has_reason = reason.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if !commitment_allowed && !has_reason {
+            return Err(DomainError::invalid(
+                "reason",
+                "say why 告知承诺 cannot apply to this item",
+            ));
+        }
+        if commitment_allowed && r.risk_area.is_some() {
+            return Err(DomainError::CommitmentExcluded);
+        }
+        Ok(CertificationItemEvent::CertificationItemRetained {
+            retained_on,
+            commitment_allowed,
+            reason,
+            campaign_id,
+        })
+    }
+
+    /// Cancellation: always with what replaces the certificate.
+    fn cancellation(
+        &self,
+        cancelled_on: NaiveDate,
+        replacement_method: String,
+        campaign_id: Option<String>,
+    ) -> Result<CertificationItemEvent, DomainError> {
+        self.registered("cancelCertificationItem")?;
+        if replacement_method.trim().is_empty() {
+            return Err(DomainError::ReplacementRequired);
+        }
+        check_text("replacementMethod", &replacement_method, MAX_SHORT)?;
+        Ok(CertificationItemEvent::CertificationItemCancelled {
+            cancelled_on,
+            replacement_method,
+            campaign_id,
+        })
+    }
+
     fn registered(&self, command: &'static str) -> Result<&ItemRegistration, DomainError> {
         let invalid = |state: &str| DomainError::InvalidTransition {
             command,
@@ -264,7 +343,6 @@ impl Aggregate for CertificationItem {
                 commitment_allowed,
                 reason,
             } => {
-                let r = self.registered("retainCertificationItem")?;
                 if self.status == ItemStatus::Retained {
                     return Err(DomainError::InvalidTransition {
                         command: "retainCertificationItem",
@@ -272,40 +350,32 @@ impl Aggregate for CertificationItem {
                         state: "RETAINED".into(),
                     });
                 }
-                if !r.basis_level.may_retain() {
-                    return Err(DomainError::BasisInsufficient);
-                }
-                if let Some(reason) = &reason {
-                    check_optional_text("reason", reason, MAX_TEXT)?;
-                }
-                let has_reason = reason.as_deref().is_some_and(|s| !s.trim().is_empty());
-                if !commitment_allowed && !has_reason {
-                    return Err(DomainError::invalid(
-                        "reason",
-                        "say why 告知承诺 cannot apply to this item",
-                    ));
-                }
-                if commitment_allowed && r.risk_area.is_some() {
-                    return Err(DomainError::CommitmentExcluded);
-                }
-                E::CertificationItemRetained {
-                    retained_on,
-                    commitment_allowed,
-                    reason,
-                }
+                self.retention(retained_on, commitment_allowed, reason, None)?
             }
             C::Cancel {
                 cancelled_on,
                 replacement_method,
+            } => self.cancellation(cancelled_on, replacement_method, None)?,
+            C::ApplyCleanupDecision {
+                campaign_id,
+                decision,
+                decided_on,
             } => {
-                self.registered("cancelCertificationItem")?;
-                if replacement_method.trim().is_empty() {
-                    return Err(DomainError::ReplacementRequired);
+                if self.campaigns.contains(&campaign_id) {
+                    // Already applied: the process manager is re-running.
+                    return Ok(());
                 }
-                check_text("replacementMethod", &replacement_method, MAX_SHORT)?;
-                E::CertificationItemCancelled {
-                    cancelled_on,
-                    replacement_method,
+                match decision {
+                    // A campaign may confirm an item retained before.
+                    ItemCleanupDecision::Retain {
+                        commitment_allowed,
+                        reason,
+                    } => {
+                        self.retention(decided_on, commitment_allowed, reason, Some(campaign_id))?
+                    }
+                    ItemCleanupDecision::Cancel { replacement_method } => {
+                        self.cancellation(decided_on, replacement_method, Some(campaign_id))?
+                    }
                 }
             }
             C::EnableCommitment {
@@ -369,7 +439,9 @@ impl Aggregate for CertificationItem {
                 retained_on,
                 commitment_allowed,
                 reason,
+                campaign_id,
             } => {
+                self.campaigns.extend(campaign_id);
                 self.status = ItemStatus::Retained;
                 self.decided_on = Some(retained_on);
                 self.commitment_allowed = Some(commitment_allowed);
@@ -378,7 +450,9 @@ impl Aggregate for CertificationItem {
             E::CertificationItemCancelled {
                 cancelled_on,
                 replacement_method,
+                campaign_id,
             } => {
+                self.campaigns.extend(campaign_id);
                 self.status = ItemStatus::Cancelled;
                 self.decided_on = Some(cancelled_on);
                 self.replacement_method = Some(replacement_method);
@@ -508,6 +582,7 @@ mod tests {
         let cancelled = CertificationItemEvent::CertificationItemCancelled {
             cancelled_on: d("2019-09-01"),
             replacement_method: "收入情况声明".into(),
+            campaign_id: None,
         };
         Given::with(())
             .given(vec![registered(BasisLevel::NormativeDocument, None)])
@@ -543,6 +618,7 @@ mod tests {
             retained_on: d("2019-09-01"),
             commitment_allowed: false,
             reason: Some("不能保证符合安全生产条件".into()),
+            campaign_id: None,
         };
         let enable = CertificationItemCommand::EnableCommitment {
             enabled_on: d("2019-10-01"),
@@ -565,6 +641,7 @@ mod tests {
             retained_on: d("2019-09-01"),
             commitment_allowed: true,
             reason: None,
+            campaign_id: None,
         };
         let enable = CertificationItemCommand::EnableCommitment {
             enabled_on: d("2019-10-01"),
@@ -592,5 +669,58 @@ mod tests {
             })
             .inspect_result()
             .expect("disabled");
+    }
+
+    #[test]
+    fn a_campaign_decision_applies_once_and_may_confirm_a_retained_item() {
+        let apply = |decision| CertificationItemCommand::ApplyCleanupDecision {
+            campaign_id: "campaign-1".into(),
+            decision,
+            decided_on: d("2019-09-30"),
+        };
+        let cancel = ItemCleanupDecision::Cancel {
+            replacement_method: "告知承诺".into(),
+        };
+        let cancelled = CertificationItemEvent::CertificationItemCancelled {
+            cancelled_on: d("2019-09-30"),
+            replacement_method: "告知承诺".into(),
+            campaign_id: Some("campaign-1".into()),
+        };
+        Given::with(())
+            .given(vec![registered(BasisLevel::NormativeDocument, None)])
+            .when(apply(cancel.clone()))
+            .then_expect_events(vec![cancelled.clone()]);
+        // The process manager running again writes nothing.
+        Given::with(())
+            .given(vec![
+                registered(BasisLevel::NormativeDocument, None),
+                cancelled,
+            ])
+            .when(apply(cancel))
+            .then_expect_events(vec![]);
+        // A campaign confirms an item retained earlier; the basis rule still holds.
+        let earlier = CertificationItemEvent::CertificationItemRetained {
+            retained_on: d("2018-01-01"),
+            commitment_allowed: true,
+            reason: None,
+            campaign_id: None,
+        };
+        let retain = ItemCleanupDecision::Retain {
+            commitment_allowed: true,
+            reason: None,
+        };
+        Given::with(())
+            .given(vec![registered(BasisLevel::Law, None), earlier])
+            .when(apply(retain.clone()))
+            .then_expect_events(vec![CertificationItemEvent::CertificationItemRetained {
+                retained_on: d("2019-09-30"),
+                commitment_allowed: true,
+                reason: None,
+                campaign_id: Some("campaign-1".into()),
+            }]);
+        assert_eq!(
+            rule(vec![registered(BasisLevel::Rule, None)], apply(retain)),
+            "BASIS_INSUFFICIENT"
+        );
     }
 }

@@ -2,7 +2,10 @@
 //!
 //! ```text
 //! DRAFTING ⇄ CONSULTATION;  DRAFTING → SUBMITTED → UNDER_REVIEW ⇄ REVISING
-//!   → AWAITING_DELIBERATION → APPROVED → ISSUED → REPEALED
+//!   → AWAITING_DELIBERATION → APPROVED → ISSUED → EXPIRED | REPEALED | DECLARED_INVALID
+//!                                                 | SUPERSEDED
+//! ISSUED → ISSUED again when republished (重新公布: a new validity period).
+//! A document issued before the ledger existed enters directly by DocumentImported.
 //! WITHDRAWN and REJECTED end a draft. Filing (备案) runs beside ISSUED:
 //!   NOT_FILED → FILED → ACCEPTED | CORRECTION_REQUIRED (→ FILED again)
 //! ```
@@ -166,6 +169,9 @@ pub struct Draft {
     pub drafted_on: NaiveDate,
     /// 起草单位: the unit that drafts (since event version 2; the issuing body before).
     pub drafting_unit: String,
+    /// Closely tied to business activity (涉及市场主体): consultation of at least 30 days
+    /// (since event version 3; false before).
+    pub market_related: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -276,8 +282,81 @@ pub struct Ending {
     pub decision_document: Option<String>,
 }
 
-/// Normative document state, folded from its events.
+/// Republication (重新登记、公布): the validity period starts again from its date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Republication {
+    pub republished_on: NaiveDate,
+    pub registration_number: Option<String>,
+    /// The new last day in force.
+    pub valid_until: NaiveDate,
+    pub validity_override_reason: Option<String>,
+}
+
+/// A cleanup decision on a document (清理意见).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CleanupDecision {
+    /// 继续有效.
+    Continue,
+    /// 修改: stays in force until revised, by a deadline.
+    Amend,
+    /// 废止.
+    Repeal,
+    /// 宣布失效.
+    DeclareInvalid,
+}
+
+impl CleanupDecision {
+    /// Whether the document stays in force after the result is published.
+    pub fn keeps_in_force(self) -> bool {
+        matches!(self, CleanupDecision::Continue | CleanupDecision::Amend)
+    }
+}
+
+/// A published cleanup decision as applied to one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CleanupOutcome {
+    pub campaign_id: String,
+    pub decision: CleanupDecision,
+    /// The 文号 of the document that published the cleanup result.
+    pub result_number: String,
+    pub decided_on: NaiveDate,
+    /// For AMEND: the date the revision is due.
+    pub revision_deadline: Option<NaiveDate>,
+}
+
+/// Superseded by a new document (修订后废旧立新).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Supersession {
+    pub on: NaiveDate,
+    /// The 文号 of the document that replaces this one.
+    pub superseded_by: String,
+}
+
+/// A document issued before the ledger existed, taken from an existing catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedRecord {
+    pub body_code: String,
+    pub title: String,
+    pub class: DocumentClass,
+    pub is_trial: bool,
+    pub number: DocumentNumber,
+    pub issued_on: NaiveDate,
+    pub published_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// ISSUED, or how it ended: EXPIRED, REPEALED, DECLARED_INVALID, SUPERSEDED, REVOKED.
+    pub status: DocumentStatus,
+    pub ended_on: Option<NaiveDate>,
+    pub filed_on: Option<NaiveDate>,
+    /// Where the record comes from (the catalogue, its date, who compiled it).
+    pub provenance: String,
+}
+
+/// Normative document state, folded from its events. Fields added later default when a
+/// stored read-model state predates them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NormativeDocument {
     pub id: Option<String>,
     pub draft: Option<Draft>,
@@ -291,6 +370,11 @@ pub struct NormativeDocument {
     pub filings: Vec<FilingRecord>,
     pub corrections: Vec<Correction>,
     pub ending: Option<Ending>,
+    pub republications: Vec<Republication>,
+    pub cleanups: Vec<CleanupOutcome>,
+    pub superseded_by: Option<String>,
+    /// Set for documents imported from a catalogue: their provenance note.
+    pub imported: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -368,6 +452,24 @@ pub enum DocumentCommand {
     Correct(Correction),
     Repeal(Ending),
     Withdraw(Ending),
+    Republish {
+        republished_on: NaiveDate,
+        registration_number: Option<String>,
+        valid_until: Option<NaiveDate>,
+        validity_override_reason: Option<String>,
+    },
+    /// Sent by the ledger's scheduler once `valid_until` has passed.
+    Expire {
+        on: NaiveDate,
+    },
+    /// Sent by the cleanup process manager; a second application of the same campaign's
+    /// decision writes nothing, so the process manager may be re-run at will.
+    ApplyCleanupDecision(CleanupOutcome),
+    Supersede(Supersession),
+    Import {
+        id: String,
+        record: ImportedRecord,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -427,6 +529,17 @@ pub enum DocumentEvent {
     Corrected(Correction),
     Repealed(Ending),
     Withdrawn(Ending),
+    Republished(Republication),
+    Expired {
+        on: NaiveDate,
+    },
+    CleanupDecided(CleanupOutcome),
+    DeclaredInvalid(Ending),
+    Amended(Supersession),
+    DocumentImported {
+        id: String,
+        record: ImportedRecord,
+    },
 }
 
 impl DomainEvent for DocumentEvent {
@@ -449,6 +562,12 @@ impl DomainEvent for DocumentEvent {
             DocumentEvent::Corrected(_) => "Corrected",
             DocumentEvent::Repealed(_) => "Repealed",
             DocumentEvent::Withdrawn(_) => "Withdrawn",
+            DocumentEvent::Republished(_) => "Republished",
+            DocumentEvent::Expired { .. } => "Expired",
+            DocumentEvent::CleanupDecided(_) => "CleanupDecided",
+            DocumentEvent::DeclaredInvalid(_) => "DeclaredInvalid",
+            DocumentEvent::Amended(_) => "Amended",
+            DocumentEvent::DocumentImported { .. } => "DocumentImported",
         }
         .to_owned()
     }
@@ -461,8 +580,8 @@ impl DomainEvent for DocumentEvent {
     }
 }
 
-/// `Drafted` version 2 added `draft.drafting_unit`.
-pub const DRAFTED_VERSION: &str = "2";
+/// `Drafted` version 2 added `draft.drafting_unit`; version 3 added `draft.market_related`.
+pub const DRAFTED_VERSION: &str = "3";
 
 impl DocumentEvent {
     /// Decodes a stored payload of any version: older shapes are upcast first, so every
@@ -553,6 +672,33 @@ impl DocumentEvent {
             DocumentEvent::Corrected(c) => format!("Corrected (勘误): {}", c.description),
             DocumentEvent::Repealed(e) => format!("Repealed (废止) from {}: {}", e.on, e.reason),
             DocumentEvent::Withdrawn(e) => format!("Withdrawn (终止制定): {}", e.reason),
+            DocumentEvent::Republished(r) => format!(
+                "Republished (重新公布) on {}, in force until {}",
+                r.republished_on, r.valid_until
+            ),
+            DocumentEvent::Expired { on } => format!("Expired (有效期届满) on {on}"),
+            DocumentEvent::CleanupDecided(c) => format!(
+                "Cleanup decision (清理结果 {}): {}",
+                c.result_number,
+                match c.decision {
+                    CleanupDecision::Continue => "CONTINUE 继续有效",
+                    CleanupDecision::Amend => "AMEND 修改",
+                    CleanupDecision::Repeal => "REPEAL 废止",
+                    CleanupDecision::DeclareInvalid => "DECLARE_INVALID 宣布失效",
+                }
+            ),
+            DocumentEvent::DeclaredInvalid(e) => {
+                format!("Declared invalid (宣布失效) from {}: {}", e.on, e.reason)
+            }
+            DocumentEvent::Amended(s) => {
+                format!("Superseded (被修订替代) by {} on {}", s.superseded_by, s.on)
+            }
+            DocumentEvent::DocumentImported { record, .. } => format!(
+                "Imported (存量文件导入) as {}, {}: {}",
+                record.number,
+                record.status.as_str(),
+                record.provenance
+            ),
         }
     }
 }
@@ -571,6 +717,8 @@ pub struct WarningSettings {
     pub filing_days: u64,
     /// Minimum consultation period in working days for rights-affecting documents.
     pub consultation_working_days: u32,
+    /// Minimum consultation period in days for documents tied to business activity.
+    pub market_consultation_days: u64,
     /// Minimum days between publication and commencement, unless urgent.
     pub commencement_days: u64,
 }
@@ -580,6 +728,7 @@ impl Default for WarningSettings {
         WarningSettings {
             filing_days: 30,
             consultation_working_days: 7,
+            market_consultation_days: 30,
             commencement_days: 30,
         }
     }
@@ -605,20 +754,35 @@ impl NormativeDocument {
                 message: format!("the legality review was due on {due}"),
             });
         }
+        let market = self.draft.as_ref().is_some_and(|d| d.market_related);
         for c in &self.consultations {
-            let min = calendar.add_working_days(c.opened_on, settings.consultation_working_days);
+            let (min, rule) = if market {
+                (
+                    Ok(c.opened_on + Days::new(settings.market_consultation_days)),
+                    format!(
+                        "{} days (business-related)",
+                        settings.market_consultation_days
+                    ),
+                )
+            } else {
+                (
+                    calendar.add_working_days(c.opened_on, settings.consultation_working_days),
+                    format!("{} working days", settings.consultation_working_days),
+                )
+            };
             // A period the calendar does not cover cannot be judged: no warning, no guess.
             if min.is_ok_and(|min| c.closes_on < min) {
                 out.push(Warning {
                     code: "CONSULTATION_TOO_SHORT",
                     message: format!(
-                        "consultation from {} to {} is shorter than {} working days",
-                        c.opened_on, c.closes_on, settings.consultation_working_days
+                        "consultation from {} to {} is shorter than {rule}",
+                        c.opened_on, c.closes_on
                     ),
                 });
             }
         }
-        if let Some(i) = &self.issuance {
+        // The ledger does not know how an imported document was filed: no filing warnings.
+        if let Some(i) = self.issuance.as_ref().filter(|_| self.imported.is_none()) {
             let deadline = i.published_on + Days::new(settings.filing_days);
             match self.filings.first() {
                 None if today > deadline && self.status == S::Issued => out.push(Warning {
@@ -655,15 +819,17 @@ pub fn upcast(
     event_version: &str,
     mut payload: serde_json::Value,
 ) -> serde_json::Value {
-    if event_type == "Drafted" && event_version == "1" {
+    let old_draft = event_type == "Drafted" && event_version != DRAFTED_VERSION;
+    if let Some(draft) = payload
+        .pointer_mut("/Drafted/draft")
+        .and_then(|d| d.as_object_mut())
+        .filter(|_| old_draft)
+    {
         // v1 had no drafting unit: the issuing body drafted its own documents.
-        if let Some(draft) = payload
-            .pointer_mut("/Drafted/draft")
-            .and_then(|d| d.as_object_mut())
-        {
-            let body = draft.get("body_code").cloned().unwrap_or_default();
-            draft.entry("drafting_unit").or_insert(body);
-        }
+        let body = draft.get("body_code").cloned().unwrap_or_default();
+        draft.entry("drafting_unit").or_insert(body);
+        // Before v3 no document was flagged as business-related.
+        draft.entry("market_related").or_insert(false.into());
     }
     payload
 }
@@ -1160,6 +1326,91 @@ impl Aggregate for NormativeDocument {
                 not_before("on", e.on, draft.drafted_on, "the draft date")?;
                 DocumentEvent::Withdrawn(e)
             }
+            DocumentCommand::Republish {
+                republished_on,
+                registration_number,
+                valid_until,
+                validity_override_reason,
+            } => self.republish(
+                republished_on,
+                registration_number,
+                valid_until,
+                validity_override_reason,
+            )?,
+            DocumentCommand::Expire { on } => {
+                self.expect("expireDocument", &[S::Issued])?;
+                let valid_until = self.issuance.as_ref().map(|i| i.valid_until);
+                if let Some(valid_until) = valid_until.filter(|v| on <= *v) {
+                    return Err(DomainError::NotYetExpired {
+                        valid_until: valid_until.to_string(),
+                    });
+                }
+                DocumentEvent::Expired { on }
+            }
+            DocumentCommand::ApplyCleanupDecision(outcome) => {
+                self.drafted("applyCleanupDecision")?;
+                if self
+                    .cleanups
+                    .iter()
+                    .any(|c| c.campaign_id == outcome.campaign_id)
+                {
+                    // Already applied: the process manager is re-running. Nothing to write.
+                    return Ok(());
+                }
+                let ending = Ending {
+                    on: outcome.decided_on,
+                    reason: format!("cleanup result {}", outcome.result_number),
+                    decision_document: Some(outcome.result_number.clone()),
+                };
+                let effect = match outcome.decision {
+                    // A document that already left force keeps its ending; the decision is
+                    // still recorded so the campaign's result is complete.
+                    _ if self.status != S::Issued => None,
+                    CleanupDecision::Repeal => Some(DocumentEvent::Repealed(ending)),
+                    CleanupDecision::DeclareInvalid => Some(DocumentEvent::DeclaredInvalid(ending)),
+                    CleanupDecision::Continue | CleanupDecision::Amend => None,
+                };
+                sink.write(DocumentEvent::CleanupDecided(outcome), self)
+                    .await;
+                if let Some(effect) = effect {
+                    sink.write(effect, self).await;
+                }
+                return Ok(());
+            }
+            DocumentCommand::Supersede(s) => {
+                self.expect("supersedeDocument", &[S::Issued])?;
+                check_text("supersededBy", &s.superseded_by, MAX_SHORT)?;
+                if let Some(i) = &self.issuance {
+                    not_before("on", s.on, i.issued_on, "the issue date")?;
+                }
+                DocumentEvent::Amended(s)
+            }
+            DocumentCommand::Import { id, record } => {
+                if self.draft.is_some() {
+                    return Err(DomainError::DocumentAlreadyExists { id });
+                }
+                check_import(&record)?;
+                let body = services.issuing_body(&record.body_code).await?;
+                let Some(body) = body else {
+                    return Err(DomainError::IssuingBodyNotListed {
+                        code: record.body_code.clone(),
+                        on: record.issued_on.to_string(),
+                    });
+                };
+                if !body.has_agency_code(&record.number.agency_code) {
+                    return Err(DomainError::AgencyCodeNotOfBody {
+                        code: record.body_code.clone(),
+                        agency_code: record.number.agency_code.clone(),
+                    });
+                }
+                if let Some(holder) = services.document_number_holder(&record.number).await? {
+                    return Err(DomainError::DocumentNumberTaken {
+                        number: record.number.to_string(),
+                        holder,
+                    });
+                }
+                DocumentEvent::DocumentImported { id, record }
+            }
         };
         sink.write(event, self).await;
         Ok(())
@@ -1338,7 +1589,171 @@ impl Aggregate for NormativeDocument {
                 self.ending = Some(e);
                 self.status = S::Withdrawn;
             }
+            DocumentEvent::Republished(r) => {
+                if let Some(i) = &mut self.issuance {
+                    i.valid_until = r.valid_until;
+                }
+                self.republications.push(r);
+            }
+            DocumentEvent::Expired { on } => {
+                self.ending = Some(Ending {
+                    on,
+                    reason: "validity period ended without republication".into(),
+                    decision_document: None,
+                });
+                self.status = S::Expired;
+            }
+            DocumentEvent::CleanupDecided(c) => self.cleanups.push(c),
+            DocumentEvent::DeclaredInvalid(e) => {
+                self.ending = Some(e);
+                self.status = S::DeclaredInvalid;
+            }
+            DocumentEvent::Amended(s) => {
+                self.ending = Some(Ending {
+                    on: s.on,
+                    reason: format!("superseded by {}", s.superseded_by),
+                    decision_document: Some(s.superseded_by.clone()),
+                });
+                self.superseded_by = Some(s.superseded_by);
+                self.status = S::Superseded;
+            }
+            DocumentEvent::DocumentImported { id, record } => {
+                self.id = Some(id);
+                self.draft = Some(Draft {
+                    body_code: record.body_code.clone(),
+                    title: record.title,
+                    class: record.class,
+                    is_trial: record.is_trial,
+                    is_major_decision: false,
+                    summary: String::new(),
+                    drafted_on: record.issued_on,
+                    drafting_unit: record.body_code,
+                    market_related: false,
+                });
+                self.issuance = Some(Issuance {
+                    number: record.number,
+                    registration_number: None,
+                    signer: String::new(),
+                    issued_on: record.issued_on,
+                    published_on: record.published_on,
+                    effective_on: record.effective_on,
+                    valid_until: record.valid_until,
+                    validity_override_reason: None,
+                });
+                if let Some(filed_on) = record.filed_on {
+                    self.filings.push(FilingRecord {
+                        filed_on,
+                        authorities: vec![],
+                        outcome: None,
+                        reviewed_on: None,
+                        notes: None,
+                    });
+                    self.filing_status = FilingStatus::Filed;
+                }
+                self.ending = record.ended_on.map(|on| Ending {
+                    on,
+                    reason: format!("{} before import", record.status.as_str()),
+                    decision_document: None,
+                });
+                self.status = record.status;
+                self.imported = Some(record.provenance);
+            }
         }
+    }
+}
+
+impl NormativeDocument {
+    fn republish(
+        &self,
+        republished_on: NaiveDate,
+        registration_number: Option<String>,
+        valid_until: Option<NaiveDate>,
+        validity_override_reason: Option<String>,
+    ) -> Result<DocumentEvent, DomainError> {
+        self.expect("republishDocument", &[DocumentStatus::Issued])?;
+        check_opt("registrationNumber", &registration_number, 64)?;
+        check_opt(
+            "validityOverrideReason",
+            &validity_override_reason,
+            MAX_TEXT,
+        )?;
+        let Some(issuance) = &self.issuance else {
+            return Err(self.invalid("republishDocument"));
+        };
+        not_before(
+            "republishedOn",
+            republished_on,
+            issuance.issued_on,
+            "the issue date",
+        )?;
+        // "重新计算有效期" presupposes a document still in force: after valid_until it has expired.
+        if republished_on > issuance.valid_until {
+            return Err(DomainError::AlreadyExpired {
+                valid_until: issuance.valid_until.to_string(),
+            });
+        }
+        let max = self.max_valid_until(republished_on).ok_or_else(|| {
+            DomainError::invalid("republishedOn", "is out of the supported range")
+        })?;
+        let valid_until = valid_until.unwrap_or(max);
+        not_before("validUntil", valid_until, republished_on, "republication")?;
+        let has_reason = validity_override_reason
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty());
+        if valid_until > max && !has_reason {
+            return Err(DomainError::ValidityTooLong {
+                max_years: if self.is_trial() { 2 } else { 5 },
+            });
+        }
+        Ok(DocumentEvent::Republished(Republication {
+            republished_on,
+            registration_number,
+            valid_until,
+            validity_override_reason: validity_override_reason.filter(|_| has_reason),
+        }))
+    }
+}
+
+/// A catalogue record must be coherent on its own: dates in order, an end date exactly
+/// when it has ended, a provenance.
+fn check_import(r: &ImportedRecord) -> Result<(), DomainError> {
+    check_text("title", &r.title, MAX_TITLE)?;
+    check_text("provenance", &r.provenance, MAX_SHORT)?;
+    if i32::from(r.number.year) != r.issued_on.year() {
+        return Err(DomainError::invalid(
+            "number",
+            format!(
+                "the year in the 文号 must be the year of issue ({})",
+                r.issued_on.year()
+            ),
+        ));
+    }
+    not_before("publishedOn", r.published_on, r.issued_on, "the issue date")?;
+    not_before("effectiveOn", r.effective_on, r.published_on, "publication")?;
+    not_before("validUntil", r.valid_until, r.effective_on, "effectiveOn")?;
+    if let Some(f) = r.filed_on {
+        not_before("filedOn", f, r.published_on, "publication")?;
+    }
+    use DocumentStatus as S;
+    match (r.status, r.ended_on) {
+        (S::Issued, None) => Ok(()),
+        (S::Issued, Some(_)) => Err(DomainError::invalid(
+            "endedOn",
+            "must be empty for a document still in force",
+        )),
+        (S::Expired | S::Repealed | S::DeclaredInvalid | S::Superseded | S::Revoked, Some(on)) => {
+            not_before("endedOn", on, r.issued_on, "the issue date")
+        }
+        (S::Expired | S::Repealed | S::DeclaredInvalid | S::Superseded | S::Revoked, None) => Err(
+            DomainError::invalid("endedOn", "is required for a document no longer in force"),
+        ),
+        (other, _) => Err(DomainError::invalid(
+            "status",
+            format!(
+                "{} is not a status of an issued document; expected ISSUED, EXPIRED, REPEALED, DECLARED_INVALID, SUPERSEDED or REVOKED",
+                other.as_str()
+            ),
+        )),
     }
 }
 

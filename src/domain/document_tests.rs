@@ -73,6 +73,7 @@ fn draft(title: &str, major: bool) -> Draft {
         summary: String::new(),
         drafted_on: d("2019-06-01"),
         drafting_unit: "县政府办公室秘书科".into(),
+        market_related: false,
     }
 }
 
@@ -917,7 +918,268 @@ fn a_version_1_drafted_event_is_upcast_with_the_body_as_drafting_unit() {
         DocumentEvent::Drafted { draft, .. } => assert_eq!(draft.drafting_unit, "NCX-GOV-OFFICE"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(drafted().event_version(), "2");
+    assert_eq!(drafted().event_version(), "3");
+}
+
+#[test]
+fn version_1_and_2_drafted_events_are_upcast_as_not_business_related() {
+    let v2 = serde_json::json!({"Drafted": {"id": ID, "draft": {
+        "body_code": "NCX-GOV-OFFICE", "title": "旧格式", "class": "GOVERNMENT", "is_trial": false,
+        "is_major_decision": false, "summary": "", "drafted_on": "2019-06-01",
+        "drafting_unit": "县司法局"}}});
+    for version in ["1", "2"] {
+        match DocumentEvent::decode("Drafted", version, v2.clone()).unwrap() {
+            DocumentEvent::Drafted { draft, .. } => {
+                assert!(!draft.market_related);
+                assert_eq!(
+                    draft.drafting_unit, "县司法局",
+                    "v{version} keeps what it has"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn business_related_consultations_need_thirty_days() {
+    let mut market = draft("关于优化营商环境的若干措施", false);
+    market.market_related = true;
+    let consult = |closes_on: &str| {
+        vec![
+            DocumentEvent::Drafted {
+                id: ID.into(),
+                draft: market.clone(),
+            },
+            DocumentEvent::ConsultationOpened {
+                opened_on: d("2019-06-03"),
+                closes_on: d(closes_on),
+                channel: "网站".into(),
+            },
+        ]
+    };
+    // Ten working days would satisfy the 7-working-day rule, not the 30-day one.
+    assert_eq!(
+        codes(consult("2019-06-17"), "2019-06-04"),
+        ["CONSULTATION_TOO_SHORT"]
+    );
+    assert!(codes(consult("2019-07-03"), "2019-06-04").is_empty());
+}
+
+fn valid_until(events: &[DocumentEvent]) -> NaiveDate {
+    let mut doc = NormativeDocument::default();
+    for e in events.iter().cloned() {
+        doc.apply(e);
+    }
+    doc.issuance.unwrap().valid_until
+}
+
+#[test]
+fn republication_restarts_the_validity_period_before_expiry_only() {
+    let republish = |on: &str| DocumentCommand::Republish {
+        republished_on: d(on),
+        registration_number: Some("NCXR-2024-00012".into()),
+        valid_until: None,
+        validity_override_reason: None,
+    };
+    let expected = DocumentEvent::Republished(Republication {
+        republished_on: d("2024-09-01"),
+        registration_number: Some("NCXR-2024-00012".into()),
+        valid_until: d("2029-08-31"),
+        validity_override_reason: None,
+    });
+    given(through_issue())
+        .when(republish("2024-09-01"))
+        .then_expect_events(vec![expected.clone()]);
+    assert_eq!(
+        valid_until(&with(through_issue(), expected)),
+        d("2029-08-31")
+    );
+    // valid_until is 2024-10-04: the day after, it has expired and cannot be republished.
+    assert_eq!(
+        refused(through_issue(), republish("2024-10-05")),
+        "ALREADY_EXPIRED"
+    );
+    assert_eq!(
+        refused(through_approval(), republish("2024-09-01")),
+        "INVALID_TRANSITION"
+    );
+}
+
+#[test]
+fn a_document_expires_only_after_its_last_day_and_only_once() {
+    let expire = |on: &str| DocumentCommand::Expire { on: d(on) };
+    assert_eq!(
+        refused(through_issue(), expire("2024-10-04")),
+        "NOT_YET_EXPIRED"
+    );
+    given(through_issue())
+        .when(expire("2024-10-05"))
+        .then_expect_events(vec![DocumentEvent::Expired {
+            on: d("2024-10-05"),
+        }]);
+    let expired = with(
+        through_issue(),
+        DocumentEvent::Expired {
+            on: d("2024-10-05"),
+        },
+    );
+    assert_eq!(refused(expired, expire("2024-10-06")), "INVALID_TRANSITION");
+}
+
+fn outcome(decision: CleanupDecision) -> CleanupOutcome {
+    CleanupOutcome {
+        campaign_id: "campaign-1".into(),
+        decision,
+        result_number: "南府办发〔2020〕30号".into(),
+        decided_on: d("2020-12-31"),
+        revision_deadline: (decision == CleanupDecision::Amend).then(|| d("2021-03-31")),
+    }
+}
+
+#[test]
+fn a_cleanup_decision_applies_once_with_its_effect() {
+    let ending = Ending {
+        on: d("2020-12-31"),
+        reason: "cleanup result 南府办发〔2020〕30号".into(),
+        decision_document: Some("南府办发〔2020〕30号".into()),
+    };
+    let apply = |c| DocumentCommand::ApplyCleanupDecision(outcome(c));
+    given(through_issue())
+        .when(apply(CleanupDecision::Repeal))
+        .then_expect_events(vec![
+            DocumentEvent::CleanupDecided(outcome(CleanupDecision::Repeal)),
+            DocumentEvent::Repealed(ending.clone()),
+        ]);
+    given(through_issue())
+        .when(apply(CleanupDecision::DeclareInvalid))
+        .then_expect_events(vec![
+            DocumentEvent::CleanupDecided(outcome(CleanupDecision::DeclareInvalid)),
+            DocumentEvent::DeclaredInvalid(ending),
+        ]);
+    given(through_issue())
+        .when(apply(CleanupDecision::Amend))
+        .then_expect_events(vec![DocumentEvent::CleanupDecided(outcome(
+            CleanupDecision::Amend,
+        ))]);
+    // The same campaign again (a re-run process manager): nothing is written.
+    let decided = with(
+        through_issue(),
+        DocumentEvent::CleanupDecided(outcome(CleanupDecision::Continue)),
+    );
+    given(decided)
+        .when(apply(CleanupDecision::Repeal))
+        .then_expect_events(vec![]);
+    // A document that left force meanwhile keeps its ending; the decision is still recorded.
+    let expired = with(
+        through_issue(),
+        DocumentEvent::Expired {
+            on: d("2024-10-05"),
+        },
+    );
+    given(expired)
+        .when(apply(CleanupDecision::Repeal))
+        .then_expect_events(vec![DocumentEvent::CleanupDecided(outcome(
+            CleanupDecision::Repeal,
+        ))]);
+}
+
+#[test]
+fn a_superseded_document_ends_and_names_its_successor() {
+    let s = Supersession {
+        on: d("2021-01-01"),
+        superseded_by: "南府发〔2020〕12号".into(),
+    };
+    given(through_issue())
+        .when(DocumentCommand::Supersede(s.clone()))
+        .then_expect_events(vec![DocumentEvent::Amended(s.clone())]);
+    assert_eq!(
+        refused(through_approval(), DocumentCommand::Supersede(s)),
+        "INVALID_TRANSITION"
+    );
+}
+
+fn record(number: &str, status: DocumentStatus, ended_on: Option<&str>) -> ImportedRecord {
+    ImportedRecord {
+        body_code: "NCX-GOV-OFFICE".into(),
+        title: "南昌县城区道路交通管理办法".into(),
+        class: DocumentClass::Government,
+        is_trial: false,
+        number: DocumentNumber::parse(number).unwrap(),
+        issued_on: d("2019-03-01"),
+        published_on: d("2019-03-05"),
+        effective_on: d("2019-04-05"),
+        valid_until: d("2024-04-04"),
+        status,
+        ended_on: ended_on.map(d),
+        filed_on: Some(d("2019-03-20")),
+        provenance: "南昌县规范性文件目录(2019年版), 县司法局".into(),
+    }
+}
+
+#[test]
+fn catalogued_documents_are_imported_with_their_provenance() {
+    let import = |r| DocumentCommand::Import {
+        id: ID.into(),
+        record: r,
+    };
+    let r = record("南政办发〔2019〕12号", DocumentStatus::Issued, None);
+    given(vec![])
+        .when(import(r.clone()))
+        .then_expect_events(vec![DocumentEvent::DocumentImported {
+            id: ID.into(),
+            record: r.clone(),
+        }]);
+    let mut doc = NormativeDocument::default();
+    doc.apply(DocumentEvent::DocumentImported {
+        id: ID.into(),
+        record: r.clone(),
+    });
+    assert_eq!(doc.status, DocumentStatus::Issued);
+    assert_eq!(doc.filing_status, FilingStatus::Filed);
+    assert!(doc.imported.is_some());
+    // Imported documents follow the same rules afterwards (here: repeal).
+    given(vec![DocumentEvent::DocumentImported {
+        id: ID.into(),
+        record: r.clone(),
+    }])
+    .when(DocumentCommand::Repeal(Ending {
+        on: d("2020-01-01"),
+        reason: "清理".into(),
+        decision_document: None,
+    }))
+    .then_expect_events(vec![DocumentEvent::Repealed(Ending {
+        on: d("2020-01-01"),
+        reason: "清理".into(),
+        decision_document: None,
+    })]);
+    // Refusals: a taken number, a foreign agency code, incoherent status and dates.
+    let taken = record("南政办发〔2019〕53号", DocumentStatus::Issued, None);
+    assert_eq!(refused(vec![], import(taken)), "DOCUMENT_NUMBER_TAKEN");
+    let foreign = record("南府发〔2019〕1号", DocumentStatus::Issued, None);
+    assert_eq!(refused(vec![], import(foreign)), "AGENCY_CODE_NOT_OF_BODY");
+    let no_end = record("南政办发〔2019〕13号", DocumentStatus::Repealed, None);
+    assert_eq!(refused(vec![], import(no_end)), "INVALID_INPUT");
+    let draft_status = record("南政办发〔2019〕14号", DocumentStatus::Drafting, None);
+    assert_eq!(refused(vec![], import(draft_status)), "INVALID_INPUT");
+    let mut backwards = record("南政办发〔2019〕15号", DocumentStatus::Issued, None);
+    backwards.published_on = d("2019-02-01");
+    assert_eq!(refused(vec![], import(backwards)), "INVALID_INPUT");
+    let ended = record(
+        "南政办发〔2019〕16号",
+        DocumentStatus::Repealed,
+        Some("2020-06-30"),
+    );
+    given(vec![])
+        .when(import(ended.clone()))
+        .then_expect_events(vec![DocumentEvent::DocumentImported {
+            id: ID.into(),
+            record: ended,
+        }]);
+    assert_eq!(
+        refused(vec![drafted()], import(r)),
+        "DOCUMENT_ALREADY_EXISTS"
+    );
 }
 
 fn calendar() -> crate::domain::calendar::WorkingCalendar {

@@ -64,6 +64,27 @@ pub enum DomainError {
         "a written commitment (告知承诺) is excluded for this item (high-risk area, or refused when it was retained)"
     )]
     CommitmentExcluded,
+    #[error("the document is in force until {valid_until}; it cannot expire before then")]
+    NotYetExpired { valid_until: String },
+    #[error(
+        "the document's validity ended on {valid_until}; republication must come before expiry"
+    )]
+    AlreadyExpired { valid_until: String },
+    #[error("{what} is not in this cleanup campaign's inventory")]
+    NotInInventory { what: String },
+    #[error("the decision on {what} is already final; exactly one final decision per entry")]
+    DecisionAlreadyFinal { what: String },
+    #[error("{decision} is not a decision for {kind}")]
+    DecisionNotApplicable {
+        decision: &'static str,
+        kind: &'static str,
+    },
+    #[error("{missing} inventory entries have no final decision yet")]
+    DecisionsIncomplete { missing: usize },
+    #[error("the cleanup result has not been applied to every document and item yet")]
+    DecisionsNotApplied,
+    #[error("the cleanup scope is empty: nothing is in force in scope at the cut-off date")]
+    EmptyInventory,
     /// A service the aggregate consulted (the event log) failed; not the client's fault.
     #[error("a service needed by the command failed: {0}")]
     ServiceUnavailable(String),
@@ -92,6 +113,14 @@ impl DomainError {
             DomainError::BasisInsufficient => "BASIS_INSUFFICIENT",
             DomainError::ReplacementRequired => "REPLACEMENT_REQUIRED",
             DomainError::CommitmentExcluded => "COMMITMENT_EXCLUDED",
+            DomainError::NotYetExpired { .. } => "NOT_YET_EXPIRED",
+            DomainError::AlreadyExpired { .. } => "ALREADY_EXPIRED",
+            DomainError::NotInInventory { .. } => "NOT_IN_INVENTORY",
+            DomainError::DecisionAlreadyFinal { .. } => "DECISION_ALREADY_FINAL",
+            DomainError::DecisionNotApplicable { .. } => "DECISION_NOT_APPLICABLE",
+            DomainError::DecisionsIncomplete { .. } => "DECISIONS_INCOMPLETE",
+            DomainError::DecisionsNotApplied => "DECISIONS_NOT_APPLIED",
+            DomainError::EmptyInventory => "EMPTY_INVENTORY",
             DomainError::ServiceUnavailable(_) => "SERVICE_UNAVAILABLE",
         }
     }

@@ -10,6 +10,7 @@
 pub mod actor;
 pub mod calendar;
 pub mod certification_item;
+pub mod cleanup_campaign;
 pub mod document;
 pub mod document_number;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod issuing_body;
 
 pub use actor::{Actor, Role};
 pub use certification_item::{CertificationItem, CertificationItemCommand, CertificationItemEvent};
+pub use cleanup_campaign::{CleanupCampaign, CleanupCampaignCommand, CleanupCampaignEvent};
 pub use document::{
     DocumentCommand, DocumentEvent, DocumentServices, DocumentStatus, FilingStatus,
     NormativeDocument,
@@ -48,6 +50,12 @@ impl StoredEvent for IssuingBodyEvent {
 }
 
 impl StoredEvent for CertificationItemEvent {
+    fn decode(_: &str, _: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(payload)
+    }
+}
+
+impl StoredEvent for CleanupCampaignEvent {
     fn decode(_: &str, _: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error> {
         serde_json::from_value(payload)
     }

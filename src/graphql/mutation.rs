@@ -85,6 +85,9 @@ pub struct DraftDocumentInput {
     pub drafted_on: Option<NaiveDate>,
     /// 起草单位; defaults to the issuing body.
     pub drafting_unit: Option<String>,
+    /// Closely tied to business activity (涉企): public consultation of at least 30 days.
+    #[graphql(default)]
+    pub market_related: bool,
 }
 
 #[derive(InputObject)]
@@ -362,6 +365,7 @@ impl DocumentMutations {
             drafting_unit: input
                 .drafting_unit
                 .unwrap_or_else(|| input.body_code.clone()),
+            market_related: input.market_related,
         };
         let command = DocumentCommand::Draft {
             id: id.to_string(),

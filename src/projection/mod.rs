@@ -377,10 +377,11 @@ pub struct ReplayProgress {
 }
 
 /// The read-model tables a replay rebuilds.
-const READ_MODEL_TABLES: [&str; 3] = [
+const READ_MODEL_TABLES: [&str; 4] = [
     "rm_documents",
     "rm_issuing_bodies",
     "rm_certification_items",
+    "rm_cleanup_campaigns",
 ];
 
 /// Rebuilds the read model from position 0 into shadow tables (schema `rebuild`), in short

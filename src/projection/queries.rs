@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{CertificationItem, IssuingBody, NormativeDocument};
+use crate::domain::{CertificationItem, CleanupCampaign, IssuingBody, NormativeDocument};
 use crate::store::StoreError;
 use crate::store::event_log;
 
@@ -242,4 +242,84 @@ pub async fn expiring_documents(
     .fetch_all(pool)
     .await?;
     decode(rows)
+}
+
+/// Documents decided AMEND in a cleanup whose revision deadline has passed on `today` while
+/// they are still in force unrevised (not superseded, repealed or otherwise ended).
+pub async fn overdue_revisions(
+    pool: &PgPool,
+    today: chrono::NaiveDate,
+    limit: i64,
+) -> Result<Vec<DocumentRow>, StoreError> {
+    let rows: Vec<RawRow> = sqlx::query_as(
+        "SELECT id, state, version FROM rm_documents d
+         WHERE status = 'ISSUED'
+           AND EXISTS (SELECT 1 FROM jsonb_array_elements(d.state -> 'cleanups') c
+                       WHERE c ->> 'decision' = 'AMEND'
+                         AND (c ->> 'revision_deadline')::date < $1)
+         ORDER BY issued_on, id
+         LIMIT $2",
+    )
+    .bind(today)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    decode(rows)
+}
+
+/// Ids of documents still recorded in force after their last day (`valid_until < today`):
+/// the expiry scheduler's work list.
+pub async fn past_validity(
+    pool: &PgPool,
+    today: chrono::NaiveDate,
+    limit: i64,
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM rm_documents WHERE status = 'ISSUED' AND valid_until < $1
+         ORDER BY valid_until, id LIMIT $2",
+    )
+    .bind(today)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// One cleanup campaign; with `as_of`, folded from the events recorded up to then.
+pub async fn cleanup_campaign(
+    pool: &PgPool,
+    id: Uuid,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Option<(CleanupCampaign, i64)>, StoreError> {
+    if as_of.is_some() {
+        return event_log::fold::<CleanupCampaign>(pool, &id.to_string(), as_of).await;
+    }
+    let row: Option<(serde_json::Value, i64)> =
+        sqlx::query_as("SELECT state, version FROM rm_cleanup_campaigns WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    row.map(|(state, version)| Ok((serde_json::from_value(state)?, version)))
+        .transpose()
+}
+
+/// Cleanup campaigns in launch order (ids are UUIDv7), optionally of one status.
+pub async fn cleanup_campaigns(
+    pool: &PgPool,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<(Uuid, CleanupCampaign, i64)>, StoreError> {
+    let rows: Vec<(Uuid, serde_json::Value, i64)> = sqlx::query_as(
+        "SELECT id, state, version FROM rm_cleanup_campaigns
+         WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR id > $2)
+         ORDER BY id LIMIT $3",
+    )
+    .bind(status)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(id, state, version)| Ok((id, serde_json::from_value(state)?, version)))
+        .collect()
 }

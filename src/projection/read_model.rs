@@ -7,9 +7,10 @@ use sqlx::{Postgres, Transaction};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use crate::domain::issuing_body::IssuingBodyEvent;
+use serde::de::DeserializeOwned;
+
 use crate::domain::{
-    CertificationItem, CertificationItemEvent, DocumentEvent, IssuingBody, NormativeDocument,
+    CertificationItem, CleanupCampaign, IssuingBody, NormativeDocument, StoredEvent,
 };
 use crate::store::StoreError;
 use crate::store::event_log::EventRecord;
@@ -21,12 +22,70 @@ struct Row<A> {
     recorded_at: DateTime<Utc>,
 }
 
+/// The touched rows of one aggregate type, and how to read a stored row back.
+struct Rows<A> {
+    rows: HashMap<String, Row<A>>,
+    /// `SELECT state FROM <table> WHERE <key> = $1` (a constant, never input).
+    select: &'static str,
+}
+
+impl<A> Rows<A>
+where
+    A: Aggregate + Default + DeserializeOwned,
+    A::Event: StoredEvent,
+{
+    fn new(select: &'static str) -> Self {
+        Rows {
+            rows: HashMap::new(),
+            select,
+        }
+    }
+
+    async fn load(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        e: &EventRecord,
+    ) -> Result<(), StoreError> {
+        if self.rows.contains_key(&e.aggregate_id) {
+            return Ok(());
+        }
+        let stored: Option<serde_json::Value> = sqlx::query_scalar(self.select)
+            .bind(&e.aggregate_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let state = stored.map(serde_json::from_value).transpose()?;
+        self.rows
+            .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
+        Ok(())
+    }
+
+    fn apply(&mut self, e: &EventRecord) -> Result<(), StoreError> {
+        let event = A::Event::decode(&e.event_type, &e.event_version, e.payload.clone())?;
+        if let Some(r) = self.rows.get_mut(&e.aggregate_id) {
+            r.state.apply(event);
+            advance(r, e);
+        }
+        Ok(())
+    }
+}
+
 /// The aggregates touched by one batch of events, written back once at the end.
-#[derive(Default)]
 pub struct ReadModelBatch {
-    documents: HashMap<String, Row<NormativeDocument>>,
-    bodies: HashMap<String, Row<IssuingBody>>,
-    items: HashMap<String, Row<CertificationItem>>,
+    documents: Rows<NormativeDocument>,
+    bodies: Rows<IssuingBody>,
+    items: Rows<CertificationItem>,
+    campaigns: Rows<CleanupCampaign>,
+}
+
+impl Default for ReadModelBatch {
+    fn default() -> Self {
+        ReadModelBatch {
+            documents: Rows::new("SELECT state FROM rm_documents WHERE id = $1::uuid"),
+            bodies: Rows::new("SELECT state FROM rm_issuing_bodies WHERE code = $1"),
+            items: Rows::new("SELECT state FROM rm_certification_items WHERE id = $1::uuid"),
+            campaigns: Rows::new("SELECT state FROM rm_cleanup_campaigns WHERE id = $1::uuid"),
+        }
+    }
 }
 
 impl ReadModelBatch {
@@ -37,75 +96,53 @@ impl ReadModelBatch {
         e: &EventRecord,
     ) -> Result<(), StoreError> {
         match e.aggregate_type.as_str() {
-            NormativeDocument::TYPE if !self.documents.contains_key(&e.aggregate_id) => {
-                let id = Uuid::parse_str(&e.aggregate_id).unwrap_or_default();
-                let stored: Option<serde_json::Value> =
-                    sqlx::query_scalar("SELECT state FROM rm_documents WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                let state = stored.map(serde_json::from_value).transpose()?;
-                self.documents
-                    .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
-            }
-            IssuingBody::TYPE if !self.bodies.contains_key(&e.aggregate_id) => {
-                let stored: Option<serde_json::Value> =
-                    sqlx::query_scalar("SELECT state FROM rm_issuing_bodies WHERE code = $1")
-                        .bind(&e.aggregate_id)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                let state = stored.map(serde_json::from_value).transpose()?;
-                self.bodies
-                    .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
-            }
-            CertificationItem::TYPE if !self.items.contains_key(&e.aggregate_id) => {
-                let id = Uuid::parse_str(&e.aggregate_id).unwrap_or_default();
-                let stored: Option<serde_json::Value> =
-                    sqlx::query_scalar("SELECT state FROM rm_certification_items WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                let state = stored.map(serde_json::from_value).transpose()?;
-                self.items
-                    .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
-            }
-            _ => {}
+            NormativeDocument::TYPE => self.documents.load(tx, e).await,
+            IssuingBody::TYPE => self.bodies.load(tx, e).await,
+            CertificationItem::TYPE => self.items.load(tx, e).await,
+            CleanupCampaign::TYPE => self.campaigns.load(tx, e).await,
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Applies one event to its (loaded) aggregate.
     pub fn apply(&mut self, e: &EventRecord) -> Result<(), StoreError> {
         match e.aggregate_type.as_str() {
-            NormativeDocument::TYPE => {
-                let event =
-                    DocumentEvent::decode(&e.event_type, &e.event_version, e.payload.clone())?;
-                if let Some(r) = self.documents.get_mut(&e.aggregate_id) {
-                    r.state.apply(event);
-                    advance(r, e);
-                }
-            }
-            IssuingBody::TYPE => {
-                let event: IssuingBodyEvent = serde_json::from_value(e.payload.clone())?;
-                if let Some(r) = self.bodies.get_mut(&e.aggregate_id) {
-                    r.state.apply(event);
-                    advance(r, e);
-                }
-            }
-            CertificationItem::TYPE => {
-                let event: CertificationItemEvent = serde_json::from_value(e.payload.clone())?;
-                if let Some(r) = self.items.get_mut(&e.aggregate_id) {
-                    r.state.apply(event);
-                    advance(r, e);
-                }
-            }
-            _ => {}
+            NormativeDocument::TYPE => self.documents.apply(e),
+            IssuingBody::TYPE => self.bodies.apply(e),
+            CertificationItem::TYPE => self.items.apply(e),
+            CleanupCampaign::TYPE => self.campaigns.apply(e),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     pub async fn write(self, tx: &mut Transaction<'_, Postgres>) -> Result<(), StoreError> {
-        for (id, r) in &self.items {
+        for (id, r) in &self.campaigns.rows {
+            let (Some(launch), Ok(id)) = (&r.state.launch, Uuid::parse_str(id)) else {
+                continue;
+            };
+            sqlx::query(
+                "INSERT INTO rm_cleanup_campaigns
+                   (id, notice_number, title, status, launched_on, state, version,
+                    last_position, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (id) DO UPDATE SET
+                   status = EXCLUDED.status, state = EXCLUDED.state,
+                   version = EXCLUDED.version, last_position = EXCLUDED.last_position,
+                   updated_at = EXCLUDED.updated_at",
+            )
+            .bind(id)
+            .bind(&launch.notice_number)
+            .bind(&launch.title)
+            .bind(r.state.status.as_str())
+            .bind(launch.launched_on)
+            .bind(serde_json::to_value(&r.state)?)
+            .bind(r.version)
+            .bind(r.position)
+            .bind(r.recorded_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for (id, r) in &self.items.rows {
             let (Some(reg), Ok(id)) = (&r.state.registration, Uuid::parse_str(id)) else {
                 continue;
             };
@@ -137,7 +174,7 @@ impl ReadModelBatch {
             .execute(&mut **tx)
             .await?;
         }
-        for (code, r) in self.bodies {
+        for (code, r) in self.bodies.rows {
             let Some(listing) = &r.state.listing else {
                 continue;
             };
@@ -168,7 +205,7 @@ impl ReadModelBatch {
             .execute(&mut **tx)
             .await?;
         }
-        for (id, r) in self.documents {
+        for (id, r) in self.documents.rows {
             let Some(draft) = &r.state.draft else {
                 continue;
             };

@@ -199,3 +199,17 @@ pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
         .fetch_one(pool)
         .await
 }
+
+/// The newest committed event in commit-safe order (the log's head), if any.
+pub async fn head(pool: &PgPool) -> Result<Option<LogPoint>, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT transaction_id::text::bigint, position FROM events
+         ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(transaction_id, position)| LogPoint {
+        transaction_id,
+        position,
+    }))
+}

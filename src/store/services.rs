@@ -1,11 +1,12 @@
 //! The services the aggregates consult, answered from the event log itself (not the read
-//! model), so a command sees every committed event.
+//! model), so a command sees every committed event — except a campaign's inventory, below.
 
 use async_trait::async_trait;
 use sqlx::PgPool;
 
+use crate::domain::cleanup_campaign::{CampaignServices, CleanupScope, EntryKind, InventoryEntry};
 use crate::domain::issuing_body::IssuingBody;
-use crate::domain::{DocumentNumber, DocumentServices, DomainError};
+use crate::domain::{CertificationItem, DocumentNumber, DocumentServices, DomainError};
 use crate::store::{StoreError, event_log};
 
 pub struct LedgerServices {
@@ -55,5 +56,76 @@ impl DocumentServices for LedgerServices {
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)
+    }
+}
+
+/// The inventory is the one service answered from the read model, as domain.md §3.2 says
+/// ("auto-populate from the projection"): the ledger waits for the read model to reach the
+/// log's head before a launch, so nothing committed is missed.
+#[async_trait]
+impl CampaignServices for LedgerServices {
+    async fn inventory(&self, scope: &CleanupScope) -> Result<Vec<InventoryEntry>, DomainError> {
+        let mut entries = vec![];
+        if scope.documents {
+            let classes: Vec<String> = scope
+                .classes
+                .iter()
+                .map(|c| {
+                    serde_json::to_value(c)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                })
+                .collect();
+            let rows: Vec<(uuid::Uuid, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, body_code, title, document_number FROM rm_documents
+                 WHERE status = 'ISSUED' AND issued_on <= $1
+                   AND (cardinality($2::text[]) = 0 OR body_code = ANY($2))
+                   AND (cardinality($3::text[]) = 0 OR state -> 'draft' ->> 'class' = ANY($3))
+                 ORDER BY issued_on, id",
+            )
+            .bind(scope.cut_off)
+            .bind(&scope.body_codes)
+            .bind(&classes)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+            entries.extend(
+                rows.into_iter()
+                    .map(|(id, body, title, number)| InventoryEntry {
+                        kind: EntryKind::Document,
+                        id: id.to_string(),
+                        label: format!("{} {title}", number.unwrap_or_default()),
+                        body_code: Some(body),
+                        basis_level: None,
+                        commitment_excluded: false,
+                    }),
+            );
+        }
+        if scope.certification_items {
+            let rows: Vec<(uuid::Uuid, String, serde_json::Value)> = sqlx::query_as(
+                "SELECT id, name, state FROM rm_certification_items
+                 WHERE status <> 'CANCELLED'
+                   AND (state -> 'registration' ->> 'registered_on')::date <= $1
+                 ORDER BY id",
+            )
+            .bind(scope.cut_off)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+            for (id, name, state) in rows {
+                let item: CertificationItem = serde_json::from_value(state).map_err(unavailable)?;
+                let registration = item.registration.as_ref();
+                entries.push(InventoryEntry {
+                    kind: EntryKind::CertificationItem,
+                    id: id.to_string(),
+                    label: name,
+                    body_code: None,
+                    basis_level: registration.map(|r| r.basis_level),
+                    commitment_excluded: registration.is_some_and(|r| r.risk_area.is_some()),
+                });
+            }
+        }
+        Ok(entries)
     }
 }
