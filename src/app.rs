@@ -122,13 +122,10 @@ impl App {
         let projector_task = projector.spawn(settings.projector_poll);
         let calendar = store::calendar::load(&pool).await?;
         let ledger = Arc::new(Ledger::new(pool, projector, settings.write, calendar));
-        let scheduler = settings
-            .scheduler_every
-            .map(|every| Scheduler::spawn(ledger.clone(), settings.clock, every));
         Ok(App {
             ledger,
             projector_task,
-            scheduler,
+            scheduler: None,
             settings,
         })
     }
@@ -141,12 +138,26 @@ impl App {
         router(state, self.settings.http)
     }
 
+    /// Starts the scheduler (expiry, pending cleanup results) if the settings ask for one.
+    /// Separate from [`App::start`] so that a demo load runs before the ledger acts on its own.
+    pub fn start_scheduler(&mut self) {
+        if let (None, Some(every)) = (&self.scheduler, self.settings.scheduler_every) {
+            self.scheduler = Some(Scheduler::spawn(
+                self.ledger.clone(),
+                self.settings.clock,
+                every,
+            ));
+        }
+    }
+
     /// Serves until `shutdown` resolves, lets in-flight requests finish, flushes the projector.
+    /// The scheduler runs while serving.
     pub async fn serve(
-        self,
+        mut self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
+        self.start_scheduler();
         axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
             .await?;

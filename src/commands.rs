@@ -189,6 +189,9 @@ pub struct RequestContext {
     pub request_id: String,
     pub correlation_id: String,
     pub causation_id: Option<String>,
+    /// Where the command's facts come from, when not from the actor's own knowledge (a
+    /// report, or `illustrative` demo data); recorded as metadata `source`.
+    pub source: Option<String>,
 }
 
 impl RequestContext {
@@ -200,6 +203,7 @@ impl RequestContext {
             correlation_id: correlation_id.unwrap_or_else(|| request_id.clone()),
             request_id,
             causation_id: None,
+            source: None,
         }
     }
 }
@@ -530,6 +534,9 @@ fn metadata(ctx: &RequestContext, mutation: &str) -> HashMap<String, String> {
     // caused by the event it reacts to.
     let causation = ctx.causation_id.as_ref().unwrap_or(&ctx.request_id);
     m.insert("causation_id".to_owned(), causation.clone());
+    if let Some(source) = &ctx.source {
+        m.insert("source".to_owned(), source.clone());
+    }
     m
 }
 

@@ -82,6 +82,33 @@ pub enum CliCommand {
         /// Take a signed checkpoint of the log this often (seconds; 0 = never).
         #[arg(long, env = "NORMLEDGER_CHECKPOINT_EVERY_SECS", default_value_t = 3600)]
         checkpoint_every_secs: u64,
+        /// Run expiry and pending cleanup results this often (seconds; 0 = never).
+        #[arg(long, env = "NORMLEDGER_SCHEDULER_EVERY_SECS", default_value_t = 60)]
+        scheduler_every_secs: u64,
+        /// Take this date as today for the ledger's own actions (drills; default: the date
+        /// in Asia/Shanghai).
+        #[arg(long, env = "NORMLEDGER_TODAY")]
+        today: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        rules: RuleSettings,
+    },
+    /// Import a catalogue of documents issued before the ledger (CSV or JSON); all rows or
+    /// none.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Print the annual figures (domain.md §4.3) for the 法治政府建设情况报告.
+    Report {
+        #[arg(long)]
+        year: i32,
+        /// Only documents of this issuing body.
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        #[command(flatten)]
+        rules: RuleSettings,
     },
     /// Recompute every hash of the log; exit non-zero if anything was altered.
     Verify {
@@ -125,6 +152,62 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+/// Per-jurisdiction settings of the deadlines and warn-only rules (domain.md §4.2).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RuleSettings {
+    /// Days after publication within which a document is filed for record (15 or 30).
+    #[arg(long, env = "NORMLEDGER_FILING_DAYS", default_value_t = 30)]
+    pub filing_days: u64,
+    /// Minimum public consultation in working days.
+    #[arg(long, env = "NORMLEDGER_CONSULTATION_WORKING_DAYS", default_value_t = 7)]
+    pub consultation_working_days: u32,
+    /// Minimum public consultation in days for business-related documents.
+    #[arg(long, env = "NORMLEDGER_MARKET_CONSULTATION_DAYS", default_value_t = 30)]
+    pub market_consultation_days: u64,
+    /// Minimum days from publication to commencement, unless urgent.
+    #[arg(long, env = "NORMLEDGER_COMMENCEMENT_DAYS", default_value_t = 30)]
+    pub commencement_days: u64,
+    /// Working days a legality review takes by default (5–15).
+    #[arg(long, env = "NORMLEDGER_REVIEW_WORKING_DAYS", default_value_t = 15)]
+    pub review_working_days: u32,
+}
+
+impl RuleSettings {
+    pub fn warnings(&self) -> crate::domain::document::WarningSettings {
+        crate::domain::document::WarningSettings {
+            filing_days: self.filing_days,
+            consultation_working_days: self.consultation_working_days,
+            market_consultation_days: self.market_consultation_days,
+            commencement_days: self.commencement_days,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Documents from an existing catalogue: CSV with a header row (number, title, body_code,
+    /// issued_on, valid_until, status; optional class, published_on, effective_on, ended_on,
+    /// filed_on, is_trial, provenance) or a JSON array of objects with those fields.
+    Documents {
+        file: PathBuf,
+        /// Where the catalogue comes from (recorded on every document).
+        #[arg(long)]
+        provenance: String,
+        /// Who runs the import (recorded as the actor).
+        #[arg(long, env = "USER", default_value = "operator")]
+        operator: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// The figures paragraph of a government report, with a provenance table.
+    Md,
+    Csv,
+    /// Every figure with its provenance (aggregate ids, event types).
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

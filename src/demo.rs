@@ -7,17 +7,24 @@
 
 use chrono::{Days, NaiveDate};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::path::Path;
 use uuid::Uuid;
 
 use crate::commands::{Command, CommandError, Ledger, RequestContext};
 use crate::domain::document::{
     AdvisorOpinion, Deliberation, DeliberationOutcome, DocumentClass, Draft, FilingReviewOutcome,
-    ReviewOutcome,
+    IssueResponse, ReviewOutcome,
+};
+use crate::domain::certification_item::{BasisLevel, ItemRegistration, RiskArea};
+use crate::domain::cleanup_campaign::{
+    CampaignKind, CleanupScope, Decision, DecisionReview, Launch, Proposal, Publication,
+    SuperiorReport as CampaignReport,
 };
 use crate::domain::issuing_body::IssuingBodyListing;
 use crate::domain::{
-    Actor, DocumentCommand, DocumentNumber, IssuingBodyCommand, IssuingBodyKind, Role,
+    Actor, CertificationItemCommand, CleanupCampaignCommand, DocumentCommand, DocumentNumber,
+    IssuingBodyCommand, IssuingBodyKind, Role,
 };
 use crate::store::event_log;
 
@@ -39,6 +46,81 @@ struct DataSet {
     #[serde(default)]
     never_listable: Vec<IneligibleEntry>,
     documents: Vec<DocumentEntry>,
+    certification_cleanup: Option<CertificationCleanup>,
+    document_cleanup: Option<DocumentCleanup>,
+}
+
+/// The certification-item cleanup the report describes (notice of 2019-07-19, one item
+/// cancelled, reported to the city government).
+#[derive(Deserialize)]
+struct CertificationCleanup {
+    notice: Notice,
+    report_to_superior: SuperiorReport,
+    campaign: CampaignDates,
+    items: Vec<ItemEntry>,
+}
+
+#[derive(Deserialize)]
+struct Notice {
+    title: String,
+    issued_on: NaiveDate,
+}
+
+#[derive(Deserialize)]
+struct SuperiorReport {
+    title: String,
+    to: String,
+}
+
+#[derive(Deserialize)]
+struct CampaignDates {
+    cut_off: NaiveDate,
+    deadline: NaiveDate,
+    result_number: String,
+    published_on: NaiveDate,
+    reported_on: NaiveDate,
+    source: String,
+}
+
+#[derive(Deserialize)]
+struct ItemEntry {
+    name: String,
+    matter: String,
+    basis_level: BasisLevel,
+    basis_citation: String,
+    requesting_unit: String,
+    issuing_unit: String,
+    risk_area: Option<RiskArea>,
+    decision: Decision,
+    replacement_method: Option<String>,
+    commitment_allowed: Option<bool>,
+    commitment_reason: Option<String>,
+    grounds: String,
+    source: String,
+    modelled_on: Option<String>,
+}
+
+/// An illustrative periodic cleanup of the county's documents at the end of 2019.
+#[derive(Deserialize)]
+struct DocumentCleanup {
+    notice_number: String,
+    title: String,
+    organiser: String,
+    launched_on: NaiveDate,
+    cut_off: NaiveDate,
+    deadline: NaiveDate,
+    result_number: String,
+    published_on: NaiveDate,
+    decisions: Vec<DocumentDecision>,
+    source: String,
+}
+
+#[derive(Deserialize)]
+struct DocumentDecision {
+    number: String,
+    decision: Decision,
+    grounds: String,
+    revision_deadline: Option<NaiveDate>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +149,8 @@ struct DocumentEntry {
     trial: bool,
     source: String,
     note: Option<String>,
+    /// Where the 文号 comes from when the report does not give it.
+    number_source: Option<String>,
 }
 
 /// What the loader did.
@@ -76,6 +160,8 @@ pub struct DemoSummary {
     pub ineligible_refused: usize,
     pub documents_issued: usize,
     pub documents_approved: usize,
+    pub certification_items: usize,
+    pub campaigns: usize,
 }
 
 /// The date bodies are taken as listed from (illustrative: the report gives the list's
@@ -92,6 +178,13 @@ fn actor(role: Role, bodies: &[String]) -> RequestContext {
         },
         Some("demo-load".into()),
     )
+}
+
+/// The same actor, with the source of the facts in the event metadata.
+fn sourced(role: Role, bodies: &[String], source: &str) -> RequestContext {
+    let mut ctx = actor(role, bodies);
+    ctx.source = Some(source.to_owned());
+    ctx
 }
 
 /// Loads the data set if the ledger is empty; `None` when it was not empty.
@@ -144,12 +237,24 @@ pub async fn load_if_empty(ledger: &Ledger, path: &Path) -> Result<Option<DemoSu
             summary.ineligible_refused += 1;
         }
     }
+    let mut issued = HashMap::new();
     for doc in &data.documents {
-        if lifecycle(ledger, doc).await? {
-            summary.documents_issued += 1;
-        } else {
-            summary.documents_approved += 1;
+        let (id, number) = lifecycle(ledger, doc).await?;
+        match number {
+            Some(n) => {
+                issued.insert(n, id);
+                summary.documents_issued += 1;
+            }
+            None => summary.documents_approved += 1,
         }
+    }
+    if let Some(c) = &data.certification_cleanup {
+        summary.certification_items += certification_cleanup(ledger, c).await?;
+        summary.campaigns += 1;
+    }
+    if let Some(c) = &data.document_cleanup {
+        document_cleanup(ledger, c, &issued).await?;
+        summary.campaigns += 1;
     }
     Ok(Some(summary))
 }
@@ -183,14 +288,27 @@ fn issue_date(doc: &DocumentEntry) -> NaiveDate {
     }
 }
 
-/// Takes one document through its lifecycle; true when it was issued (it has a 文号).
-async fn lifecycle(ledger: &Ledger, doc: &DocumentEntry) -> Result<bool, DemoError> {
+/// Takes one document through its lifecycle; returns its id and, when issued, its 文号.
+async fn lifecycle(
+    ledger: &Ledger,
+    doc: &DocumentEntry,
+) -> Result<(Uuid, Option<String>), DemoError> {
     let id = Uuid::now_v7();
     let bodies = vec![doc.body.clone()];
-    let drafter = actor(Role::Drafter, &bodies);
-    let legal = actor(Role::LegalOffice, &[]);
-    let advisor = actor(Role::Advisor, &[]);
-    let office = actor(Role::GovernmentOffice, &[]);
+    // The facts come from the report; dates of intermediate steps are illustrative.
+    let source = format!("{}; intermediate dates illustrative", doc.source);
+    let drafter = sourced(Role::Drafter, &bodies, &source);
+    let legal = sourced(Role::LegalOffice, &[], &source);
+    let advisor = sourced(Role::Advisor, &[], &source);
+    let office = sourced(
+        Role::GovernmentOffice,
+        &[],
+        &match &doc.number_source {
+            Some(s) => format!("{source}; 文号 {s}"),
+            None => source.clone(),
+        },
+    );
+    let advised = doc.note.as_deref().is_some_and(|n| n.contains("advisors"));
     let issued = issue_date(doc);
     let day = |offset: i64| {
         if offset < 0 {
@@ -260,7 +378,7 @@ async fn lifecycle(ledger: &Ledger, doc: &DocumentEntry) -> Result<bool, DemoErr
             due_on: day(-25),
         },
     ));
-    if major || doc.note.as_deref().is_some_and(|n| n.contains("advisors")) {
+    if major || advised {
         steps.push((
             &advisor,
             DocumentCommand::AddAdvisorOpinion(AdvisorOpinion {
@@ -272,15 +390,42 @@ async fn lifecycle(ledger: &Ledger, doc: &DocumentEntry) -> Result<bool, DemoErr
             }),
         ));
     }
-    steps.push((
-        &legal,
-        DocumentCommand::ConcludeReview {
-            outcome: ReviewOutcome::Lawful,
-            issues: vec![],
-            opinion: "经审核，未发现违反法律法规的内容。(illustrative)".into(),
-            concluded_on: day(-30),
-        },
-    ));
+    if advised {
+        // The report: revised with the government's advisors. One itemised issue, adopted.
+        steps.push((
+            &legal,
+            DocumentCommand::ConcludeReview {
+                outcome: ReviewOutcome::MustRevise,
+                issues: vec![crate::domain::document::IssueInput {
+                    clause: Some("第五条 (illustrative)".into()),
+                    text: "按法律顾问意见明确适用范围。".into(),
+                }],
+                opinion: "应当予以修改。(illustrative)".into(),
+                concluded_on: day(-35),
+            },
+        ));
+        steps.push((
+            &drafter,
+            DocumentCommand::SubmitRevision {
+                submitted_on: day(-32),
+                responses: vec![IssueResponse {
+                    issue_number: 1,
+                    adopted: true,
+                    reason: None,
+                }],
+            },
+        ));
+    } else {
+        steps.push((
+            &legal,
+            DocumentCommand::ConcludeReview {
+                outcome: ReviewOutcome::Lawful,
+                issues: vec![],
+                opinion: "经审核，未发现违反法律法规的内容。(illustrative)".into(),
+                concluded_on: day(-30),
+            },
+        ));
+    }
     steps.push((
         &office,
         DocumentCommand::RecordDeliberation(Deliberation {
@@ -325,5 +470,221 @@ async fn lifecycle(ledger: &Ledger, doc: &DocumentEntry) -> Result<bool, DemoErr
     for (ctx, command) in steps {
         run(ledger, ctx, Command::Document { id, command }, &doc.title).await?;
     }
-    Ok(matches!(number, Some(Ok(_))))
+    Ok((id, number.and_then(Result::ok).map(|n| n.to_string())))
+}
+
+/// The certification-item cleanup of 2019: items listed, the campaign launched by the legal
+/// office's notice, one decision per item, the result published and applied (one item
+/// cancelled, as the county reported), reported to the city government, closed.
+async fn certification_cleanup(
+    ledger: &Ledger,
+    c: &CertificationCleanup,
+) -> Result<usize, DemoError> {
+    let mut items = vec![];
+    for item in &c.items {
+        let id = Uuid::now_v7();
+        let source = match &item.modelled_on {
+            Some(m) => format!("{}; modelled on {m}", item.source),
+            None => item.source.clone(),
+        };
+        let legal = sourced(Role::LegalOffice, &[], &source);
+        let registration = ItemRegistration {
+            name: item.name.clone(),
+            matter: item.matter.clone(),
+            basis_level: item.basis_level,
+            basis_citation: item.basis_citation.clone(),
+            requesting_unit: item.requesting_unit.clone(),
+            issuing_unit: item.issuing_unit.clone(),
+            service_guide: String::new(),
+            risk_area: item.risk_area,
+            registered_on: c.campaign.cut_off - Days::new(30),
+        };
+        let command = Command::CertificationItem {
+            id,
+            command: CertificationItemCommand::Register {
+                id: id.to_string(),
+                registration,
+            },
+        };
+        run(ledger, &legal, command, &item.name).await?;
+        items.push((id.to_string(), item));
+    }
+    let source = format!("report; {}", c.campaign.source);
+    let legal = sourced(Role::LegalOffice, &[], &source);
+    let campaign = Uuid::now_v7();
+    let launch = Launch {
+        notice_number: format!("南昌县司法局《{}》", c.notice.title),
+        title: c.notice.title.clone(),
+        kind: CampaignKind::Special,
+        organiser: "南昌县司法局".into(),
+        scope: CleanupScope {
+            body_codes: vec![],
+            cut_off: c.campaign.cut_off,
+            classes: vec![],
+            documents: false,
+            certification_items: true,
+        },
+        deadline: c.campaign.deadline,
+        launched_on: c.notice.issued_on,
+    };
+    let mut steps = vec![CleanupCampaignCommand::Launch {
+        id: campaign.to_string(),
+        launch,
+    }];
+    for (id, item) in &items {
+        steps.push(CleanupCampaignCommand::ProposeDecision(Proposal {
+            entry_id: id.clone(),
+            decision: item.decision,
+            grounds: item.grounds.clone(),
+            proposed_on: c.notice.issued_on + Days::new(20),
+            revision_deadline: None,
+            replacement_method: item.replacement_method.clone(),
+            commitment_allowed: item.commitment_allowed,
+            commitment_reason: item.commitment_reason.clone(),
+        }));
+        steps.push(CleanupCampaignCommand::ReviewDecision(DecisionReview {
+            entry_id: id.clone(),
+            accepted: true,
+            comments: None,
+            reviewed_on: c.notice.issued_on + Days::new(30),
+        }));
+    }
+    steps.push(CleanupCampaignCommand::PublishResult(Publication {
+        result_number: parse_number(&c.campaign.result_number)?,
+        published_on: c.campaign.published_on,
+    }));
+    for command in steps {
+        let command = Command::CleanupCampaign {
+            id: campaign,
+            command,
+        };
+        run(ledger, &legal, command, &c.notice.title).await?;
+    }
+    let report = CleanupCampaignCommand::ReportToSuperior(CampaignReport {
+        reported_on: c.campaign.reported_on,
+        to: c.report_to_superior.to.clone(),
+        reference: Some(c.report_to_superior.title.clone()),
+    });
+    let closed_on = c.campaign.published_on + Days::new(30);
+    apply_and_close(ledger, campaign, &legal, Some(report), closed_on).await?;
+    Ok(items.len())
+}
+
+fn parse_number(n: &str) -> Result<DocumentNumber, DemoError> {
+    DocumentNumber::parse(n).map_err(|e| DemoError::Command {
+        what: n.to_owned(),
+        source: CommandError::Rejected(e.into()),
+    })
+}
+
+/// Runs the process manager to the end (as `publishCleanupResult` does), reports to the
+/// superior government if given, and closes.
+async fn apply_and_close(
+    ledger: &Ledger,
+    campaign: Uuid,
+    ctx: &RequestContext,
+    report: Option<CleanupCampaignCommand>,
+    closed_on: NaiveDate,
+) -> Result<(), DemoError> {
+    crate::process::apply_cleanup(ledger, campaign, None)
+        .await
+        .map_err(|source| DemoError::Command {
+            what: "applying the cleanup result".into(),
+            source,
+        })?;
+    for command in report
+        .into_iter()
+        .chain([CleanupCampaignCommand::Close { closed_on }])
+    {
+        let command = Command::CleanupCampaign {
+            id: campaign,
+            command,
+        };
+        run(ledger, ctx, command, "reporting and closing the cleanup").await?;
+    }
+    Ok(())
+}
+
+/// The illustrative document cleanup: drafters propose for their own bodies' documents, the
+/// legal office reviews, the government office publishes.
+async fn document_cleanup(
+    ledger: &Ledger,
+    c: &DocumentCleanup,
+    issued: &HashMap<String, Uuid>,
+) -> Result<(), DemoError> {
+    let legal = sourced(Role::LegalOffice, &[], &c.source);
+    let drafter = sourced(
+        Role::Drafter,
+        &["NCX-GOV".into(), "NCX-GOV-OFFICE".into()],
+        &c.source,
+    );
+    let office = sourced(Role::GovernmentOffice, &[], &c.source);
+    let campaign = Uuid::now_v7();
+    let launch = Launch {
+        notice_number: c.notice_number.clone(),
+        title: c.title.clone(),
+        kind: CampaignKind::Periodic,
+        organiser: c.organiser.clone(),
+        scope: CleanupScope {
+            body_codes: vec![],
+            cut_off: c.cut_off,
+            classes: vec![],
+            documents: true,
+            certification_items: false,
+        },
+        deadline: c.deadline,
+        launched_on: c.launched_on,
+    };
+    let mut steps = vec![(
+        &legal,
+        CleanupCampaignCommand::Launch {
+            id: campaign.to_string(),
+            launch,
+        },
+    )];
+    for d in &c.decisions {
+        let Some(id) = issued.get(&parse_number(&d.number)?.to_string()) else {
+            return Err(DemoError::Command {
+                what: d.number.clone(),
+                source: CommandError::NotFound(format!("{} was not issued", d.number)),
+            });
+        };
+        steps.push((
+            &drafter,
+            CleanupCampaignCommand::ProposeDecision(Proposal {
+                entry_id: id.to_string(),
+                decision: d.decision,
+                grounds: d.grounds.clone(),
+                proposed_on: c.launched_on + Days::new(14),
+                revision_deadline: d.revision_deadline,
+                replacement_method: None,
+                commitment_allowed: None,
+                commitment_reason: None,
+            }),
+        ));
+        steps.push((
+            &legal,
+            CleanupCampaignCommand::ReviewDecision(DecisionReview {
+                entry_id: id.to_string(),
+                accepted: true,
+                comments: None,
+                reviewed_on: c.launched_on + Days::new(21),
+            }),
+        ));
+    }
+    steps.push((
+        &office,
+        CleanupCampaignCommand::PublishResult(Publication {
+            result_number: parse_number(&c.result_number)?,
+            published_on: c.published_on,
+        }),
+    ));
+    for (ctx, command) in steps {
+        let command = Command::CleanupCampaign {
+            id: campaign,
+            command,
+        };
+        run(ledger, ctx, command, &c.title).await?;
+    }
+    apply_and_close(ledger, campaign, &legal, None, c.published_on + Days::new(10)).await
 }

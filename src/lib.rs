@@ -6,6 +6,7 @@ pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod process;
 pub mod projection;
 pub mod store;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 use normledger::app::{App, Database, Settings};
-use normledger::config::{CalendarCommand, Cli, CliCommand, TokenCommand};
+use normledger::config::{
+    CalendarCommand, Cli, CliCommand, ImportCommand, ReportFormat, TokenCommand,
+};
 use normledger::domain::Role;
 use normledger::domain::calendar::WorkingCalendar;
 use normledger::store::integrity::{self, LogDigest, hex};
@@ -172,16 +174,71 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             normledger::store::migrate(&pool).await?;
             token(&pool, command).await?;
         }
+        CliCommand::Import {
+            command:
+                ImportCommand::Documents {
+                    file,
+                    provenance,
+                    operator,
+                },
+        } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let mut settings = Settings::default();
+            settings.scheduler_every = None;
+            let app = App::start(pool.clone(), settings).await?;
+            let result =
+                normledger::import::import_documents(&app.ledger, &text, provenance, operator)
+                    .await;
+            app.stop().await?;
+            let s = result?;
+            println!(
+                "imported {} documents ({} already present from an earlier run)",
+                s.imported, s.already_present
+            );
+        }
+        CliCommand::Report {
+            year,
+            body,
+            format,
+            rules,
+        } => {
+            normledger::store::migrate(&pool).await?;
+            let projector = normledger::projection::Projector::new(pool.clone()).await?;
+            projector.catch_up().await?;
+            let report = normledger::projection::queries::annual_report(
+                &pool,
+                *year,
+                body.as_deref(),
+                rules.filing_days,
+            )
+            .await?;
+            match format {
+                ReportFormat::Md => print!("{}", report.to_markdown()),
+                ReportFormat::Csv => print!("{}", report.to_csv()),
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+        }
         CliCommand::Serve {
             listen,
             demo,
             read_your_writes_ms,
             max_body_bytes,
             checkpoint_every_secs,
+            scheduler_every_secs,
+            today,
+            rules,
         } => {
             let mut settings = Settings::default();
             settings.write.read_your_writes_timeout = Duration::from_millis(*read_your_writes_ms);
+            settings.write.warnings = rules.warnings();
+            settings.write.review_working_days = rules.review_working_days;
             settings.http.max_body_bytes = *max_body_bytes;
+            settings.scheduler_every =
+                (*scheduler_every_secs > 0).then(|| Duration::from_secs(*scheduler_every_secs));
+            if let Some(day) = today {
+                settings.clock = normledger::process::Clock::Fixed(*day);
+            }
             let app = App::start(pool.clone(), settings).await?;
             if *checkpoint_every_secs > 0 {
                 let key = checkpoints::load_or_create_key(&cli.signing_key)?;

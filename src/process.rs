@@ -167,18 +167,21 @@ pub async fn apply_cleanup(
     Ok(run)
 }
 
-/// Appends `Expired` to every document in force past its last day as of `today`. Returns how
-/// many this call expired (documents another server expired first are not counted).
+/// Appends `Expired` to every document in force past its last day as of `today`, dated the
+/// day after `valid_until` (when it legally stopped being in force, however late the
+/// scheduler runs). Returns how many this call expired (documents another server expired
+/// first are not counted).
 pub async fn expire_due(ledger: &Ledger, today: NaiveDate) -> Result<usize, CommandError> {
     let due = queries::past_validity(ledger.pool(), today, 500)
         .await
         .map_err(|e| CommandError::Internal(e.to_string()))?;
     let mut expired = 0;
-    for id in due {
+    for (id, valid_until) in due {
         let ctx = system("expiry", format!("expiry:{today}"));
+        let on = valid_until.succ_opt().unwrap_or(valid_until);
         let command = Command::Document {
             id,
-            command: DocumentCommand::Expire { on: today },
+            command: DocumentCommand::Expire { on },
         };
         match ledger.execute(&ctx, command).await {
             Ok(_) => expired += 1,

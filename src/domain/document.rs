@@ -1716,7 +1716,7 @@ impl NormativeDocument {
 
 /// A catalogue record must be coherent on its own: dates in order, an end date exactly
 /// when it has ended, a provenance.
-fn check_import(r: &ImportedRecord) -> Result<(), DomainError> {
+pub fn check_import(r: &ImportedRecord) -> Result<(), DomainError> {
     check_text("title", &r.title, MAX_TITLE)?;
     check_text("provenance", &r.provenance, MAX_SHORT)?;
     if i32::from(r.number.year) != r.issued_on.year() {

@@ -15,6 +15,7 @@ pub mod document;
 pub mod document_number;
 pub mod error;
 pub mod issuing_body;
+pub mod report;
 
 pub use actor::{Actor, Role};
 pub use certification_item::{CertificationItem, CertificationItemCommand, CertificationItemEvent};

@@ -1,9 +1,11 @@
 //! The GraphQL API: [`build_schema`] assembles query and mutation; [`Session`] carries the
 //! caller into resolvers; `error` maps every failure to a coded error.
 
+mod cleanup;
 pub mod error;
 mod mutation;
 mod query;
+mod report;
 mod subscription;
 pub mod types;
 
@@ -94,7 +96,7 @@ pub fn today() -> NaiveDate {
 
 /// The schema without per-request data; the HTTP layer adds a [`Session`] to each request.
 pub fn build_schema(limits: Limits) -> NormledgerSchema {
-    Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish()

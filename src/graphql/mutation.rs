@@ -18,6 +18,7 @@ use crate::graphql::types::{
     BasisLevel, CertificationItem, DeliberationOutcome, Document, DocumentClass,
     FilingReviewOutcome, IssuingBody, IssuingBodyKind, ReviewOutcome, RiskArea,
 };
+use crate::graphql::cleanup::CleanupMutations;
 use crate::graphql::{Session, today};
 use crate::projection::queries::{self, DocumentRow};
 use crate::store::event_log;
@@ -28,7 +29,7 @@ pub struct DocumentMutations;
 
 /// All mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(DocumentMutations, ItemMutations);
+pub struct MutationRoot(DocumentMutations, ItemMutations, CleanupMutations);
 
 /// The document after a command, and where its last event sits in the log.
 #[derive(SimpleObject)]
@@ -196,6 +197,16 @@ pub struct IssueDocumentInput {
 }
 
 #[derive(InputObject)]
+pub struct RepublishDocumentInput {
+    pub republished_on: Option<NaiveDate>,
+    /// The new registration number (重新编制登记号).
+    pub registration_number: Option<String>,
+    /// Defaults to 5 years after republishedOn (2 for 暂行/试行).
+    pub valid_until: Option<NaiveDate>,
+    pub validity_override_reason: Option<String>,
+}
+
+#[derive(InputObject)]
 pub struct FileForRecordInput {
     /// 备案机关.
     pub authorities: Vec<String>,
@@ -223,11 +234,11 @@ pub struct EndDocumentInput {
     pub on: Option<NaiveDate>,
 }
 
-fn parse_id(id: &ID) -> ApiResult<Uuid> {
+pub(crate) fn parse_id(id: &ID) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| gql(ApiError::bad_input("id", "not a UUID")))
 }
 
-async fn execute<'a>(ctx: &'a Context<'_>, command: Command) -> ApiResult<(&'a Session, Receipt)> {
+pub(crate) async fn execute<'a>(ctx: &'a Context<'_>, command: Command) -> ApiResult<(&'a Session, Receipt)> {
     let s = ctx.data::<Session>()?;
     let rc = RequestContext::new(s.actor()?.clone(), s.correlation_id.clone());
     let receipt = s.ledger.execute(&rc, command).await.map_err(gql)?;
@@ -291,7 +302,7 @@ async fn on_body(
     })
 }
 
-fn day(d: Option<NaiveDate>) -> NaiveDate {
+pub(crate) fn day(d: Option<NaiveDate>) -> NaiveDate {
     d.unwrap_or_else(today)
 }
 
@@ -623,6 +634,39 @@ impl DocumentMutations {
         input: EndDocumentInput,
     ) -> ApiResult<DocumentPayload> {
         let command = DocumentCommand::Repeal(ending(input));
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Republishes a document in force before it expires (重新登记、公布): its validity starts
+    /// again from `republishedOn`, by default 5 years (2 for 暂行/试行) (GOVERNMENT_OFFICE).
+    async fn republish_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: RepublishDocumentInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::Republish {
+            republished_on: day(input.republished_on),
+            registration_number: input.registration_number,
+            valid_until: input.valid_until,
+            validity_override_reason: input.validity_override_reason,
+        };
+        on_document(ctx, parse_id(&id)?, command).await
+    }
+
+    /// Records that a new document replaces this one (修订), which then leaves force
+    /// (GOVERNMENT_OFFICE).
+    async fn supersede_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        superseded_by: String,
+        on: Option<NaiveDate>,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::Supersede(d::Supersession {
+            on: day(on),
+            superseded_by,
+        });
         on_document(ctx, parse_id(&id)?, command).await
     }
 

@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 use crate::domain::Role;
 use crate::graphql::Session;
+use crate::graphql::cleanup::CleanupQueries;
+use crate::graphql::report::ReportQueries;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::types::{
     AuditEvent, BasisLevel, CertificationItem, Document, DocumentStatus, IntegrityReport,
@@ -18,7 +20,13 @@ use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
 use crate::store::integrity::{self, LogDigest};
 
-pub struct QueryRoot;
+/// Documents, bodies, items, auditing and deadlines.
+#[derive(Default)]
+pub struct LedgerQueries;
+
+/// All queries.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(LedgerQueries, CleanupQueries, ReportQueries);
 
 #[derive(InputObject, Default)]
 pub struct DocumentsFilter {
@@ -78,7 +86,7 @@ fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
 }
 
 #[Object]
-impl QueryRoot {
+impl LedgerQueries {
     /// Issuing bodies (制定主体) in code order.
     async fn issuing_bodies(
         &self,

@@ -292,6 +292,47 @@ impl Document {
             })
             .collect()
     }
+    /// Closely tied to business activity: consultation of at least 30 days.
+    async fn market_related(&self) -> bool {
+        self.draft().is_some_and(|d| d.market_related)
+    }
+    /// Republications (重新公布), each restarting the validity period, oldest first.
+    async fn republications(&self) -> Vec<Republication> {
+        self.0
+            .state
+            .republications
+            .iter()
+            .map(|r| Republication {
+                republished_on: r.republished_on,
+                registration_number: r.registration_number.clone(),
+                valid_until: r.valid_until,
+                validity_override_reason: r.validity_override_reason.clone(),
+            })
+            .collect()
+    }
+    /// Decisions of published cleanup campaigns on this document, oldest first.
+    async fn cleanup_decisions(&self) -> Vec<CleanupDecisionRecord> {
+        self.0
+            .state
+            .cleanups
+            .iter()
+            .map(|c| CleanupDecisionRecord {
+                campaign_id: ID(c.campaign_id.clone()),
+                decision: c.decision.into(),
+                result_number: c.result_number.clone(),
+                decided_on: c.decided_on,
+                revision_deadline: c.revision_deadline,
+            })
+            .collect()
+    }
+    /// The 文号 of the document that replaced this one, once superseded.
+    async fn superseded_by(&self) -> Option<&str> {
+        self.0.state.superseded_by.as_deref()
+    }
+    /// For documents imported from a catalogue: where the record comes from.
+    async fn imported_from(&self) -> Option<&str> {
+        self.0.state.imported.as_deref()
+    }
     /// How the document's life ended (repeal, withdrawal), if it has.
     async fn ending(&self) -> Option<Ending> {
         self.0.state.ending.clone().map(|e| Ending {
@@ -580,6 +621,40 @@ pub struct Correction {
 }
 
 #[derive(SimpleObject)]
+pub struct Republication {
+    republished_on: NaiveDate,
+    registration_number: Option<String>,
+    /// The new last day in force.
+    valid_until: NaiveDate,
+    validity_override_reason: Option<String>,
+}
+
+/// A cleanup decision (清理结果) on a document.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::document::CleanupDecision")]
+pub enum CleanupDecision {
+    /// 继续有效.
+    Continue,
+    /// 修改.
+    Amend,
+    /// 废止.
+    Repeal,
+    /// 宣布失效.
+    DeclareInvalid,
+}
+
+#[derive(SimpleObject)]
+pub struct CleanupDecisionRecord {
+    campaign_id: ID,
+    decision: CleanupDecision,
+    /// 文号 of the document that published the result.
+    result_number: String,
+    decided_on: NaiveDate,
+    /// For AMEND: when the revision is due.
+    revision_deadline: Option<NaiveDate>,
+}
+
+#[derive(SimpleObject)]
 pub struct Ending {
     on: NaiveDate,
     reason: String,
@@ -645,6 +720,10 @@ impl AuditEvent {
             "CertificationItem" => {
                 serde_json::from_value::<crate::domain::CertificationItemEvent>(e.payload.clone())
                     .map(|i| i.summary())
+            }
+            "CleanupCampaign" => {
+                serde_json::from_value::<crate::domain::CleanupCampaignEvent>(e.payload.clone())
+                    .map(|c| c.summary())
             }
             _ => Ok(e.event_type.clone()),
         };
@@ -864,6 +943,10 @@ impl CertificationItem {
     /// What replaces a cancelled item.
     async fn replacement_method(&self) -> Option<&str> {
         self.state.replacement_method.as_deref()
+    }
+    /// Ids of the cleanup campaigns that decided on this item.
+    async fn campaigns(&self) -> Vec<ID> {
+        self.state.campaigns.iter().cloned().map(ID).collect()
     }
 }
 

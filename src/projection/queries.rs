@@ -273,9 +273,9 @@ pub async fn past_validity(
     pool: &PgPool,
     today: chrono::NaiveDate,
     limit: i64,
-) -> Result<Vec<Uuid>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM rm_documents WHERE status = 'ISSUED' AND valid_until < $1
+) -> Result<Vec<(Uuid, chrono::NaiveDate)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, valid_until FROM rm_documents WHERE status = 'ISSUED' AND valid_until < $1
          ORDER BY valid_until, id LIMIT $2",
     )
     .bind(today)
@@ -322,4 +322,61 @@ pub async fn cleanup_campaigns(
     rows.into_iter()
         .map(|(id, state, version)| Ok((id, serde_json::from_value(state)?, version)))
         .collect()
+}
+
+/// Every aggregate's state the annual report reads, from the read model.
+pub struct ReportStates {
+    pub documents: Vec<(String, NormativeDocument)>,
+    pub items: Vec<(String, CertificationItem)>,
+    pub campaigns: Vec<(String, CleanupCampaign)>,
+    pub bodies: Vec<(String, IssuingBody)>,
+}
+
+async fn states<A: serde::de::DeserializeOwned>(
+    pool: &PgPool,
+    sql: &'static str,
+) -> Result<Vec<(String, A)>, StoreError> {
+    let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(sql).fetch_all(pool).await?;
+    rows.into_iter()
+        .map(|(id, state)| Ok((id, serde_json::from_value(state)?)))
+        .collect()
+}
+
+/// Loads the report's states (a county's ledger holds thousands of rows, not millions).
+pub async fn report_states(pool: &PgPool) -> Result<ReportStates, StoreError> {
+    Ok(ReportStates {
+        documents: states(pool, "SELECT id::text, state FROM rm_documents ORDER BY id").await?,
+        items: states(
+            pool,
+            "SELECT id::text, state FROM rm_certification_items ORDER BY id",
+        )
+        .await?,
+        campaigns: states(
+            pool,
+            "SELECT id::text, state FROM rm_cleanup_campaigns ORDER BY id",
+        )
+        .await?,
+        bodies: states(pool, "SELECT code, state FROM rm_issuing_bodies ORDER BY code").await?,
+    })
+}
+
+/// The annual figures (domain.md §4.3) from the read model.
+pub async fn annual_report(
+    pool: &PgPool,
+    year: i32,
+    issuing_body: Option<&str>,
+    filing_days: u64,
+) -> Result<crate::domain::report::AnnualReport, StoreError> {
+    let s = report_states(pool).await?;
+    Ok(crate::domain::report::annual_report(
+        &crate::domain::report::ReportInput {
+            year,
+            issuing_body,
+            documents: &s.documents,
+            items: &s.items,
+            campaigns: &s.campaigns,
+            bodies: &s.bodies,
+            filing_days,
+        },
+    ))
 }

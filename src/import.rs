@@ -1,0 +1,369 @@
+//! Importing a catalogue of documents issued before the ledger existed (存量文件).
+//!
+//! All or nothing: every row is parsed and checked first — its own coherence, duplicates
+//! within the file, the issuing body and its agency code, numbers already held in the ledger
+//! — and any error, reported by line, stops the import before anything is written. Each row's
+//! document id is derived from its 文号, so re-running an import that was cut off part-way
+//! skips the rows already written and completes the rest.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use crate::commands::{Command, CommandError, Ledger, RequestContext};
+use crate::domain::document::{DocumentClass, ImportedRecord, check_import};
+use crate::domain::{
+    Actor, DocumentCommand, DocumentNumber, DocumentServices, DocumentStatus, DomainError, Role,
+};
+use crate::store::services::LedgerServices;
+
+/// One row as it appears in the file (CSV columns or JSON fields).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    number: String,
+    title: String,
+    body_code: String,
+    #[serde(default)]
+    class: Option<String>,
+    issued_on: String,
+    #[serde(default)]
+    published_on: Option<String>,
+    #[serde(default)]
+    effective_on: Option<String>,
+    valid_until: String,
+    status: String,
+    #[serde(default)]
+    ended_on: Option<String>,
+    #[serde(default)]
+    filed_on: Option<String>,
+    #[serde(default)]
+    is_trial: Option<bool>,
+    /// Overrides the file-wide provenance for this row.
+    #[serde(default)]
+    provenance: Option<String>,
+}
+
+/// An error in one row of the file (line numbers count from 1, the header included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} rows have errors; nothing was imported:\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Rows(Vec<RowError>),
+    #[error("the file is not a catalogue: {0}")]
+    Format(String),
+    #[error("writing {number} failed after the check: {source}")]
+    Command {
+        number: String,
+        source: CommandError,
+    },
+}
+
+/// What an import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub imported: usize,
+    /// Rows an earlier, interrupted run of the same file already wrote.
+    pub already_present: usize,
+}
+
+/// The id an imported document gets: derived from its 文号, so a re-run finds it.
+pub fn imported_id(number: &DocumentNumber) -> Uuid {
+    let hash = Sha256::digest(format!("normledger-import:{number}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// Parses a CSV (with a header row) or JSON (an array of objects) catalogue.
+fn rows(text: &str) -> Result<Vec<(usize, Result<Row, String>)>, ImportError> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        let values: Vec<serde_json::Value> =
+            serde_json::from_str(trimmed).map_err(|e| ImportError::Format(e.to_string()))?;
+        return Ok(values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i + 1, serde_json::from_value(v).map_err(|e| e.to_string())))
+            .collect());
+    }
+    let mut records = csv_records(text).into_iter();
+    let Some((_, header)) = records.next() else {
+        return Err(ImportError::Format("the file is empty".into()));
+    };
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
+    Ok(records
+        .filter(|(_, fields)| fields.iter().any(|f| !f.trim().is_empty()))
+        .map(|(line, fields)| {
+            if fields.len() != header.len() {
+                return (
+                    line,
+                    Err(format!(
+                        "{} fields where the header has {}",
+                        fields.len(),
+                        header.len()
+                    )),
+                );
+            }
+            let object: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(fields)
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(k, v)| {
+                    let v = v.trim().to_owned();
+                    let value = match (k.as_str(), v.as_str()) {
+                        ("is_trial", "true") => true.into(),
+                        ("is_trial", "false") => false.into(),
+                        _ => v.into(),
+                    };
+                    (k.clone(), value)
+                })
+                .collect();
+            (
+                line,
+                serde_json::from_value(object.into()).map_err(|e| e.to_string()),
+            )
+        })
+        .collect())
+}
+
+/// RFC 4180 records with the line each starts on: quoted fields may hold commas, quotes
+/// ("") and line breaks.
+fn csv_records(text: &str) -> Vec<(usize, Vec<String>)> {
+    let mut out = vec![];
+    let (mut field, mut fields) = (String::new(), vec![]);
+    let (mut line, mut start, mut quoted) = (1, 1, false);
+    let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => fields.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                fields.push(std::mem::take(&mut field));
+                out.push((start, std::mem::take(&mut fields)));
+                line += 1;
+                start = line;
+            }
+            (false, '\r') => {}
+            (_, c) => {
+                if c == '\n' {
+                    line += 1;
+                }
+                field.push(c);
+            }
+        }
+    }
+    if !field.is_empty() || !fields.is_empty() {
+        fields.push(field);
+        out.push((start, fields));
+    }
+    out
+}
+
+fn date(field: &str, value: &str) -> Result<NaiveDate, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{field}: {value:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn record(row: Row, provenance: &str) -> Result<ImportedRecord, String> {
+    let number = DocumentNumber::parse(&row.number).map_err(|e| format!("number: {e}"))?;
+    let issued_on = date("issued_on", &row.issued_on)?;
+    let published_on = match &row.published_on {
+        Some(p) => date("published_on", p)?,
+        None => issued_on,
+    };
+    let effective_on = match &row.effective_on {
+        Some(e) => date("effective_on", e)?,
+        None => published_on,
+    };
+    let status: DocumentStatus = serde_json::from_value(row.status.trim().into())
+        .map_err(|_| format!("status: {:?} is not a document status", row.status))?;
+    let class: DocumentClass = match &row.class {
+        Some(c) => serde_json::from_value(c.trim().into())
+            .map_err(|_| format!("class: {c:?} is not GOVERNMENT or DEPARTMENT"))?,
+        None => DocumentClass::Government,
+    };
+    Ok(ImportedRecord {
+        body_code: row.body_code.trim().to_owned(),
+        title: row.title.trim().to_owned(),
+        class,
+        is_trial: row.is_trial.unwrap_or(false),
+        number,
+        issued_on,
+        published_on,
+        effective_on,
+        valid_until: date("valid_until", &row.valid_until)?,
+        status,
+        ended_on: row
+            .ended_on
+            .as_deref()
+            .map(|e| date("ended_on", e))
+            .transpose()?,
+        filed_on: row
+            .filed_on
+            .as_deref()
+            .map(|f| date("filed_on", f))
+            .transpose()?,
+        provenance: row.provenance.unwrap_or_else(|| provenance.to_owned()),
+    })
+}
+
+/// Checks every row against itself, the file and the ledger; returns the records to write
+/// with their ids, and how many an earlier run already wrote.
+async fn check(
+    ledger: &Ledger,
+    text: &str,
+    provenance: &str,
+) -> Result<(Vec<(Uuid, ImportedRecord)>, usize), ImportError> {
+    let services = LedgerServices::new(ledger.pool().clone());
+    let mut errors = vec![];
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut todo = vec![];
+    let mut present = 0;
+    for (line, row) in rows(text)? {
+        let mut fail = |message: String| errors.push(RowError { line, message });
+        let r = match row.and_then(|r| record(r, provenance)) {
+            Ok(r) => r,
+            Err(e) => {
+                fail(e);
+                continue;
+            }
+        };
+        if let Err(e) = check_import(&r) {
+            fail(e.to_string());
+            continue;
+        }
+        let number = r.number.to_string();
+        if let Some(first) = seen.insert(number.clone(), line) {
+            fail(format!("{number} is also on line {first}"));
+            continue;
+        }
+        let id = imported_id(&r.number);
+        let body = services.issuing_body(&r.body_code).await.map_err(|e| {
+            ImportError::Format(format!("the ledger could not be read: {e}"))
+        })?;
+        match body {
+            None => fail(format!("issuing body {} is not listed", r.body_code)),
+            Some(b) if !b.has_agency_code(&r.number.agency_code) => fail(
+                DomainError::AgencyCodeNotOfBody {
+                    code: r.body_code.clone(),
+                    agency_code: r.number.agency_code.clone(),
+                }
+                .to_string(),
+            ),
+            Some(_) => match services.document_number_holder(&r.number).await {
+                Ok(Some(holder)) if holder == id.to_string() => present += 1,
+                Ok(Some(holder)) => fail(format!("{number} is already held by document {holder}")),
+                Ok(None) => todo.push((id, r)),
+                Err(e) => {
+                    return Err(ImportError::Format(format!(
+                        "the ledger could not be read: {e}"
+                    )));
+                }
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok((todo, present))
+    } else {
+        Err(ImportError::Rows(errors))
+    }
+}
+
+/// Imports a catalogue (CSV with a header row, or a JSON array) as the SYSTEM actor named
+/// `operator`, with `provenance` recorded on every document.
+pub async fn import_documents(
+    ledger: &Ledger,
+    text: &str,
+    provenance: &str,
+    operator: &str,
+) -> Result<ImportSummary, ImportError> {
+    let (todo, already_present) = check(ledger, text, provenance).await?;
+    let actor = Actor {
+        id: format!("system:import:{operator}"),
+        name: format!("catalogue import by {operator}"),
+        role: Role::System,
+        bodies: vec![],
+    };
+    let ctx = RequestContext::new(actor, None);
+    let mut summary = ImportSummary {
+        imported: 0,
+        already_present,
+    };
+    for (id, record) in todo {
+        let number = record.number.to_string();
+        let command = Command::Document {
+            id,
+            command: DocumentCommand::Import {
+                id: id.to_string(),
+                record,
+            },
+        };
+        ledger
+            .execute(&ctx, command)
+            .await
+            .map_err(|source| ImportError::Command { number, source })?;
+        summary.imported += 1;
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_may_be_quoted_with_commas_quotes_and_line_breaks() {
+        let text = "a,b\n\"x, \"\"y\"\"\",z\n\"multi\nline\",w\n";
+        let records = csv_records(text);
+        assert_eq!(records[1], (2, vec!["x, \"y\"".to_owned(), "z".to_owned()]));
+        assert_eq!(records[2], (3, vec!["multi\nline".to_owned(), "w".to_owned()]));
+    }
+
+    #[test]
+    fn rows_report_their_own_errors_by_line() {
+        let text = "number,title,body_code,issued_on,valid_until,status\n\
+                    南府发〔2015〕3号,甲,NCX-GOV,2015-03-01,2020-02-29,EXPIRED\n\
+                    南府发2015-4,乙,NCX-GOV,2015-03-01,2020-02-29,ISSUED\n\
+                    南府发〔2015〕5号,丙,NCX-GOV,March,2020-02-29,ISSUED\n";
+        let parsed: Vec<_> = rows(text)
+            .unwrap()
+            .into_iter()
+            .map(|(line, r)| (line, r.and_then(|r| record(r, "目录"))))
+            .collect();
+        assert_eq!(parsed.len(), 3);
+        assert!(parsed[0].1.is_ok(), "{:?}", parsed[0]);
+        assert_eq!(parsed[1].0, 3);
+        assert!(parsed[1].1.as_ref().unwrap_err().starts_with("number"));
+        assert_eq!(parsed[2].0, 4);
+        assert!(parsed[2].1.as_ref().unwrap_err().starts_with("issued_on"));
+    }
+
+    #[test]
+    fn the_id_is_derived_from_the_number() {
+        let n = DocumentNumber::parse("南府发〔2015〕3号").unwrap();
+        assert_eq!(imported_id(&n), imported_id(&n));
+        let m = DocumentNumber::parse("南府发〔2015〕4号").unwrap();
+        assert_ne!(imported_id(&n), imported_id(&m));
+    }
+}
