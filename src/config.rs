@@ -161,10 +161,18 @@ pub struct RuleSettings {
     #[arg(long, env = "NORMLEDGER_FILING_DAYS", default_value_t = 30)]
     pub filing_days: u64,
     /// Minimum public consultation in working days.
-    #[arg(long, env = "NORMLEDGER_CONSULTATION_WORKING_DAYS", default_value_t = 7)]
+    #[arg(
+        long,
+        env = "NORMLEDGER_CONSULTATION_WORKING_DAYS",
+        default_value_t = 7
+    )]
     pub consultation_working_days: u32,
     /// Minimum public consultation in days for business-related documents.
-    #[arg(long, env = "NORMLEDGER_MARKET_CONSULTATION_DAYS", default_value_t = 30)]
+    #[arg(
+        long,
+        env = "NORMLEDGER_MARKET_CONSULTATION_DAYS",
+        default_value_t = 30
+    )]
     pub market_consultation_days: u64,
     /// Minimum days from publication to commencement, unless urgent.
     #[arg(long, env = "NORMLEDGER_COMMENCEMENT_DAYS", default_value_t = 30)]

@@ -12,14 +12,14 @@ use std::path::Path;
 use uuid::Uuid;
 
 use crate::commands::{Command, CommandError, Ledger, RequestContext};
-use crate::domain::document::{
-    AdvisorOpinion, Deliberation, DeliberationOutcome, DocumentClass, Draft, FilingReviewOutcome,
-    IssueResponse, ReviewOutcome,
-};
 use crate::domain::certification_item::{BasisLevel, ItemRegistration, RiskArea};
 use crate::domain::cleanup_campaign::{
     CampaignKind, CleanupScope, Decision, DecisionReview, Launch, Proposal, Publication,
     SuperiorReport as CampaignReport,
+};
+use crate::domain::document::{
+    AdvisorOpinion, Deliberation, DeliberationOutcome, DocumentClass, Draft, FilingReviewOutcome,
+    IssueResponse, ReviewOutcome,
 };
 use crate::domain::issuing_body::IssuingBodyListing;
 use crate::domain::{
@@ -686,5 +686,12 @@ async fn document_cleanup(
         };
         run(ledger, ctx, command, &c.title).await?;
     }
-    apply_and_close(ledger, campaign, &legal, None, c.published_on + Days::new(10)).await
+    apply_and_close(
+        ledger,
+        campaign,
+        &legal,
+        None,
+        c.published_on + Days::new(10),
+    )
+    .await
 }

@@ -89,7 +89,10 @@ pub fn imported_id(number: &DocumentNumber) -> Uuid {
 }
 
 /// Parses a CSV (with a header row) or JSON (an array of objects) catalogue.
-fn rows(text: &str) -> Result<Vec<(usize, Result<Row, String>)>, ImportError> {
+/// A row of the file with the line it starts on, or why it could not be read.
+type NumberedRow = (usize, Result<Row, String>);
+
+fn rows(text: &str) -> Result<Vec<NumberedRow>, ImportError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
         let values: Vec<serde_json::Value> =
@@ -259,9 +262,10 @@ async fn check(
             continue;
         }
         let id = imported_id(&r.number);
-        let body = services.issuing_body(&r.body_code).await.map_err(|e| {
-            ImportError::Format(format!("the ledger could not be read: {e}"))
-        })?;
+        let body = services
+            .issuing_body(&r.body_code)
+            .await
+            .map_err(|e| ImportError::Format(format!("the ledger could not be read: {e}")))?;
         match body {
             None => fail(format!("issuing body {} is not listed", r.body_code)),
             Some(b) if !b.has_agency_code(&r.number.agency_code) => fail(
@@ -272,7 +276,9 @@ async fn check(
                 .to_string(),
             ),
             Some(_) => match services.document_number_holder(&r.number).await {
-                Ok(Some(holder)) if holder == id.to_string() => present += 1,
+                Ok(Some(holder)) if holder == id.to_string() && same(ledger, id, &r).await? => {
+                    present += 1
+                }
                 Ok(Some(holder)) => fail(format!("{number} is already held by document {holder}")),
                 Ok(None) => todo.push((id, r)),
                 Err(e) => {
@@ -288,6 +294,23 @@ async fn check(
     } else {
         Err(ImportError::Rows(errors))
     }
+}
+
+/// Whether the document `id` was imported from this very record (an earlier run of the file).
+async fn same(ledger: &Ledger, id: Uuid, r: &ImportedRecord) -> Result<bool, ImportError> {
+    let doc = crate::store::event_log::fold::<crate::domain::NormativeDocument>(
+        ledger.pool(),
+        &id.to_string(),
+        None,
+    )
+    .await
+    .map_err(|e| ImportError::Format(format!("the ledger could not be read: {e}")))?;
+    Ok(doc.is_some_and(|(d, _)| {
+        d.draft.as_ref().is_some_and(|dr| dr.title == r.title)
+            && d.issuance
+                .as_ref()
+                .is_some_and(|i| i.issued_on == r.issued_on)
+    }))
 }
 
 /// Imports a catalogue (CSV with a header row, or a JSON array) as the SYSTEM actor named
@@ -337,7 +360,10 @@ mod tests {
         let text = "a,b\n\"x, \"\"y\"\"\",z\n\"multi\nline\",w\n";
         let records = csv_records(text);
         assert_eq!(records[1], (2, vec!["x, \"y\"".to_owned(), "z".to_owned()]));
-        assert_eq!(records[2], (3, vec!["multi\nline".to_owned(), "w".to_owned()]));
+        assert_eq!(
+            records[2],
+            (3, vec!["multi\nline".to_owned(), "w".to_owned()])
+        );
     }
 
     #[test]

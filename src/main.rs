@@ -184,8 +184,10 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
         } => {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let mut settings = Settings::default();
-            settings.scheduler_every = None;
+            let settings = Settings {
+                scheduler_every: None,
+                ..Settings::default()
+            };
             let app = App::start(pool.clone(), settings).await?;
             let result =
                 normledger::import::import_documents(&app.ledger, &text, provenance, operator)

@@ -145,9 +145,18 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     let mut submitted = Counter::new(DOC, &["SubmittedForReview"]);
     let mut concluded = Counter::new(DOC, &["ReviewConcluded"]);
     let mut outcomes = [
-        (ReviewOutcome::Lawful, Counter::new(DOC, &["ReviewConcluded"])),
-        (ReviewOutcome::MustRevise, Counter::new(DOC, &["ReviewConcluded"])),
-        (ReviewOutcome::Unlawful, Counter::new(DOC, &["ReviewConcluded"])),
+        (
+            ReviewOutcome::Lawful,
+            Counter::new(DOC, &["ReviewConcluded"]),
+        ),
+        (
+            ReviewOutcome::MustRevise,
+            Counter::new(DOC, &["ReviewConcluded"]),
+        ),
+        (
+            ReviewOutcome::Unlawful,
+            Counter::new(DOC, &["ReviewConcluded"]),
+        ),
     ];
     let mut returned = Counter::new(DOC, &["MaterialsReturned"]);
     let mut overdue = Counter::new(DOC, &["ReviewStarted", "ReviewConcluded"]);
@@ -176,13 +185,12 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
                 }
             }
             // Duration: from the start of the review to its first conclusion.
-            if let (Some(started), Some(first)) = (r.started_on, r.conclusions.first()) {
-                if in_year(first.concluded_on) {
-                    days.push((first.concluded_on - started).num_days());
-                    durations.add(id, 0.0);
-                    if r.due_on.is_some_and(|due| first.concluded_on > due) {
-                        overdue.add(id, 1.0);
-                    }
+            let first = r.conclusions.first().filter(|c| in_year(c.concluded_on));
+            if let (Some(started), Some(first)) = (r.started_on, first) {
+                days.push((first.concluded_on - started).num_days());
+                durations.add(id, 0.0);
+                if r.due_on.is_some_and(|due| first.concluded_on > due) {
+                    overdue.add(id, 1.0);
                 }
             }
         }
@@ -200,11 +208,7 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     ));
     let [(_, lawful), (_, revise), (_, unlawful)] = outcomes;
     figures.push(lawful.figure("reviews.lawful", "合法 lawful", "conclusions"));
-    figures.push(revise.figure(
-        "reviews.mustRevise",
-        "应当修改 must revise",
-        "conclusions",
-    ));
+    figures.push(revise.figure("reviews.mustRevise", "应当修改 must revise", "conclusions"));
     figures.push(unlawful.figure("reviews.unlawful", "不合法 unlawful", "conclusions"));
     figures.push(returned.figure(
         "reviews.returned",
@@ -257,9 +261,16 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
             consulted.add(id, 1.0);
         }
     }
-    figures.push(issued.figure("output.issued", "印发规范性文件 documents issued", "documents"));
+    figures.push(issued.figure(
+        "output.issued",
+        "印发规范性文件 documents issued",
+        "documents",
+    ));
     for (group, label) in [
-        ("government", "县政府及其办公室 by the government and its office"),
+        (
+            "government",
+            "县政府及其办公室 by the government and its office",
+        ),
         ("department", "县政府部门 by departments"),
         ("township", "乡镇（街道） by townships"),
     ] {
@@ -284,7 +295,8 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
             // Imported documents carry no filing authorities and no on-time judgement.
             if in_year(f.filed_on) && d.imported.is_none() {
                 filed.add(id, 1.0);
-                if published.is_some_and(|p| (f.filed_on - p).num_days() <= input.filing_days as i64)
+                if published
+                    .is_some_and(|p| (f.filed_on - p).num_days() <= input.filing_days as i64)
                 {
                     on_time.add(id, 1.0);
                 }
@@ -298,17 +310,17 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
             }
         }
     }
-    figures.push(filed.figure("filing.filed", "报送备案 documents filed for record", "filings"));
+    figures.push(filed.figure(
+        "filing.filed",
+        "报送备案 documents filed for record",
+        "filings",
+    ));
     figures.push(on_time.figure(
         "filing.onTime",
         "按时报备 filed within the deadline",
         "filings",
     ));
-    figures.push(accepted.figure(
-        "filing.accepted",
-        "准予备案 accepted",
-        "filings",
-    ));
+    figures.push(accepted.figure("filing.accepted", "准予备案 accepted", "filings"));
     figures.push(corrected.figure(
         "filing.corrected",
         "纠错（通知改正） correction required",
@@ -325,10 +337,19 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
         Decision::DeclareInvalid,
     ]
     .into_iter()
-    .map(|d| (d, Counter::new(CAMPAIGN, &["DecisionReviewed", "ResultPublished"])))
+    .map(|d| {
+        (
+            d,
+            Counter::new(CAMPAIGN, &["DecisionReviewed", "ResultPublished"]),
+        )
+    })
     .collect();
     for (cid, c) in input.campaigns {
-        if !c.publication.as_ref().is_some_and(|p| in_year(p.published_on)) {
+        if !c
+            .publication
+            .as_ref()
+            .is_some_and(|p| in_year(p.published_on))
+        {
             continue;
         }
         for e in c.entries.iter().filter(|e| {
@@ -344,7 +365,11 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
             }
         }
     }
-    figures.push(examined.figure("cleanup.examined", "清理文件 documents examined", "documents"));
+    figures.push(examined.figure(
+        "cleanup.examined",
+        "清理文件 documents examined",
+        "documents",
+    ));
     for ((_, counter), (key, label)) in decided.into_iter().zip([
         ("continue", "继续有效 continue in force"),
         ("amend", "修改 to be amended"),
@@ -359,9 +384,14 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
         let mut registered = Counter::new(ITEM, &["CertificationItemRegistered"]);
         let mut retained = Counter::new(ITEM, &["CertificationItemRetained"]);
         let mut cancelled = Counter::new(ITEM, &["CertificationItemCancelled"]);
-        let mut commitment = Counter::new(ITEM, &["CommitmentEnabled", "CertificationItemRetained"]);
+        let mut commitment =
+            Counter::new(ITEM, &["CommitmentEnabled", "CertificationItemRetained"]);
         for (id, item) in input.items {
-            if item.registration.as_ref().is_some_and(|r| in_year(r.registered_on)) {
+            if item
+                .registration
+                .as_ref()
+                .is_some_and(|r| in_year(r.registered_on))
+            {
                 registered.add(id, 1.0);
             }
             if item.decided_on.is_some_and(in_year) {
@@ -381,7 +411,11 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
             "items",
         ));
         figures.push(retained.figure("certification.retained", "保留 retained", "items"));
-        figures.push(cancelled.figure("certification.cancelled", "取消证明事项 cancelled", "items"));
+        figures.push(cancelled.figure(
+            "certification.cancelled",
+            "取消证明事项 cancelled",
+            "items",
+        ));
         figures.push(commitment.figure(
             "certification.underCommitment",
             "实行告知承诺 under written commitment (as recorded now)",
@@ -502,7 +536,8 @@ impl AnnualReport {
     /// One row per figure: key, label, value, unit, aggregate type, ids (space-separated).
     pub fn to_csv(&self) -> String {
         let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-        let mut out = String::from("key,label,value,unit,aggregate_type,event_types,aggregate_ids\n");
+        let mut out =
+            String::from("key,label,value,unit,aggregate_type,event_types,aggregate_ids\n");
         for f in &self.figures {
             out.push_str(&format!(
                 "{},{},{},{},{},{},{}\n",

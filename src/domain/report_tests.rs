@@ -1,6 +1,7 @@
 //! The annual figures from hand-built states, without a database.
 
 use super::*;
+use crate::domain::DocumentNumber;
 use crate::domain::certification_item::{BasisLevel, CertificationItemEvent, ItemRegistration};
 use crate::domain::cleanup_campaign::{
     CampaignKind, CleanupCampaignEvent, CleanupScope, DecisionReview, InventoryEntry, Launch,
@@ -8,7 +9,6 @@ use crate::domain::cleanup_campaign::{
 };
 use crate::domain::document::*;
 use crate::domain::issuing_body::{IssuingBodyEvent, IssuingBodyListing};
-use crate::domain::DocumentNumber;
 use cqrs_es::Aggregate;
 
 fn d(s: &str) -> NaiveDate {
@@ -26,17 +26,19 @@ fn fold<A: Aggregate + Default>(events: Vec<A::Event>) -> A {
 fn body(code: &str, kind: IssuingBodyKind, agency: &str) -> (String, IssuingBody) {
     (
         code.into(),
-        fold(vec![IssuingBodyEvent::IssuingBodyListed(IssuingBodyListing {
-            code: code.into(),
-            name: code.into(),
-            kind,
-            agency_codes: vec![agency.into()],
-            parent: None,
-            review_body: None,
-            filing_authorities: vec![],
-            listed_from: d("2014-01-01"),
-            listing_document: None,
-        })]),
+        fold(vec![IssuingBodyEvent::IssuingBodyListed(
+            IssuingBodyListing {
+                code: code.into(),
+                name: code.into(),
+                kind,
+                agency_codes: vec![agency.into()],
+                parent: None,
+                review_body: None,
+                filing_authorities: vec![],
+                listed_from: d("2014-01-01"),
+                listing_document: None,
+            },
+        )]),
     )
 }
 
@@ -209,11 +211,21 @@ fn report(year: i32, only: Option<&str>) -> AnnualReport {
     let documents = vec![
         (
             "doc-a".to_owned(),
-            document("GOV", "南府发〔2019〕1号", ReviewOutcome::Lawful, "2019-06-20"),
+            document(
+                "GOV",
+                "南府发〔2019〕1号",
+                ReviewOutcome::Lawful,
+                "2019-06-20",
+            ),
         ),
         (
             "doc-b".to_owned(),
-            document("DEPT", "南司发〔2019〕2号", ReviewOutcome::MustRevise, "2019-07-20"),
+            document(
+                "DEPT",
+                "南司发〔2019〕2号",
+                ReviewOutcome::MustRevise,
+                "2019-07-20",
+            ),
         ),
     ];
     let items = vec![
@@ -269,7 +281,12 @@ fn the_figures_count_events_by_their_own_dates() {
     assert_eq!(value(&r, "validity.expiringNextYear"), 2.0);
     // Nothing happened in 2018.
     let earlier = report(2018, None);
-    assert!(earlier.figures.iter().all(|f| f.key == "bodies.listed" || f.value == 0.0));
+    assert!(
+        earlier
+            .figures
+            .iter()
+            .all(|f| f.key == "bodies.listed" || f.value == 0.0)
+    );
 }
 
 #[test]

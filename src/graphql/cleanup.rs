@@ -421,9 +421,8 @@ impl CleanupMutations {
         published_on: Option<NaiveDate>,
     ) -> ApiResult<CleanupCampaignPayload> {
         let id = parse_id(&id)?;
-        let result_number = DocumentNumber::parse(&result_number).map_err(|e| {
-            gql(ApiError::bad_input("resultNumber", e.to_string()))
-        })?;
+        let result_number = DocumentNumber::parse(&result_number)
+            .map_err(|e| gql(ApiError::bad_input("resultNumber", e.to_string())))?;
         let command = c::CleanupCampaignCommand::PublishResult(c::Publication {
             result_number,
             published_on: day(published_on),
@@ -546,9 +545,12 @@ impl CleanupQueries {
         let rows = queries::cleanup_campaigns(s.ledger.pool(), status, after_id, limit + 1)
             .await
             .map_err(gql)?;
-        Ok(page(rows, limit, after.is_some(), |(id, state, version)| {
-            (id.to_string(), CleanupCampaign { id, state, version })
-        }))
+        Ok(page(
+            rows,
+            limit,
+            after.is_some(),
+            |(id, state, version)| (id.to_string(), CleanupCampaign { id, state, version }),
+        ))
     }
 
     /// Documents decided AMEND in a cleanup, still unrevised past their revision deadline

@@ -96,10 +96,14 @@ pub fn today() -> NaiveDate {
 
 /// The schema without per-request data; the HTTP layer adds a [`Session`] to each request.
 pub fn build_schema(limits: Limits) -> NormledgerSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .finish()
 }
 
 /// The SDL of the schema (what `normledger schema` prints and `schema.graphql` holds).

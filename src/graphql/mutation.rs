@@ -13,12 +13,12 @@ use crate::domain::certification_item::ItemRegistration;
 use crate::domain::document::{self as d, DocumentCommand};
 use crate::domain::issuing_body::{IssuingBodyCommand, IssuingBodyListing};
 use crate::domain::{DocumentNumber, DomainError};
+use crate::graphql::cleanup::CleanupMutations;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::types::{
     BasisLevel, CertificationItem, DeliberationOutcome, Document, DocumentClass,
     FilingReviewOutcome, IssuingBody, IssuingBodyKind, ReviewOutcome, RiskArea,
 };
-use crate::graphql::cleanup::CleanupMutations;
 use crate::graphql::{Session, today};
 use crate::projection::queries::{self, DocumentRow};
 use crate::store::event_log;
@@ -238,7 +238,10 @@ pub(crate) fn parse_id(id: &ID) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| gql(ApiError::bad_input("id", "not a UUID")))
 }
 
-pub(crate) async fn execute<'a>(ctx: &'a Context<'_>, command: Command) -> ApiResult<(&'a Session, Receipt)> {
+pub(crate) async fn execute<'a>(
+    ctx: &'a Context<'_>,
+    command: Command,
+) -> ApiResult<(&'a Session, Receipt)> {
     let s = ctx.data::<Session>()?;
     let rc = RequestContext::new(s.actor()?.clone(), s.correlation_id.clone());
     let receipt = s.ledger.execute(&rc, command).await.map_err(gql)?;

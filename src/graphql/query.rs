@@ -9,8 +9,8 @@ use uuid::Uuid;
 use crate::domain::Role;
 use crate::graphql::Session;
 use crate::graphql::cleanup::CleanupQueries;
-use crate::graphql::report::ReportQueries;
 use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::report::ReportQueries;
 use crate::graphql::types::{
     AuditEvent, BasisLevel, CertificationItem, Document, DocumentStatus, IntegrityReport,
     IssuingBody, ItemStatus, ProjectionStatus, audit_page, document_page,

@@ -356,7 +356,11 @@ pub async fn report_states(pool: &PgPool) -> Result<ReportStates, StoreError> {
             "SELECT id::text, state FROM rm_cleanup_campaigns ORDER BY id",
         )
         .await?,
-        bodies: states(pool, "SELECT code, state FROM rm_issuing_bodies ORDER BY code").await?,
+        bodies: states(
+            pool,
+            "SELECT code, state FROM rm_issuing_bodies ORDER BY code",
+        )
+        .await?,
     })
 }
 

@@ -222,7 +222,7 @@ async fn a_stored_version_1_event_still_loads_replays_and_verifies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so() {
-    let mut settings = normledger::app::Settings::default();
+    let mut settings = quiet_settings();
     settings.write.read_your_writes_timeout = std::time::Duration::ZERO;
     let app = TestApp::spawn_with(&fresh_database().await, settings).await;
     list_bodies(&app).await;

@@ -123,9 +123,11 @@ impl TestApp {
         Self::spawn_on(&url).await
     }
 
-    /// Serves the app on an existing database (e.g. after a restart).
+    /// Serves the app on an existing database (e.g. after a restart). The scheduler is off:
+    /// test documents are dated 2019 and would expire at once on today's date; the tests of
+    /// the scheduler turn it on with a fixed clock.
     pub async fn spawn_on(url: &str) -> TestApp {
-        Self::spawn_with(url, Settings::default()).await
+        Self::spawn_with(url, quiet_settings()).await
     }
 
     /// Serves the app on an existing database with the given settings.
@@ -200,6 +202,14 @@ impl TestApp {
     pub fn stop(self) -> PgPool {
         self.server.abort();
         self.pool
+    }
+}
+
+/// Default settings without the scheduler.
+pub fn quiet_settings() -> Settings {
+    Settings {
+        scheduler_every: None,
+        ..Settings::default()
     }
 }
 
