@@ -41,3 +41,7 @@ CREATE TABLE rm_cleanup_campaigns
     updated_at    timestamptz NOT NULL
 );
 CREATE INDEX rm_cleanup_campaigns_status ON rm_cleanup_campaigns (status, id);
+
+-- The shape of the read model's stored states: a server whose code folds more than the stored
+-- rows hold (a higher shape) rebuilds the read model once at start.
+ALTER TABLE projection_checkpoints ADD COLUMN shape int NOT NULL DEFAULT 1;

@@ -117,6 +117,7 @@ impl App {
     /// Migrates, brings the read model up to date, and starts the projector task.
     pub async fn start(pool: PgPool, settings: Settings) -> Result<Self, AppError> {
         store::migrate(&pool).await?;
+        crate::projection::ensure_shape(&pool).await?;
         let projector = Projector::new(pool.clone()).await?;
         projector.catch_up().await?;
         let projector_task = projector.spawn(settings.projector_poll);

@@ -1,4 +1,24 @@
 //! normledger: a government's normative documents (行政规范性文件) as an event-sourced ledger.
+//!
+//! # Layout
+//!
+//! Layers point one way: `main → http → graphql → commands/process → projection/store → domain`.
+//!
+//! - [`domain`] — pure rules, no I/O: the aggregates `IssuingBody`, `NormativeDocument`,
+//!   `CertificationItem`, `CleanupCampaign` (cqrs-es), value types (`DocumentNumber`), the
+//!   working-day calendar, the warn-only rules and the annual report's arithmetic.
+//! - [`commands`] — the one write path: authorise against `POLICY`, record the actor in the
+//!   metadata, execute with bounded retries, wait for the read model.
+//! - [`process`] — the ledger acting on its own events as the SYSTEM actor: the cleanup
+//!   process manager and the expiry scheduler.
+//! - [`import`] — catalogues of documents issued before the ledger, all rows or none.
+//! - [`demo`] — the Nanchang County 2019 data set, loaded through the commands.
+//! - [`store`] — PostgreSQL: the private cluster, migrations, the event log and its hash
+//!   chain, signed checkpoints, tokens, the calendar table, the aggregates' services.
+//! - [`projection`] — the commit-safe projector, the read-model writers and queries, replay.
+//! - [`graphql`] — schema, resolvers and the one place errors become `extensions.code`.
+//! - [`http`] — axum: `/graphql` (POST, websocket, GraphiQL) and `/healthz`.
+//! - [`app`] and [`config`] — wiring and settings; `main.rs` is the thin binary.
 pub mod app;
 pub mod commands;
 pub mod config;

@@ -206,6 +206,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             rules,
         } => {
             normledger::store::migrate(&pool).await?;
+            normledger::projection::ensure_shape(&pool).await?;
             let projector = normledger::projection::Projector::new(pool.clone()).await?;
             projector.catch_up().await?;
             let report = normledger::projection::queries::annual_report(

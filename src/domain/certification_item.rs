@@ -220,6 +220,48 @@ pub struct CertificationItem {
     pub replacement_method: Option<String>,
     /// The cleanup campaigns that decided on this item.
     pub campaigns: Vec<String>,
+    /// Decisions and commitment switches with their dates, oldest first (legal time, for
+    /// figures as of a year).
+    pub history: Vec<ItemChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ItemChangeKind {
+    Retained,
+    Cancelled,
+    CommitmentEnabled,
+    CommitmentDisabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemChange {
+    pub on: NaiveDate,
+    pub change: ItemChangeKind,
+}
+
+impl CertificationItem {
+    /// Whether the item had a decision of this kind dated in `year`.
+    pub fn changed_in(&self, year: i32, change: ItemChangeKind) -> bool {
+        use chrono::Datelike;
+        self.history
+            .iter()
+            .any(|c| c.change == change && c.on.year() == year)
+    }
+
+    /// Whether 告知承诺 was enabled on `date` (after that day's changes).
+    pub fn commitment_on(&self, date: NaiveDate) -> bool {
+        self.history
+            .iter()
+            .filter(|c| c.on <= date)
+            .filter_map(|c| match c.change {
+                ItemChangeKind::CommitmentEnabled => Some(true),
+                ItemChangeKind::CommitmentDisabled => Some(false),
+                _ => None,
+            })
+            .next_back()
+            .unwrap_or(false)
+    }
 }
 
 impl CertificationItem {
@@ -442,6 +484,10 @@ impl Aggregate for CertificationItem {
                 campaign_id,
             } => {
                 self.campaigns.extend(campaign_id);
+                self.history.push(ItemChange {
+                    on: retained_on,
+                    change: ItemChangeKind::Retained,
+                });
                 self.status = ItemStatus::Retained;
                 self.decided_on = Some(retained_on);
                 self.commitment_allowed = Some(commitment_allowed);
@@ -453,13 +499,35 @@ impl Aggregate for CertificationItem {
                 campaign_id,
             } => {
                 self.campaigns.extend(campaign_id);
+                self.history.push(ItemChange {
+                    on: cancelled_on,
+                    change: ItemChangeKind::Cancelled,
+                });
+                if self.commitment_enabled {
+                    self.history.push(ItemChange {
+                        on: cancelled_on,
+                        change: ItemChangeKind::CommitmentDisabled,
+                    });
+                }
                 self.status = ItemStatus::Cancelled;
                 self.decided_on = Some(cancelled_on);
                 self.replacement_method = Some(replacement_method);
                 self.commitment_enabled = false;
             }
-            E::CommitmentEnabled { .. } => self.commitment_enabled = true,
-            E::CommitmentDisabled { .. } => self.commitment_enabled = false,
+            E::CommitmentEnabled { enabled_on, .. } => {
+                self.commitment_enabled = true;
+                self.history.push(ItemChange {
+                    on: enabled_on,
+                    change: ItemChangeKind::CommitmentEnabled,
+                });
+            }
+            E::CommitmentDisabled { disabled_on, .. } => {
+                self.commitment_enabled = false;
+                self.history.push(ItemChange {
+                    on: disabled_on,
+                    change: ItemChangeKind::CommitmentDisabled,
+                });
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use crate::domain::certification_item::{CertificationItem, ItemStatus};
+use crate::domain::certification_item::{CertificationItem, ItemChangeKind};
 use crate::domain::cleanup_campaign::{CleanupCampaign, Decision, EntryKind};
 use crate::domain::document::{FilingReviewOutcome, NormativeDocument, ReviewOutcome};
 use crate::domain::issuing_body::{IssuingBody, IssuingBodyKind};
@@ -381,6 +381,7 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
 
     // Certification items (证明事项): county-wide, so only without a body filter.
     if input.issuing_body.is_none() {
+        let year_end = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX);
         let mut registered = Counter::new(ITEM, &["CertificationItemRegistered"]);
         let mut retained = Counter::new(ITEM, &["CertificationItemRetained"]);
         let mut cancelled = Counter::new(ITEM, &["CertificationItemCancelled"]);
@@ -394,14 +395,13 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
             {
                 registered.add(id, 1.0);
             }
-            if item.decided_on.is_some_and(in_year) {
-                match item.status {
-                    ItemStatus::Retained => retained.add(id, 1.0),
-                    ItemStatus::Cancelled => cancelled.add(id, 1.0),
-                    ItemStatus::Listed => {}
-                }
+            // An item retained and later cancelled in the same year counts as cancelled.
+            if item.changed_in(y, ItemChangeKind::Cancelled) {
+                cancelled.add(id, 1.0);
+            } else if item.changed_in(y, ItemChangeKind::Retained) {
+                retained.add(id, 1.0);
             }
-            if item.commitment_enabled && item.decided_on.is_some_and(|d| d.year() <= y) {
+            if item.commitment_on(year_end) {
                 commitment.add(id, 1.0);
             }
         }
@@ -418,12 +418,12 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
         ));
         figures.push(commitment.figure(
             "certification.underCommitment",
-            "实行告知承诺 under written commitment (as recorded now)",
+            "实行告知承诺 under written commitment at year end",
             "items",
         ));
 
         // Issuing bodies on the list at the end of the year.
-        let end = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX);
+        let end = year_end;
         let mut listed = Counter::new("IssuingBody", &["IssuingBodyListed", "IssuingBodyDelisted"]);
         for (code, b) in input.bodies {
             if b.is_listed_on(end) {

@@ -327,3 +327,43 @@ fn markdown_reads_like_a_report_and_csv_has_one_row_per_figure() {
     assert_eq!(csv.lines().count(), r.figures.len() + 1);
     assert!(csv.contains("\"certification.cancelled\""));
 }
+
+#[test]
+fn later_decisions_do_not_rewrite_an_earlier_years_figures() {
+    let mut retained = item(false);
+    for (on, campaign) in [
+        ("2019-09-30", None),
+        ("2026-11-28", Some("later".to_owned())),
+    ] {
+        retained.apply(CertificationItemEvent::CertificationItemRetained {
+            retained_on: d(on),
+            commitment_allowed: true,
+            reason: None,
+            campaign_id: campaign,
+        });
+    }
+    retained.apply(CertificationItemEvent::CommitmentEnabled {
+        enabled_on: d("2019-10-01"),
+        template_ref: None,
+    });
+    retained.apply(CertificationItemEvent::CommitmentDisabled {
+        disabled_on: d("2020-01-05"),
+        reason: "虚假承诺".into(),
+    });
+    let items = vec![("item".to_owned(), retained)];
+    let at = |year| {
+        annual_report(&ReportInput {
+            year,
+            issuing_body: None,
+            documents: &[],
+            items: &items,
+            campaigns: &[],
+            bodies: &[],
+            filing_days: 30,
+        })
+    };
+    assert_eq!(value(&at(2019), "certification.retained"), 1.0);
+    assert_eq!(value(&at(2019), "certification.underCommitment"), 1.0);
+    assert_eq!(value(&at(2020), "certification.underCommitment"), 0.0);
+    assert_eq!(value(&at(2026), "certification.retained"), 1.0);
+}

@@ -457,18 +457,59 @@ pub async fn replay(
     sqlx::query(
         "UPDATE projection_checkpoints
          SET last_transaction_id = $2::bigint::text::xid8, last_position = $3,
-             events_applied = $4, updated_at = now()
+             events_applied = $4, updated_at = now(), shape = $5
          WHERE name = $1",
     )
     .bind(READ_MODEL)
     .bind(after.transaction_id)
     .bind(after.position)
     .bind(applied as i64)
+    .bind(READ_MODEL_SHAPE)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     report(applied);
     Ok(applied)
+}
+
+/// The shape of the stored aggregate states. Raise it when `apply` starts keeping something
+/// that rows written by older code lack (2: certification items' dated history, cleanup
+/// campaigns); a server then rebuilds the read model once, at start, before serving.
+pub const READ_MODEL_SHAPE: i32 = 2;
+
+/// Advisory lock key serialising shape upgrades between processes starting together.
+const SHAPE_KEY: i64 = 0x6e6c_7368; // "nlsh"
+
+/// Rebuilds the read model if it was written by code of an older shape; true if it did.
+pub async fn ensure_shape(pool: &PgPool) -> Result<bool, ProjectionError> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(SHAPE_KEY)
+        .execute(&mut *conn)
+        .await?;
+    let result = async {
+        let shape: i32 =
+            sqlx::query_scalar("SELECT shape FROM projection_checkpoints WHERE name = $1")
+                .bind(READ_MODEL)
+                .fetch_one(pool)
+                .await?;
+        if shape >= READ_MODEL_SHAPE {
+            return Ok(false);
+        }
+        tracing::info!(
+            from = shape,
+            to = READ_MODEL_SHAPE,
+            "rebuilding the read model for its new shape"
+        );
+        replay(pool, |_| {}).await?;
+        Ok(true)
+    }
+    .await;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(SHAPE_KEY)
+        .execute(&mut *conn)
+        .await?;
+    result
 }
 
 /// Creates empty shadow copies of the read-model tables in schema `rebuild`, with the same

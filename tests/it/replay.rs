@@ -159,3 +159,38 @@ async fn readers_never_see_a_half_built_model_and_writes_during_a_replay_are_kep
     .unwrap();
     assert_eq!(events, applied);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_rebuilds_a_read_model_of_an_older_shape_once_before_serving() {
+    let url = fresh_database().await;
+    let app = TestApp::spawn_on(&url).await;
+    list_bodies(&app).await;
+    let id = draft(&app, "形状升级", false).await;
+    let live = read_model(&app.pool).await;
+    let pool = app.stop();
+    // As if written by older code: a stale row, and the old shape recorded.
+    sqlx::query("UPDATE rm_documents SET title = 'stale', state = state - 'cleanups'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE projection_checkpoints SET shape = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let app = TestApp::spawn_on(&url).await;
+    let shape: i32 = sqlx::query_scalar("SELECT shape FROM projection_checkpoints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(shape, normledger::projection::READ_MODEL_SHAPE);
+    let rebuilt = read_model(&app.pool).await;
+    assert_eq!(rebuilt.0.len(), live.0.len());
+    let r = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { title } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(r["document"]["title"], "形状升级");
+}
