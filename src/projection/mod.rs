@@ -488,12 +488,22 @@ pub async fn ensure_shape(pool: &PgPool) -> Result<bool, ProjectionError> {
         .execute(&mut *conn)
         .await?;
     let result = async {
-        let shape: i32 =
-            sqlx::query_scalar("SELECT shape FROM projection_checkpoints WHERE name = $1")
-                .bind(READ_MODEL)
-                .fetch_one(pool)
-                .await?;
+        let (shape, applied): (i32, i64) = sqlx::query_as(
+            "SELECT shape, events_applied FROM projection_checkpoints WHERE name = $1",
+        )
+        .bind(READ_MODEL)
+        .fetch_one(pool)
+        .await?;
         if shape >= READ_MODEL_SHAPE {
+            return Ok(false);
+        }
+        if applied == 0 {
+            // Nothing projected yet: the projector will write every row in the new shape.
+            sqlx::query("UPDATE projection_checkpoints SET shape = $2 WHERE name = $1")
+                .bind(READ_MODEL)
+                .bind(READ_MODEL_SHAPE)
+                .execute(pool)
+                .await?;
             return Ok(false);
         }
         tracing::info!(
