@@ -160,6 +160,7 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     ];
     let mut returned = Counter::new(DOC, &["MaterialsReturned"]);
     let mut overdue = Counter::new(DOC, &["ReviewStarted", "ReviewConcluded"]);
+    let mut overdue_days = Counter::new(DOC, &["ReviewStarted", "ReviewConcluded"]);
     let mut opinions = Counter::new(DOC, &["AdvisorOpinionAdded"]);
     let mut durations = Counter::new(DOC, &["ReviewStarted", "ReviewConcluded"]);
     let mut days = vec![];
@@ -189,8 +190,9 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
             if let (Some(started), Some(first)) = (r.started_on, first) {
                 days.push((first.concluded_on - started).num_days());
                 durations.add(id, 0.0);
-                if r.due_on.is_some_and(|due| first.concluded_on > due) {
+                if let Some(due) = r.due_on.filter(|due| first.concluded_on > *due) {
                     overdue.add(id, 1.0);
+                    overdue_days.add(id, (first.concluded_on - due).num_days() as f64);
                 }
             }
         }
@@ -224,6 +226,11 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
         "reviews.overdue",
         "超期审核 reviews concluded after their due date",
         "reviews",
+    ));
+    figures.push(overdue_days.figure(
+        "reviews.overdueDays",
+        "超期天数合计 days past the due date, summed over overdue reviews",
+        "days",
     ));
     figures.push(opinions.figure(
         "reviews.advisorOpinions",
@@ -471,7 +478,7 @@ impl AnnualReport {
         let mut out = format!("# {}年度行政规范性文件工作情况{scope}\n\n", self.year);
         out.push_str(&format!(
             "全年共{}件规范性文件送交合法性审核，审核完成{}件，其中合法{}件、应当修改{}件、不合法{}件，\
-             退回补正材料{}次；审核用时中位数{}日，超期{}件；法律顾问出具意见{}条。\n\n",
+             退回补正材料{}次；审核用时中位数{}日，超期{}件（合计{}日）；法律顾问出具意见{}条。\n\n",
             n("reviews.submitted"),
             n("reviews.concluded"),
             n("reviews.lawful"),
@@ -480,6 +487,7 @@ impl AnnualReport {
             n("reviews.returned"),
             v("reviews.medianDays"),
             n("reviews.overdue"),
+            n("reviews.overdueDays"),
             n("reviews.advisorOpinions"),
         ));
         out.push_str(&format!(

@@ -264,6 +264,11 @@ fn the_figures_count_events_by_their_own_dates() {
     // 10 days (04-02 → 04-12) and 23 days (04-02 → 04-25): median 16.5; the second overdue.
     assert_eq!(value(&r, "reviews.medianDays"), 16.5);
     assert_eq!(value(&r, "reviews.overdue"), 1.0);
+    assert_eq!(
+        value(&r, "reviews.overdueDays"),
+        5.0,
+        "due 04-20, concluded 04-25"
+    );
     assert_eq!(value(&r, "reviews.advisorOpinions"), 2.0);
     assert_eq!(value(&r, "output.issued"), 2.0);
     assert_eq!(value(&r, "output.issued.government"), 1.0);
