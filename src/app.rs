@@ -21,6 +21,10 @@ pub enum AppError {
     Cluster(#[from] ClusterError),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error(
+        "cannot connect as the server's role normledger_app: {0} (set NORMLEDGER_APP_PASSWORD if the server needs one)"
+    )]
+    AppRole(sqlx::Error),
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("projection: {0}")]
@@ -114,14 +118,19 @@ pub struct App {
 }
 
 impl App {
-    /// Migrates, brings the read model up to date, and starts the projector task.
-    pub async fn start(pool: PgPool, settings: Settings) -> Result<Self, AppError> {
-        store::migrate(&pool).await?;
-        crate::projection::ensure_shape(&pool).await?;
+    /// Migrates and loads the calendar as the owner of `pool`, then works as the app role
+    /// (which cannot change history): brings the read model up to date and starts the
+    /// projector task.
+    pub async fn start(owner: PgPool, settings: Settings) -> Result<Self, AppError> {
+        store::migrate(&owner).await?;
+        crate::projection::ensure_shape(&owner).await?;
+        let calendar = store::calendar::load(&owner).await?;
+        let pool = store::connect_as_app(&owner)
+            .await
+            .map_err(AppError::AppRole)?;
         let projector = Projector::new(pool.clone()).await?;
         projector.catch_up().await?;
         let projector_task = projector.spawn(settings.projector_poll);
-        let calendar = store::calendar::load(&pool).await?;
         let ledger = Arc::new(Ledger::new(pool, projector, settings.write, calendar));
         Ok(App {
             ledger,
@@ -180,6 +189,7 @@ impl App {
             tracing::warn!("the projector did not stop within 10 s");
         }
         projector.catch_up().await?;
+        self.ledger.pool().close().await;
         Ok(())
     }
 }

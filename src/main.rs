@@ -246,7 +246,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             if *checkpoint_every_secs > 0 {
                 let key = checkpoints::load_or_create_key(&cli.signing_key)?;
                 spawn_checkpoints(
-                    pool.clone(),
+                    app.ledger.pool().clone(),
                     key,
                     Duration::from_secs(*checkpoint_every_secs),
                 );

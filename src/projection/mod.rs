@@ -451,9 +451,12 @@ pub async fn replay(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::raw_sql("DROP SCHEMA retired CASCADE; DROP SCHEMA rebuild CASCADE")
-        .execute(&mut *tx)
-        .await?;
+    // The swapped-in tables are new: the server's role needs its grants on them again.
+    sqlx::raw_sql(
+        "DROP SCHEMA retired CASCADE; DROP SCHEMA rebuild CASCADE; SELECT grant_app_privileges()",
+    )
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "UPDATE projection_checkpoints
          SET last_transaction_id = $2::bigint::text::xid8, last_position = $3,

@@ -34,6 +34,28 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Er
         .await
 }
 
+/// The database role the server works as: it owns nothing and may not change history (see
+/// `migrations/…_app_role.sql`). Migrations, replay and administrative commands run as the
+/// owner.
+pub const APP_ROLE: &str = "normledger_app";
+
+/// A pool on the owner's database, logged in as [`APP_ROLE`] (password from
+/// `NORMLEDGER_APP_PASSWORD` when the server requires one).
+pub async fn connect_as_app(owner: &PgPool) -> Result<PgPool, sqlx::Error> {
+    let mut options = (*owner.connect_options())
+        .clone()
+        .username(APP_ROLE)
+        .application_name("normledger");
+    if let Ok(password) = std::env::var("NORMLEDGER_APP_PASSWORD") {
+        options = options.password(&password);
+    }
+    PgPoolOptions::new()
+        .max_connections(owner.options().get_max_connections())
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+}
+
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
 }

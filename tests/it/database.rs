@@ -79,8 +79,76 @@ async fn healthz_reports_whether_the_database_answers() {
     assert_eq!(r.status(), 200);
     let page = reqwest::get(app.url("/graphql")).await.unwrap();
     assert!(page.text().await.unwrap().contains("graphiql"));
-    // With the database gone the service says so instead of pretending.
-    app.pool.close().await;
+    // With the database gone for the server (its connections cut, new ones refused) the
+    // service says so instead of pretending.
+    sqlx::raw_sql(
+        "DO $$ BEGIN EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', current_database()); END $$;
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND usename = 'normledger_app';",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let r = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(r.status(), 503);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_works_as_a_role_that_cannot_change_history_even_without_the_triggers() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    // Every connection the server holds is the app role's.
+    let users: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT usename::text FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'normledger'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(users, [normledger::store::APP_ROLE]);
+    // Take the owner's triggers away: the role still may not alter or remove an event, a
+    // claim or a checkpoint, nor change the schema.
+    sqlx::raw_sql(
+        "ALTER TABLE events DISABLE TRIGGER USER;
+         ALTER TABLE document_number_claims DISABLE TRIGGER USER;",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let url = {
+        let o = app.pool.connect_options();
+        format!(
+            "postgres://{}@{}:{}/{}",
+            normledger::store::APP_ROLE,
+            o.get_host(),
+            o.get_port(),
+            o.get_database().unwrap()
+        )
+    };
+    let role = normledger::store::connect(&url, 1).await.unwrap();
+    let before = app.event_count().await;
+    for sql in [
+        "UPDATE events SET payload = '{}'::jsonb",
+        "DELETE FROM events",
+        "TRUNCATE events",
+        "DELETE FROM document_number_claims",
+        "UPDATE log_checkpoints SET signature = ''",
+        "ALTER TABLE events DISABLE TRIGGER USER",
+        "DROP TABLE rm_documents",
+        "UPDATE api_tokens SET role = 'ADMIN'",
+    ] {
+        let err = sqlx::query(sql).execute(&role).await.unwrap_err();
+        assert!(
+            err.to_string().contains("permission denied")
+                || err.to_string().contains("must be owner"),
+            "{sql}: {err}"
+        );
+    }
+    assert_eq!(app.event_count().await, before);
+    // What it must do, it may: read, append (through the server), write the read model.
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM rm_issuing_bodies")
+        .fetch_one(&role)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
 }
