@@ -144,8 +144,9 @@ impl App {
         let state = AppState {
             schema: build_schema(self.settings.limits),
             ledger: self.ledger.clone(),
+            settings: self.settings.http,
         };
-        router(state, self.settings.http)
+        router(state)
     }
 
     /// Starts the scheduler (expiry, pending cleanup results) if the settings ask for one.

@@ -82,6 +82,21 @@ pub enum CliCommand {
         /// Take a signed checkpoint of the log this often (seconds; 0 = never).
         #[arg(long, env = "NORMLEDGER_CHECKPOINT_EVERY_SECS", default_value_t = 3600)]
         checkpoint_every_secs: u64,
+        /// Longest a GraphQL request may run (seconds) before it is answered with TIMEOUT.
+        #[arg(long, env = "NORMLEDGER_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+        request_timeout_secs: u64,
+        /// Deepest query nesting accepted.
+        #[arg(long, env = "NORMLEDGER_MAX_DEPTH", default_value_t = 12)]
+        max_depth: usize,
+        /// Largest query complexity accepted (each field counts; lists count per item asked).
+        #[arg(long, env = "NORMLEDGER_MAX_COMPLEXITY", default_value_t = 5000)]
+        max_complexity: usize,
+        /// Refuse introspection queries (production).
+        #[arg(long, env = "NORMLEDGER_NO_INTROSPECTION")]
+        no_introspection: bool,
+        /// Do not serve GraphiQL on GET /graphql (production).
+        #[arg(long, env = "NORMLEDGER_NO_GRAPHIQL")]
+        no_graphiql: bool,
         /// Run expiry and pending cleanup results this often (seconds; 0 = never).
         #[arg(long, env = "NORMLEDGER_SCHEDULER_EVERY_SECS", default_value_t = 60)]
         scheduler_every_secs: u64,

@@ -6,6 +6,7 @@ use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -22,27 +23,36 @@ use crate::store::tokens;
 pub struct AppState {
     pub schema: NormledgerSchema,
     pub ledger: Arc<Ledger>,
+    pub settings: HttpSettings,
 }
 
 /// Settings of the HTTP edge.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpSettings {
+    /// Largest request body; a larger one is refused with 413 before it is read.
     pub max_body_bytes: usize,
+    /// Serve GraphiQL on `GET /graphql` (switch off in production).
+    pub graphiql: bool,
+    /// Longest time one GraphQL request may run before it is answered with `TIMEOUT`.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
         HttpSettings {
             max_body_bytes: 1 << 20,
+            graphiql: true,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
 
-pub fn router(state: AppState, settings: HttpSettings) -> Router {
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphiql_or_websocket).post(graphql))
         .route("/healthz", get(healthz))
-        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
 
@@ -54,6 +64,9 @@ async fn graphiql_or_websocket(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) else {
+        if !state.settings.graphiql {
+            return StatusCode::NOT_FOUND.into_response();
+        }
         return Html(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -117,7 +130,28 @@ fn bad_request(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "the request body exceeds {} bytes",
+                    state.settings.max_body_bytes
+                )
+            } else {
+                "the request body could not be read".to_owned()
+            };
+            let body = json!({"errors": [{"message": message,
+                "extensions": {"code": "BAD_USER_INPUT", "limit": "max_body_bytes"}}]});
+            return (status, axum::Json(body)).into_response();
+        }
+    };
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return bad_request(&format!("the body is not a GraphQL request: {e}")),
@@ -146,7 +180,17 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         correlation_id,
         receipts: receipts.clone(),
     };
-    let mut response = state.schema.execute(request.data(session)).await;
+    let timeout = state.settings.request_timeout;
+    let Ok(mut response) =
+        tokio::time::timeout(timeout, state.schema.execute(request.data(session))).await
+    else {
+        // Nothing of an unfinished command is committed; a finished one is in the log.
+        let body = json!({"errors": [{"message": format!(
+            "the request ran longer than {} s and was stopped; a mutation it held either committed whole or not at all (see the audit trail)",
+            timeout.as_secs_f64()),
+            "extensions": {"code": "TIMEOUT", "retryable": true}}]});
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    };
     ensure_codes(&mut response);
     // Read-your-writes: each write's position, and whether the read model already shows it.
     let writes: Vec<serde_json::Value> = receipts

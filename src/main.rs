@@ -231,12 +231,22 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             scheduler_every_secs,
             today,
             rules,
+            request_timeout_secs,
+            max_depth,
+            max_complexity,
+            no_introspection,
+            no_graphiql,
         } => {
             let mut settings = Settings::default();
             settings.write.read_your_writes_timeout = Duration::from_millis(*read_your_writes_ms);
             settings.write.warnings = rules.warnings();
             settings.write.review_working_days = rules.review_working_days;
             settings.http.max_body_bytes = *max_body_bytes;
+            settings.http.request_timeout = Duration::from_secs(*request_timeout_secs);
+            settings.http.graphiql = !no_graphiql;
+            settings.limits.max_depth = *max_depth;
+            settings.limits.max_complexity = *max_complexity;
+            settings.limits.introspection = !no_introspection;
             settings.scheduler_every =
                 (*scheduler_every_secs > 0).then(|| Duration::from_secs(*scheduler_every_secs));
             if let Some(day) = today {

@@ -174,5 +174,16 @@ pub(crate) fn check_optional_text(
             "must not contain control characters",
         ));
     }
+    // Bidirectional embeddings, overrides and isolates make a text display other than it
+    // reads (a title that shows one 文号 and holds another); they have no place in records.
+    if value
+        .chars()
+        .any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+    {
+        return Err(DomainError::invalid(
+            field,
+            "must not contain bidirectional control characters",
+        ));
+    }
     Ok(())
 }

@@ -46,6 +46,9 @@ impl Session {
 pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Answer introspection queries (switch off in production; `normledger schema` still
+    /// prints the SDL).
+    pub introspection: bool,
 }
 
 impl Default for Limits {
@@ -53,6 +56,7 @@ impl Default for Limits {
         Limits {
             max_depth: 12,
             max_complexity: 5_000,
+            introspection: true,
         }
     }
 }
@@ -96,14 +100,19 @@ pub fn today() -> NaiveDate {
 
 /// The schema without per-request data; the HTTP layer adds a [`Session`] to each request.
 pub fn build_schema(limits: Limits) -> NormledgerSchema {
-    Schema::build(
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot,
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
-    .finish()
+    .limit_complexity(limits.max_complexity);
+    let builder = if limits.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    };
+    builder.finish()
 }
 
 /// The SDL of the schema (what `normledger schema` prints and `schema.graphql` holds).

@@ -9,6 +9,7 @@ mod calendar;
 mod certification;
 mod cleanup;
 mod database;
+mod hostile;
 mod integrity;
 mod lifecycle;
 mod live;

@@ -1,0 +1,242 @@
+//! Hostile input against the running server, table-driven: every case answers with a coded
+//! error (never INTERNAL, never a hang, never a 5xx other than a deliberate TIMEOUT) and the
+//! log does not grow. Also the production switches: no introspection, no GraphiQL.
+
+use normledger::domain::Role;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+use crate::support::*;
+
+/// POSTs raw bytes as a GraphQL request with a valid token; returns (status, JSON body).
+async fn raw(app: &TestApp, role: Role, body: Vec<u8>) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(app.url("/graphql"))
+        .bearer_auth(app.token(role))
+        .header("content-type", "application/json")
+        .body(body)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({"unparsed": text}));
+    (status, body)
+}
+
+fn request(query: &str, variables: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({"query": query, "variables": variables})).unwrap()
+}
+
+fn draft_with_title(title: &str) -> Vec<u8> {
+    request(
+        DRAFT,
+        json!({"input": {"bodyCode": "NCX-GOV", "title": title, "class": "GOVERNMENT"}}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_requests_get_coded_errors_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = draft(&app, "靶文件", false).await;
+    to_approved(&app, &id).await;
+    let before = app.event_count().await;
+    let issue = |number: &str| {
+        request(
+            "mutation($id: ID!, $input: IssueDocumentInput!) { issueDocument(id: $id, input: $input) { position } }",
+            json!({"id": id, "input": issue_input(number)}),
+        )
+    };
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(30),
+        "}".repeat(30)
+    );
+    let aliases = format!(
+        "{{ {} }}",
+        (0..5000)
+            .map(|i| format!("a{i}: documents {{ edges {{ cursor }} }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    use Role::{Drafter as D, GovernmentOffice as G};
+    let cases: Vec<(&str, Role, Vec<u8>)> = vec![
+        ("malformed JSON", D, b"{\"query\": ".to_vec()),
+        ("not JSON at all", D, b"\x00\xff\xfe garbage".to_vec()),
+        (
+            "a lone surrogate",
+            D,
+            br#"{"query": "{ documents { edges { cursor } } }", "variables": {"x": "\ud800"}}"#
+                .to_vec(),
+        ),
+        (
+            "a batch",
+            D,
+            format!(
+                "[{}, {}]",
+                String::from_utf8(request("{ documents { edges { cursor } } }", json!({})))
+                    .unwrap(),
+                String::from_utf8(request("{ documents { edges { cursor } } }", json!({})))
+                    .unwrap()
+            )
+            .into_bytes(),
+        ),
+        (
+            "invalid GraphQL",
+            D,
+            request("mutation { draftDocument(input: {", json!({})),
+        ),
+        (
+            "an unknown field",
+            D,
+            request("{ documents { edges { node { secret } } } }", json!({})),
+        ),
+        (
+            "a wrong type",
+            D,
+            request(
+                "query { documents(first: \"many\") { edges { cursor } } }",
+                json!({}),
+            ),
+        ),
+        (
+            "an invalid UUID",
+            G,
+            request(
+                "mutation { startReview(id: \"'; DROP TABLE events; --\", input: {}) { position } }",
+                json!({}),
+            ),
+        ),
+        (
+            "an invalid date",
+            G,
+            request(
+                "mutation($id: ID!) { startReview(id: $id, input: {dueOn: \"2019-13-01\"}) { position } }",
+                json!({"id": id}),
+            ),
+        ),
+        ("文号 without brackets", G, issue("南政办发2019年80号")),
+        ("文号 with leading zero", G, issue("南政办发〔2019〕080号")),
+        ("文号 with 第", G, issue("南政办发〔2019〕第80号")),
+        ("文号 with no agency", G, issue("〔2019〕80号")),
+        ("文号 with letters", G, issue("南政办发〔二〇一九〕80号")),
+        ("文号 with SQL", G, issue("南政办发〔2019〕80号' OR '1'='1")),
+        ("a NUL byte", D, draft_with_title("标题\u{0}")),
+        ("a control character", D, draft_with_title("标题\u{7}")),
+        (
+            "a right-to-left override",
+            D,
+            draft_with_title("南政办发\u{202E}号36〕9102〔"),
+        ),
+        (
+            "a very long title",
+            D,
+            draft_with_title(&"长".repeat(100_000)),
+        ),
+        (
+            "a page too large",
+            D,
+            request(
+                "{ documents(first: 1000000) { edges { cursor } } }",
+                json!({}),
+            ),
+        ),
+        (
+            "a deeply nested query",
+            D,
+            deep.clone().into_bytes().pipe_query(),
+        ),
+        (
+            "aliases repeated thousands of times",
+            D,
+            aliases.into_bytes().pipe_query(),
+        ),
+        (
+            "a body over the limit",
+            D,
+            request(
+                &format!(
+                    "{{ documents(filter: {{titleContains: \"{}\"}}) {{ edges {{ cursor }} }} }}",
+                    "x".repeat(2 << 20)
+                ),
+                json!({}),
+            ),
+        ),
+    ];
+    for (what, role, body) in cases {
+        let (status, response) = raw(&app, role, body).await;
+        let code = response["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or("<none>")
+            .to_owned();
+        assert!(
+            ["BAD_USER_INPUT", "FORBIDDEN", "NOT_FOUND"].contains(&code.as_str()),
+            "{what}: HTTP {status}, code {code}: {response:#}"
+        );
+        assert!(status < 500, "{what}: HTTP {status}");
+        let text = response.to_string();
+        for leak in ["SELECT", "sqlx", ".rs:", "panicked", "stack backtrace"] {
+            assert!(!text.contains(leak), "{what} leaks {leak:?}: {text}");
+        }
+    }
+    assert_eq!(app.event_count().await, before, "no hostile request wrote");
+
+    // SQL-looking text is data: stored and read back verbatim, never interpreted.
+    let sql = "'); DROP TABLE events; -- 南府发〔2019〕1号";
+    let (_, r) = raw(&app, Role::Drafter, draft_with_title(sql)).await;
+    assert_eq!(
+        r["data"]["draftDocument"]["document"]["title"], sql,
+        "{r:#}"
+    );
+    let tables: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'events'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(tables, 1);
+}
+
+/// Turns a query text into a request body.
+trait PipeQuery {
+    fn pipe_query(self) -> Vec<u8>;
+}
+
+impl PipeQuery for Vec<u8> {
+    fn pipe_query(self) -> Vec<u8> {
+        request(&String::from_utf8(self).unwrap(), json!({}))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_switches_close_introspection_and_graphiql_and_slow_requests_time_out() {
+    let mut settings = quiet_settings();
+    settings.limits.introspection = false;
+    settings.http.graphiql = false;
+    // Shorter than any database round trip: every request that reads times out.
+    settings.http.request_timeout = Duration::from_nanos(1);
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    let page = reqwest::get(app.url("/graphql")).await.unwrap();
+    assert_eq!(page.status(), 404, "no GraphiQL");
+    let (status, r) = raw(
+        &app,
+        Role::Auditor,
+        request("{ __schema { types { name } } }", json!({})),
+    )
+    .await;
+    assert!(status < 500, "{r:#}");
+    assert_eq!(
+        r["data"]["__schema"],
+        Value::Null,
+        "introspection answers nothing: {r:#}"
+    );
+    let (status, r) = raw(
+        &app,
+        Role::Auditor,
+        request("{ documents { edges { cursor } } }", json!({})),
+    )
+    .await;
+    assert_eq!(status, 503, "{r:#}");
+    assert_eq!(r["errors"][0]["extensions"]["code"], "TIMEOUT");
+}
