@@ -183,3 +183,265 @@ async fn missing_unknown_revoked_and_expired_tokens_are_unauthenticated() {
     .unwrap();
     assert_eq!(stored, 0);
 }
+
+/// One call per mutation in the schema, with arguments valid for the schema; `$DOC`, `$ITEM`
+/// and `$CAMPAIGN` are replaced by real ids.
+const CALLS: &[(&str, &str)] = &[
+    (
+        "listIssuingBody",
+        r#"input: {code: "NCX-MATRIX", name: "矩阵局", kind: COUNTY_DEPARTMENT, agencyCodes: ["矩发"]}"#,
+    ),
+    ("addAgencyCode", r#"code: "NCX-GOV", agencyCode: "南府函""#),
+    (
+        "delistIssuingBody",
+        r#"input: {code: "NCX-NOBODY", reason: "撤销"}"#,
+    ),
+    (
+        "draftDocument",
+        r#"input: {bodyCode: "NCX-GOV-OFFICE", title: "矩阵", class: GOVERNMENT}"#,
+    ),
+    ("reviseDraft", r#"id: "$DOC", input: {title: "改"}"#),
+    (
+        "openConsultation",
+        r#"id: "$DOC", input: {closesOn: "2030-01-01", channel: "网站"}"#,
+    ),
+    (
+        "closeConsultation",
+        r#"id: "$DOC", input: {commentsReceived: 0}"#,
+    ),
+    (
+        "submitForReview",
+        r#"id: "$DOC", input: {materials: ["送审稿"]}"#,
+    ),
+    ("returnMaterials", r#"id: "$DOC", input: {reason: "补正"}"#),
+    ("startReview", r#"id: "$DOC", input: {dueOn: "2030-01-01"}"#),
+    ("addAdvisorOpinion", r#"id: "$DOC", input: {text: "意见"}"#),
+    (
+        "concludeReview",
+        r#"id: "$DOC", input: {outcome: LAWFUL, opinion: "合法"}"#,
+    ),
+    ("submitRevision", r#"id: "$DOC", input: {responses: []}"#),
+    (
+        "recordDeliberation",
+        r#"id: "$DOC", input: {outcome: APPROVED, meeting: "常务会议"}"#,
+    ),
+    (
+        "issueDocument",
+        r#"id: "$DOC", input: {number: "南政办发〔2019〕99号", signer: "县长", effectiveOn: "2019-12-01", issuedOn: "2019-10-01"}"#,
+    ),
+    (
+        "fileForRecord",
+        r#"id: "$DOC", input: {authorities: ["南昌市人民政府"]}"#,
+    ),
+    (
+        "recordFilingReview",
+        r#"id: "$DOC", input: {outcome: ACCEPTED}"#,
+    ),
+    (
+        "correctDocument",
+        r#"id: "$DOC", input: {description: "勘误"}"#,
+    ),
+    ("repealDocument", r#"id: "$DOC", input: {reason: "废止"}"#),
+    ("republishDocument", r#"id: "$DOC", input: {}"#),
+    (
+        "supersedeDocument",
+        r#"id: "$DOC", supersededBy: "南政办发〔2020〕1号""#,
+    ),
+    ("withdrawDocument", r#"id: "$DOC", input: {reason: "撤回"}"#),
+    (
+        "registerCertificationItem",
+        r#"input: {name: "证明", matter: "事项", basisLevel: LAW, basisCitation: "某法第一条", requestingUnit: "甲", issuingUnit: "乙"}"#,
+    ),
+    (
+        "retainCertificationItem",
+        r#"id: "$ITEM", commitmentAllowed: true"#,
+    ),
+    (
+        "cancelCertificationItem",
+        r#"id: "$ITEM", replacementMethod: "告知承诺""#,
+    ),
+    ("enableCommitment", r#"id: "$ITEM""#),
+    ("disableCommitment", r#"id: "$ITEM", reason: "停止""#),
+    (
+        "launchCleanup",
+        r#"input: {noticeNumber: "通知", title: "清理", kind: SPECIAL, organiser: "司法局", deadline: "2030-01-01", launchedOn: "2019-11-01", scope: {cutOff: "2019-10-31"}}"#,
+    ),
+    (
+        "proposeCleanupDecision",
+        r#"id: "$CAMPAIGN", input: {entryId: "$DOC", decision: CONTINUE, grounds: "继续有效", proposedOn: "2019-11-02"}"#,
+    ),
+    (
+        "reviewCleanupDecision",
+        r#"id: "$CAMPAIGN", input: {entryId: "$DOC", accepted: true, reviewedOn: "2019-11-03"}"#,
+    ),
+    (
+        "publishCleanupResult",
+        r#"id: "$CAMPAIGN", resultNumber: "南府发〔2019〕99号", publishedOn: "2019-12-01""#,
+    ),
+    (
+        "reportCleanupToSuperior",
+        r#"id: "$CAMPAIGN", to: "南昌市人民政府""#,
+    ),
+    ("closeCleanup", r#"id: "$CAMPAIGN""#),
+];
+
+/// The mutations the schema exposes (from the generated SDL).
+fn schema_mutations() -> Vec<String> {
+    let sdl = normledger::graphql::sdl();
+    let block = sdl
+        .split("type MutationRoot {")
+        .nth(1)
+        .and_then(|b| b.split("\n}").next())
+        .unwrap()
+        .to_owned();
+    // Field lines are indented once and start with the name; doc strings are indented twice.
+    block
+        .lines()
+        .filter(|l| l.starts_with('\t') && !l.starts_with("\t\t"))
+        .map(|l| l.trim())
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()) && l.contains("):"))
+        .map(|l| l.split('(').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mutation_as_every_role_follows_the_policy_table() {
+    use normledger::commands::{POLICY, permission};
+    let mut exposed = schema_mutations();
+    exposed.sort();
+    let mut called: Vec<String> = CALLS.iter().map(|(m, _)| m.to_string()).collect();
+    called.sort();
+    assert_eq!(
+        exposed, called,
+        "the matrix calls every mutation of the schema"
+    );
+    for m in &exposed {
+        let rule = permission(m).unwrap_or_else(|| panic!("{m} has no row in POLICY"));
+        assert!(!rule.roles.contains(&Role::System), "{m} is not for tokens");
+    }
+    // The SYSTEM-only commands are not in the schema at all.
+    for rule in POLICY.iter().filter(|r| r.roles == [Role::System]) {
+        assert!(
+            !exposed.contains(&rule.mutation.to_owned()),
+            "{}",
+            rule.mutation
+        );
+    }
+
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let doc = draft(&app, "矩阵对象", false).await;
+    to_approved(&app, &doc).await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &doc,
+        issue_input("南政办发〔2019〕63号"),
+    )
+    .await;
+    let item = app
+        .ok(
+            Role::LegalOffice,
+            &format!(
+                "mutation {{ registerCertificationItem({}) {{ certificationItem {{ id }} }} }}",
+                CALLS[22].1
+            ),
+            json!({}),
+        )
+        .await["registerCertificationItem"]["certificationItem"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let campaign = app
+        .ok(
+            Role::LegalOffice,
+            &format!(
+                "mutation {{ launchCleanup({}) {{ campaign {{ id }} }} }}",
+                CALLS[27].1
+            ),
+            json!({}),
+        )
+        .await["launchCleanup"]["campaign"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, other_drafter) = tokens::create(
+        &app.pool,
+        "other body",
+        Role::Drafter,
+        &["NCX-WATER".into()],
+        None,
+    )
+    .await
+    .unwrap();
+    let (revoked_id, revoked) = tokens::create(&app.pool, "revoked", Role::LegalOffice, &[], None)
+        .await
+        .unwrap();
+    tokens::revoke(&app.pool, revoked_id).await.unwrap();
+    let (_, expired) = tokens::create(
+        &app.pool,
+        "expired",
+        Role::LegalOffice,
+        &[],
+        Some(chrono::Utc::now() - chrono::Duration::seconds(1)),
+    )
+    .await
+    .unwrap();
+
+    let mut checked = 0;
+    for (mutation, args) in CALLS {
+        let args = args
+            .replace("$DOC", &doc)
+            .replace("$ITEM", &item)
+            .replace("$CAMPAIGN", &campaign);
+        let query = format!("mutation {{ {mutation}({args}) {{ __typename }} }}");
+        let rule = permission(mutation).unwrap();
+        let mut callers: Vec<(String, Option<String>, Option<&str>)> = Role::ALL
+            .iter()
+            .map(|r| (r.to_string(), Some(app.token(*r).to_owned()), None))
+            .collect();
+        callers.push((
+            "a drafter of another body".into(),
+            Some(other_drafter.clone()),
+            None,
+        ));
+        for (who, token) in [
+            ("no token", None),
+            ("a revoked token", Some(revoked.clone())),
+            ("an expired token", Some(expired.clone())),
+        ] {
+            callers.push((who.into(), token, Some("UNAUTHENTICATED")));
+        }
+        for (who, token, expected) in callers {
+            let before = app.event_count().await;
+            let r = app.gql_as(token.as_deref(), &query, json!({})).await;
+            let code = r["errors"][0]["extensions"]["code"]
+                .as_str()
+                .map(str::to_owned);
+            let role: Option<Role> = who.parse().ok();
+            let allowed = match (&expected, role) {
+                (Some(_), _) => false,
+                (None, Some(role)) => rule.roles.contains(&role),
+                // The other body's drafter: allowed only where the rule is not body-scoped.
+                (None, None) => rule.roles.contains(&Role::Drafter) && !rule.body_scoped,
+            };
+            let expected = expected.unwrap_or("FORBIDDEN");
+            if allowed {
+                assert!(
+                    !matches!(code.as_deref(), Some("FORBIDDEN" | "UNAUTHENTICATED")),
+                    "{mutation} as {who} is allowed by POLICY: {r:#}"
+                );
+            } else {
+                assert_eq!(
+                    code.as_deref(),
+                    Some(expected),
+                    "{mutation} as {who}: {r:#}"
+                );
+                assert_eq!(app.event_count().await, before, "{mutation} as {who} wrote");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, CALLS.len() * (Role::ALL.len() + 4));
+}
