@@ -17,6 +17,9 @@ pub mod error;
 pub mod issuing_body;
 pub mod report;
 
+#[cfg(test)]
+mod properties;
+
 pub use actor::{Actor, Role};
 pub use certification_item::{CertificationItem, CertificationItemCommand, CertificationItemEvent};
 pub use cleanup_campaign::{CleanupCampaign, CleanupCampaignCommand, CleanupCampaignEvent};
