@@ -98,6 +98,178 @@ pub fn permission(mutation: &str) -> Option<&'static Permission> {
     POLICY.iter().find(|p| p.mutation == mutation)
 }
 
+/// How much of the ledger a role may read through a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadScope {
+    /// Everything, drafts and history included.
+    All,
+    /// Its own bodies' documents, drafts included, and every published document.
+    OwnBodies,
+    /// Documents in legality review (what advisors advise on) and every published document.
+    UnderReview,
+}
+
+/// Statuses of published documents (issued, or ended after issue): public information.
+pub const PUBLISHED: [&str; 6] = [
+    "ISSUED",
+    "EXPIRED",
+    "REPEALED",
+    "DECLARED_INVALID",
+    "REVOKED",
+    "SUPERSEDED",
+];
+
+/// Statuses of a document in legality review, from submission to deliberation.
+pub const IN_REVIEW: [&str; 4] = [
+    "SUBMITTED",
+    "UNDER_REVIEW",
+    "REVISING",
+    "AWAITING_DELIBERATION",
+];
+
+/// Which roles may call a query that exposes non-public data, and with which scope.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadPermission {
+    pub query: &'static str,
+    pub grants: &'static [(Role, ReadScope)],
+}
+
+use ReadScope::{All, OwnBodies, UnderReview};
+use Role::{Admin, Auditor};
+
+const DOCUMENT_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, OwnBodies),
+    (Advisor, UnderReview),
+];
+const HISTORY_READERS: &[(Role, ReadScope)] =
+    &[(LegalOffice, All), (GovernmentOffice, All), (Auditor, All)];
+const DEADLINE_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, OwnBodies),
+];
+const CAMPAIGN_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, All),
+];
+const PUBLIC_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, All),
+    (Advisor, All),
+    (Admin, All),
+];
+const ITEM_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, All),
+    (Advisor, All),
+];
+
+/// The read side of the role matrix: drafters read their own bodies' drafts, advisors the
+/// documents under review, auditors everything (history and integrity included), admins
+/// operations only; published documents, the body list and the annual figures are public.
+pub const READS: &[ReadPermission] = &[
+    ReadPermission {
+        query: "issuingBodies",
+        grants: PUBLIC_READERS,
+    },
+    ReadPermission {
+        query: "issuingBody",
+        grants: PUBLIC_READERS,
+    },
+    ReadPermission {
+        query: "annualReport",
+        grants: PUBLIC_READERS,
+    },
+    ReadPermission {
+        query: "documents",
+        grants: DOCUMENT_READERS,
+    },
+    ReadPermission {
+        query: "document",
+        grants: DOCUMENT_READERS,
+    },
+    ReadPermission {
+        query: "auditTrail",
+        grants: HISTORY_READERS,
+    },
+    ReadPermission {
+        query: "events",
+        grants: HISTORY_READERS,
+    },
+    ReadPermission {
+        query: "verifyIntegrity",
+        grants: &[(LegalOffice, All), (Auditor, All)],
+    },
+    ReadPermission {
+        query: "projectionStatus",
+        grants: &[(LegalOffice, All), (Auditor, All), (Admin, All)],
+    },
+    ReadPermission {
+        query: "certificationItem",
+        grants: ITEM_READERS,
+    },
+    ReadPermission {
+        query: "certificationItems",
+        grants: ITEM_READERS,
+    },
+    ReadPermission {
+        query: "overdueReviews",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
+        query: "overdueFilings",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
+        query: "expiringDocuments",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
+        query: "overdueRevisions",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
+        query: "cleanupCampaign",
+        grants: CAMPAIGN_READERS,
+    },
+    ReadPermission {
+        query: "cleanupCampaigns",
+        grants: CAMPAIGN_READERS,
+    },
+];
+
+/// The scope `role` reads `query` with, or `None` when it may not call it.
+pub fn read_scope(query: &str, role: Role) -> Option<ReadScope> {
+    READS
+        .iter()
+        .find(|r| r.query == query)?
+        .grants
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, scope)| *scope)
+}
+
+/// Whether a reader with `scope` (acting for `bodies`) may see a document of `body` in
+/// `status`.
+pub fn may_see_document(scope: ReadScope, bodies: &[String], body: &str, status: &str) -> bool {
+    PUBLISHED.contains(&status)
+        || match scope {
+            ReadScope::All => true,
+            ReadScope::OwnBodies => bodies.iter().any(|b| b == body),
+            ReadScope::UnderReview => IN_REVIEW.contains(&status),
+        }
+}
+
 /// A command for one of the aggregates.
 #[derive(Debug, Clone)]
 pub enum Command {

@@ -13,7 +13,7 @@ use crate::domain::cleanup_campaign as c;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::mutation::{day, execute, parse_id};
 use crate::graphql::types::{BasisLevel, Document, DocumentClass};
-use crate::graphql::{Session, page, page_size};
+use crate::graphql::{Session, page, page_size, reader};
 use crate::process;
 use crate::projection::queries;
 use crate::store::event_log;
@@ -517,8 +517,7 @@ impl CleanupQueries {
         id: ID,
         as_of: Option<DateTime<Utc>>,
     ) -> ApiResult<Option<CleanupCampaign>> {
-        let s = ctx.data::<Session>()?;
-        s.actor()?;
+        let s = reader(ctx, "cleanupCampaign")?.session;
         let id = parse_id(&id)?;
         Ok(queries::cleanup_campaign(s.ledger.pool(), id, as_of)
             .await
@@ -534,8 +533,7 @@ impl CleanupQueries {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, CleanupCampaign>> {
-        let s = ctx.data::<Session>()?;
-        s.actor()?;
+        let s = reader(ctx, "cleanupCampaigns")?.session;
         let limit = page_size(first)?;
         let after_id = after
             .as_deref()
@@ -561,15 +559,17 @@ impl CleanupQueries {
         today: Option<NaiveDate>,
         first: Option<i32>,
     ) -> ApiResult<Vec<Document>> {
-        let s = ctx.data::<Session>()?;
-        s.actor()?;
+        let r = reader(ctx, "overdueRevisions")?;
         let limit = page_size(first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
-        Ok(queries::overdue_revisions(s.ledger.pool(), today, limit)
-            .await
-            .map_err(gql)?
-            .into_iter()
-            .map(Document)
-            .collect())
+        Ok(
+            queries::overdue_revisions(r.session.ledger.pool(), today, limit)
+                .await
+                .map_err(gql)?
+                .into_iter()
+                .filter(|row| r.sees(&row.state))
+                .map(Document)
+                .collect(),
+        )
     }
 }

@@ -13,7 +13,7 @@ use async_graphql::Schema;
 use chrono::NaiveDate;
 use std::sync::Arc;
 
-use crate::commands::Ledger;
+use crate::commands::{IN_REVIEW, Ledger, PUBLISHED, ReadScope, may_see_document};
 use crate::domain::Actor;
 use error::{ApiError, ApiResult, gql};
 
@@ -38,6 +38,54 @@ impl Session {
         self.actor
             .as_ref()
             .ok_or_else(|| gql(ApiError::Unauthenticated))
+    }
+}
+
+/// A caller allowed to run a query, with the scope the read policy gives it.
+pub struct Reader<'a> {
+    pub session: &'a Session,
+    pub actor: &'a Actor,
+    pub scope: ReadScope,
+}
+
+/// The caller of `query`, checked against [`commands::READS`](crate::commands::READS):
+/// UNAUTHENTICATED without a valid token, FORBIDDEN for a role the table does not list.
+pub fn reader<'a>(ctx: &'a async_graphql::Context<'_>, query: &str) -> ApiResult<Reader<'a>> {
+    let session = ctx.data::<Session>()?;
+    let actor = session.actor()?;
+    let scope = crate::commands::read_scope(query, actor.role).ok_or_else(|| {
+        gql(ApiError::Forbidden(format!(
+            "{query} is not allowed for role {}",
+            actor.role
+        )))
+    })?;
+    Ok(Reader {
+        session,
+        actor,
+        scope,
+    })
+}
+
+impl Reader<'_> {
+    /// Whether this caller may see the document.
+    pub fn sees(&self, doc: &crate::domain::NormativeDocument) -> bool {
+        let body = doc.draft.as_ref().map_or("", |d| d.body_code.as_str());
+        may_see_document(self.scope, &self.actor.bodies, body, doc.status.as_str())
+    }
+
+    /// The same rule as a read-model filter: (bodies, statuses) either of which admits a row;
+    /// `None` when everything is visible.
+    pub fn visibility(&self) -> Option<(Vec<String>, Vec<String>)> {
+        let published = PUBLISHED.map(str::to_owned).to_vec();
+        match self.scope {
+            ReadScope::All => None,
+            ReadScope::OwnBodies => Some((self.actor.bodies.clone(), published)),
+            ReadScope::UnderReview => {
+                let mut statuses = published;
+                statuses.extend(IN_REVIEW.map(str::to_owned));
+                Some((vec![], statuses))
+            }
+        }
     }
 }
 

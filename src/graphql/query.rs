@@ -6,8 +6,6 @@ use async_graphql::{Context, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::Role;
-use crate::graphql::Session;
 use crate::graphql::cleanup::CleanupQueries;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::report::ReportQueries;
@@ -15,6 +13,7 @@ use crate::graphql::types::{
     AuditEvent, BasisLevel, CertificationItem, Document, DocumentStatus, IntegrityReport,
     IssuingBody, ItemStatus, ProjectionStatus, audit_page, document_page,
 };
+use crate::graphql::{Reader, reader};
 use crate::graphql::{page, page_size};
 use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
@@ -68,17 +67,18 @@ pub struct AuditTrailFilter {
     pub to_position: Option<i64>,
 }
 
-fn session<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Session> {
-    let s = ctx.data::<Session>()?;
-    s.actor()?;
-    Ok(s)
-}
-
-/// A read-model list of documents as GraphQL documents.
+/// A read-model list of documents as GraphQL documents, less those the reader may not see
+/// (a drafter's list of deadlines holds only its own bodies' documents).
 fn documents(
+    reader: &Reader<'_>,
     rows: Result<Vec<queries::DocumentRow>, crate::store::StoreError>,
 ) -> ApiResult<Vec<Document>> {
-    Ok(rows.map_err(gql)?.into_iter().map(Document).collect())
+    Ok(rows
+        .map_err(gql)?
+        .into_iter()
+        .filter(|row| reader.sees(&row.state))
+        .map(Document)
+        .collect())
 }
 
 fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
@@ -94,7 +94,7 @@ impl LedgerQueries {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, IssuingBody>> {
-        let s = session(ctx)?;
+        let s = reader(ctx, "issuingBodies")?.session;
         let limit = page_size(first)?;
         let rows = queries::issuing_bodies(s.ledger.pool(), after.as_deref(), limit + 1)
             .await
@@ -111,7 +111,7 @@ impl LedgerQueries {
         code: String,
         as_of: Option<DateTime<Utc>>,
     ) -> ApiResult<Option<IssuingBody>> {
-        let s = session(ctx)?;
+        let s = reader(ctx, "issuingBody")?.session;
         Ok(queries::issuing_body(s.ledger.pool(), &code, as_of)
             .await
             .map_err(gql)?
@@ -125,11 +125,13 @@ impl LedgerQueries {
         id: String,
         as_of: Option<DateTime<Utc>>,
     ) -> ApiResult<Option<Document>> {
-        let s = session(ctx)?;
+        let r = reader(ctx, "document")?;
         let id = parse_id("id", &id)?;
-        Ok(queries::document(s.ledger.pool(), id, as_of)
+        // A document the caller may not see answers as if it did not exist.
+        Ok(queries::document(r.session.ledger.pool(), id, as_of)
             .await
             .map_err(gql)?
+            .filter(|row| r.sees(&row.state))
             .map(Document))
     }
 
@@ -141,7 +143,7 @@ impl LedgerQueries {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, Document>> {
-        session(ctx)?;
+        let r = reader(ctx, "documents")?;
         let f = filter.unwrap_or_default();
         let filter = DocumentFilter {
             body_code: f.body_code,
@@ -151,6 +153,7 @@ impl LedgerQueries {
             year: f.year,
             title_contains: f.title_contains,
             in_force_on: f.in_force_on,
+            visible: r.visibility(),
         };
         document_page(ctx, filter, first, after).await
     }
@@ -163,7 +166,7 @@ impl LedgerQueries {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, AuditEvent>> {
-        session(ctx)?;
+        reader(ctx, "auditTrail")?;
         let f = filter.unwrap_or_default();
         let filter = AuditFilter {
             aggregate_id: f.aggregate_id,
@@ -186,7 +189,7 @@ impl LedgerQueries {
         id: String,
         as_of: Option<DateTime<Utc>>,
     ) -> ApiResult<Option<CertificationItem>> {
-        let s = session(ctx)?;
+        let s = reader(ctx, "certificationItem")?.session;
         let id = parse_id("id", &id)?;
         Ok(queries::certification_item(s.ledger.pool(), id, as_of)
             .await
@@ -202,7 +205,7 @@ impl LedgerQueries {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, CertificationItem>> {
-        let s = session(ctx)?;
+        let s = reader(ctx, "certificationItems")?.session;
         let limit = page_size(first)?;
         let f = filter.unwrap_or_default();
         let filter = queries::ItemFilter {
@@ -240,10 +243,14 @@ impl LedgerQueries {
         today: Option<chrono::NaiveDate>,
         first: Option<i32>,
     ) -> ApiResult<Vec<Document>> {
-        let s = session(ctx)?;
+        let r = reader(ctx, "overdueReviews")?;
+        let s = r.session;
         let limit = page_size(first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
-        documents(queries::overdue_reviews(s.ledger.pool(), today, limit).await)
+        documents(
+            &r,
+            queries::overdue_reviews(s.ledger.pool(), today, limit).await,
+        )
     }
 
     /// Issued documents not yet filed for record (备案) past the filing deadline (30 days
@@ -254,11 +261,15 @@ impl LedgerQueries {
         today: Option<chrono::NaiveDate>,
         first: Option<i32>,
     ) -> ApiResult<Vec<Document>> {
-        let s = session(ctx)?;
+        let r = reader(ctx, "overdueFilings")?;
+        let s = r.session;
         let limit = page_size(first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
         let days = s.ledger.settings().warnings.filing_days as i32;
-        documents(queries::overdue_filings(s.ledger.pool(), today, days, limit).await)
+        documents(
+            &r,
+            queries::overdue_filings(s.ledger.pool(), today, days, limit).await,
+        )
     }
 
     /// Documents in force whose validity ends within `withinDays` (default 183: the
@@ -270,19 +281,23 @@ impl LedgerQueries {
         today: Option<chrono::NaiveDate>,
         first: Option<i32>,
     ) -> ApiResult<Vec<Document>> {
-        let s = session(ctx)?;
+        let r = reader(ctx, "expiringDocuments")?;
+        let s = r.session;
         let limit = page_size(first)?;
         let within = within_days.unwrap_or(183);
         if !(0..=3660).contains(&within) {
             return Err(gql(ApiError::bad_input("withinDays", "must be 0 to 3660")));
         }
         let today = today.unwrap_or_else(crate::graphql::today);
-        documents(queries::expiring_documents(s.ledger.pool(), today, within, limit).await)
+        documents(
+            &r,
+            queries::expiring_documents(s.ledger.pool(), today, within, limit).await,
+        )
     }
 
     /// Per projection: checkpoint, the log's safe head, lag in events and seconds.
     async fn projection_status(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectionStatus>> {
-        let s = session(ctx)?;
+        let s = reader(ctx, "projectionStatus")?.session;
         Ok(crate::projection::status(s.ledger.pool())
             .await
             .map_err(gql)?
@@ -301,13 +316,7 @@ impl LedgerQueries {
         to_position: Option<i64>,
         digest: Option<String>,
     ) -> ApiResult<IntegrityReport> {
-        let s = session(ctx)?;
-        let role = s.actor()?.role;
-        if !matches!(role, Role::Auditor | Role::LegalOffice) {
-            return Err(gql(ApiError::Forbidden(format!(
-                "verifyIntegrity is not allowed for role {role}"
-            ))));
-        }
+        let s = reader(ctx, "verifyIntegrity")?.session;
         let earlier = digest
             .map(|d| d.parse::<LogDigest>())
             .transpose()

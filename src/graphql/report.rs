@@ -4,8 +4,8 @@
 use async_graphql::{Context, Object, SimpleObject};
 
 use crate::domain::report as r;
-use crate::graphql::Session;
 use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::reader;
 use crate::projection::queries;
 
 /// Where a figure comes from: query `auditTrail(filter: {aggregateId, eventTypes})` for
@@ -80,8 +80,7 @@ impl ReportQueries {
         year: i32,
         issuing_body: Option<String>,
     ) -> ApiResult<AnnualReport> {
-        let s = ctx.data::<Session>()?;
-        s.actor()?;
+        let s = reader(ctx, "annualReport")?.session;
         if !(1949..=9999).contains(&year) {
             return Err(gql(ApiError::bad_input("year", "must be 1949 to 9999")));
         }

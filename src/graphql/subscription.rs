@@ -8,7 +8,6 @@ use futures::Stream;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::graphql::Session;
 use crate::graphql::error::{ApiError, gql};
 use crate::graphql::types::AuditEvent;
 use crate::store::event_log::{self, AuditFilter, LogPoint, safe_bound};
@@ -34,8 +33,7 @@ impl SubscriptionRoot {
         filter: Option<EventsFilter>,
         after_position: Option<i64>,
     ) -> Result<impl Stream<Item = AuditEvent> + use<>, async_graphql::Error> {
-        let session = ctx.data::<Session>()?;
-        session.actor()?;
+        let session = crate::graphql::reader(ctx, "events")?.session;
         let pool = session.ledger.pool().clone();
         let start = match after_position {
             Some(0) => LogPoint::default(),

@@ -148,9 +148,12 @@ impl IssuingBody {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, Document>> {
+        // The body list is public; its documents follow the documents' read policy.
+        let reader = crate::graphql::reader(ctx, "documents")?;
         let filter = DocumentFilter {
             body_code: Some(self.listing().map(|l| l.code.clone()).unwrap_or_default()),
             status: status.map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
+            visible: reader.visibility(),
             ..Default::default()
         };
         document_page(ctx, filter, first, after).await

@@ -23,6 +23,8 @@ pub struct DocumentFilter {
     pub title_contains: Option<String>,
     /// Legally in force on this date: effective, not past valid_until, not ended by then.
     pub in_force_on: Option<chrono::NaiveDate>,
+    /// What the reader may see: rows of these bodies or in these statuses (all when `None`).
+    pub visible: Option<(Vec<String>, Vec<String>)>,
 }
 
 type RawRow = (Uuid, serde_json::Value, i64);
@@ -55,6 +57,7 @@ pub async fn documents(
            AND ($5::text IS NULL OR strpos(lower(title), lower($5)) > 0)
            AND ($7::date IS NULL OR (effective_on <= $7 AND valid_until >= $7
                                      AND (ended_on IS NULL OR ended_on > $7)))
+           AND ($8::bool OR body_code = ANY($9) OR status = ANY($10))
          ORDER BY id
          LIMIT $6",
     )
@@ -65,6 +68,21 @@ pub async fn documents(
     .bind(&filter.title_contains)
     .bind(limit)
     .bind(filter.in_force_on)
+    .bind(filter.visible.is_none())
+    .bind(
+        filter
+            .visible
+            .as_ref()
+            .map(|v| v.0.clone())
+            .unwrap_or_default(),
+    )
+    .bind(
+        filter
+            .visible
+            .as_ref()
+            .map(|v| v.1.clone())
+            .unwrap_or_default(),
+    )
     .fetch_all(pool)
     .await?;
     decode(rows)
