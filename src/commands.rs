@@ -406,6 +406,14 @@ impl From<sqlx::Error> for CommandError {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 CommandError::Unavailable(e.to_string())
             }
+            // SQLSTATE class 22, data exception: a value PostgreSQL cannot hold (a NUL byte in
+            // text, say) came from the client, whichever argument carried it.
+            sqlx::Error::Database(ref d) if d.code().is_some_and(|c| c.starts_with("22")) => {
+                CommandError::Rejected(DomainError::invalid(
+                    "input",
+                    "holds a value the database cannot store (NUL bytes are not allowed in text)",
+                ))
+            }
             e => CommandError::Internal(e.to_string()),
         }
     }

@@ -136,6 +136,19 @@ async fn hostile_requests_get_coded_errors_and_write_nothing() {
             draft_with_title(&"长".repeat(100_000)),
         ),
         (
+            "a NUL byte in a cursor",
+            D,
+            request(
+                "{ issuingBodies(after: \"a\\u0000b\") { edges { cursor } } }",
+                json!({}),
+            ),
+        ),
+        (
+            "a NUL byte in a code",
+            D,
+            request("{ issuingBody(code: \"NCX\\u0000\") { code } }", json!({})),
+        ),
+        (
             "a page too large",
             D,
             request(
