@@ -145,6 +145,7 @@ impl App {
             schema: build_schema(self.settings.limits),
             ledger: self.ledger.clone(),
             settings: self.settings.http,
+            sockets: Default::default(),
         };
         router(state)
     }
@@ -169,9 +170,13 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
         self.start_scheduler();
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            listener,
+            self.router()
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         self.stop().await
     }
 

@@ -94,6 +94,13 @@ pub enum CliCommand {
         /// Refuse introspection queries (production).
         #[arg(long, env = "NORMLEDGER_NO_INTROSPECTION")]
         no_introspection: bool,
+        /// Open websockets (subscriptions) one client address may hold at once.
+        #[arg(
+            long,
+            env = "NORMLEDGER_MAX_WEBSOCKETS_PER_CLIENT",
+            default_value_t = 8
+        )]
+        max_websockets_per_client: usize,
         /// Do not serve GraphiQL on GET /graphql (production).
         #[arg(long, env = "NORMLEDGER_NO_GRAPHIQL")]
         no_graphiql: bool,

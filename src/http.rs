@@ -8,11 +8,13 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use crate::commands::Ledger;
@@ -24,6 +26,43 @@ pub struct AppState {
     pub schema: NormledgerSchema,
     pub ledger: Arc<Ledger>,
     pub settings: HttpSettings,
+    /// Open websockets per client address.
+    pub sockets: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One open websocket of a client, counted until dropped.
+struct SocketSlot {
+    sockets: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+    ip: IpAddr,
+}
+
+impl SocketSlot {
+    /// A slot for `ip`, unless it already holds `max` sockets.
+    fn take(state: &AppState, ip: IpAddr) -> Option<SocketSlot> {
+        let mut open = state.sockets.lock().ok()?;
+        let n = open.entry(ip).or_insert(0);
+        if *n >= state.settings.max_websockets_per_client {
+            return None;
+        }
+        *n += 1;
+        Some(SocketSlot {
+            sockets: state.sockets.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.sockets.lock() {
+            if let Some(n) = open.get_mut(&self.ip) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(&self.ip);
+                }
+            }
+        }
+    }
 }
 
 /// Settings of the HTTP edge.
@@ -35,6 +74,8 @@ pub struct HttpSettings {
     pub graphiql: bool,
     /// Longest time one GraphQL request may run before it is answered with `TIMEOUT`.
     pub request_timeout: std::time::Duration,
+    /// Open websockets (subscriptions) one client address may hold at once.
+    pub max_websockets_per_client: usize,
 }
 
 impl Default for HttpSettings {
@@ -43,6 +84,7 @@ impl Default for HttpSettings {
             max_body_bytes: 1 << 20,
             graphiql: true,
             request_timeout: std::time::Duration::from_secs(30),
+            max_websockets_per_client: 8,
         }
     }
 }
@@ -60,6 +102,7 @@ pub fn router(state: AppState) -> Router {
 /// serves subscriptions; a plain GET serves GraphiQL.
 async fn graphiql_or_websocket(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     protocol: Result<GraphQLProtocol, StatusCode>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -75,9 +118,16 @@ async fn graphiql_or_websocket(
         )
         .into_response();
     };
+    let Some(slot) = SocketSlot::take(&state, client.ip()) else {
+        let body = json!({"errors": [{"message": format!(
+            "at most {} open websockets per client", state.settings.max_websockets_per_client),
+            "extensions": {"code": "BAD_USER_INPUT", "limit": "max_websockets_per_client"}}]});
+        return (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
+            let _slot = slot;
             let ledger = state.ledger.clone();
             GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
                 .on_connection_init(move |payload| async move {
@@ -107,6 +157,7 @@ async fn graphiql_or_websocket(
                     Ok(data)
                 })
                 .serve()
+                .await;
         })
 }
 

@@ -236,6 +236,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             max_complexity,
             no_introspection,
             no_graphiql,
+            max_websockets_per_client,
         } => {
             let mut settings = Settings::default();
             settings.write.read_your_writes_timeout = Duration::from_millis(*read_your_writes_ms);
@@ -244,6 +245,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             settings.http.max_body_bytes = *max_body_bytes;
             settings.http.request_timeout = Duration::from_secs(*request_timeout_secs);
             settings.http.graphiql = !no_graphiql;
+            settings.http.max_websockets_per_client = *max_websockets_per_client;
             settings.limits.max_depth = *max_depth;
             settings.limits.max_complexity = *max_complexity;
             settings.limits.introspection = !no_introspection;

@@ -13,7 +13,8 @@ use crate::support::*;
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp, token: &str) -> Socket {
+/// A graphql-transport-ws upgrade request to the app.
+fn ws_request(app: &TestApp) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let mut req = format!("ws://{}/graphql", app.addr)
         .into_client_request()
         .unwrap();
@@ -21,7 +22,13 @@ async fn connect(app: &TestApp, token: &str) -> Socket {
         "Sec-WebSocket-Protocol",
         "graphql-transport-ws".parse().unwrap(),
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    req
+}
+
+async fn connect(app: &TestApp, token: &str) -> Socket {
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(app))
+        .await
+        .unwrap();
     let init =
         json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
     ws.send(Message::text(init.to_string())).await.unwrap();
@@ -122,5 +129,40 @@ async fn a_subscription_without_a_valid_token_is_refused() {
             "connection_ack"
         ),
         other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_holds_at_most_the_configured_number_of_websockets() {
+    let mut settings = quiet_settings();
+    settings.http.max_websockets_per_client = 2;
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    let token = app.token(Role::Auditor).to_owned();
+    let mut first = connect(&app, &token).await;
+    let second = connect(&app, &token).await;
+    assert_eq!(next_json(&mut first).await["type"], "connection_ack");
+    match tokio_tungstenite::connect_async(ws_request(&app)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429);
+            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        }
+        other => panic!("a third socket was accepted: {:?}", other.map(|_| ())),
+    }
+    // Closing one frees its place.
+    drop(second);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if tokio_tungstenite::connect_async(ws_request(&app))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the place was never freed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
