@@ -54,12 +54,13 @@ impl SocketSlot {
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
-        if let Ok(mut open) = self.sockets.lock() {
-            if let Some(n) = open.get_mut(&self.ip) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    open.remove(&self.ip);
-                }
+        let Ok(mut open) = self.sockets.lock() else {
+            return;
+        };
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.ip);
             }
         }
     }
