@@ -386,6 +386,32 @@ mod tests {
     }
 
     #[test]
+    fn json_catalogues_report_errors_by_record() {
+        let text = r#"[
+            {"number": "南府发〔2015〕3号", "title": "甲", "body_code": "NCX-GOV",
+             "issued_on": "2015-03-01", "valid_until": "2020-02-29", "status": "ISSUED",
+             "is_trial": true},
+            {"number": "南府发〔2015〕4号", "title": "乙", "body_code": "NCX-GOV",
+             "issued_on": "2015-03-01", "valid_until": "2020-02-29", "status": "ISSUED",
+             "unknown_column": 1}
+        ]"#;
+        let mut parsed = rows(text).unwrap();
+        assert_eq!(parsed.len(), 2);
+        let (line, second) = parsed.pop().unwrap();
+        assert_eq!(line, 2);
+        assert!(second.unwrap_err().contains("unknown_column"));
+        let (line, first) = parsed.pop().unwrap();
+        assert_eq!(line, 1);
+        let r = record(first.unwrap(), "目录").unwrap();
+        assert!(r.is_trial);
+        assert_eq!(
+            r.published_on, r.issued_on,
+            "published_on defaults to issued_on"
+        );
+        assert!(matches!(rows("[not json"), Err(ImportError::Format(_))));
+    }
+
+    #[test]
     fn the_id_is_derived_from_the_number() {
         let n = DocumentNumber::parse("南府发〔2015〕3号").unwrap();
         assert_eq!(imported_id(&n), imported_id(&n));
