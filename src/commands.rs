@@ -364,6 +364,9 @@ pub struct RequestContext {
     /// Where the command's facts come from, when not from the actor's own knowledge (a
     /// report, or `illustrative` demo data); recorded as metadata `source`.
     pub source: Option<String>,
+    /// A client-chosen id that makes retrying the command safe, with a hash of the request it
+    /// names: a repeat with the same hash returns the original result and writes nothing.
+    pub command_id: Option<(String, String)>,
 }
 
 impl RequestContext {
@@ -376,6 +379,7 @@ impl RequestContext {
             request_id,
             causation_id: None,
             source: None,
+            command_id: None,
         }
     }
 }
@@ -548,6 +552,13 @@ impl Ledger {
         }
         let mut attempt = 0;
         loop {
+            // A command id already on record answers from the record (also after a conflict:
+            // a concurrent twin may just have committed it).
+            if let Some((command_id, hash)) = &ctx.command_id {
+                if let Some(receipt) = self.recorded(command_id, hash).await? {
+                    return Ok(receipt);
+                }
+            }
             let result = match &command {
                 Command::IssuingBody { code, command } => self
                     .bodies
@@ -578,6 +589,16 @@ impl Ledger {
                 }
                 Err(CommandError::Conflict(_)) => {
                     return Err(CommandError::Conflict(aggregate_type));
+                }
+                Err(CommandError::Rejected(e)) => {
+                    // A twin with the same command id may have committed between our check and
+                    // our load: then the refusal is of a command already carried out.
+                    if let Some((command_id, hash)) = &ctx.command_id
+                        && let Some(receipt) = self.recorded(command_id, hash).await?
+                    {
+                        return Ok(receipt);
+                    }
+                    return Err(CommandError::Rejected(e));
                 }
                 Err(e) => return Err(e),
             }
@@ -643,6 +664,41 @@ impl Ledger {
             }
         }
         Ok(())
+    }
+
+    /// The receipt of a command already recorded under `command_id`; COMMAND_ID_REUSED when
+    /// the id was used for a different request.
+    async fn recorded(
+        &self,
+        command_id: &str,
+        hash: &str,
+    ) -> Result<Option<Receipt>, CommandError> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT request_hash, aggregate_id, position FROM command_ids WHERE command_id = $1",
+        )
+        .bind(command_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((recorded_hash, aggregate_id, position)) = row else {
+            return Ok(None);
+        };
+        if recorded_hash != hash {
+            return Err(CommandError::Rejected(DomainError::CommandIdReused {
+                command_id: command_id.to_owned(),
+            }));
+        }
+        let point = event_log::point_of(&self.pool, position)
+            .await?
+            .ok_or_else(|| CommandError::Internal("a recorded command has no event".into()))?;
+        let projected = self
+            .projector
+            .wait_for(point, self.settings.read_your_writes_timeout)
+            .await;
+        Ok(Some(Receipt {
+            aggregate_id,
+            point,
+            projected,
+        }))
     }
 
     /// Waits until the read model has applied the log's head as it is now.
@@ -716,6 +772,10 @@ fn metadata(ctx: &RequestContext, mutation: &str) -> HashMap<String, String> {
     m.insert("causation_id".to_owned(), causation.clone());
     if let Some(source) = &ctx.source {
         m.insert("source".to_owned(), source.clone());
+    }
+    if let Some((id, hash)) = &ctx.command_id {
+        m.insert("command_id".to_owned(), id.clone());
+        m.insert("command_hash".to_owned(), hash.clone());
     }
     m
 }

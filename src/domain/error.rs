@@ -85,6 +85,8 @@ pub enum DomainError {
     DecisionsNotApplied,
     #[error("the cleanup scope is empty: nothing is in force in scope at the cut-off date")]
     EmptyInventory,
+    #[error("command id {command_id} was already used for a different request")]
+    CommandIdReused { command_id: String },
     /// A service the aggregate consulted (the event log) failed; not the client's fault.
     #[error("a service needed by the command failed: {0}")]
     ServiceUnavailable(String),
@@ -121,6 +123,7 @@ impl DomainError {
             DomainError::DecisionsIncomplete { .. } => "DECISIONS_INCOMPLETE",
             DomainError::DecisionsNotApplied => "DECISIONS_NOT_APPLIED",
             DomainError::EmptyInventory => "EMPTY_INVENTORY",
+            DomainError::CommandIdReused { .. } => "COMMAND_ID_REUSED",
             DomainError::ServiceUnavailable(_) => "SERVICE_UNAVAILABLE",
         }
     }

@@ -11,7 +11,7 @@ use crate::commands::Command;
 use crate::domain::DocumentNumber;
 use crate::domain::cleanup_campaign as c;
 use crate::graphql::error::{ApiError, ApiResult, gql};
-use crate::graphql::mutation::{day, execute, parse_id};
+use crate::graphql::mutation::{day, execute, parse_id, receipt_id};
 use crate::graphql::types::{BasisLevel, Document, DocumentClass};
 use crate::graphql::{Session, page, page_size, reader};
 use crate::process;
@@ -319,6 +319,7 @@ async fn on_campaign(
     command: c::CleanupCampaignCommand,
 ) -> ApiResult<CleanupCampaignPayload> {
     let (s, receipt) = execute(ctx, Command::CleanupCampaign { id, command }).await?;
+    let id = receipt_id(&receipt)?;
     let pool = s.ledger.pool();
     let (state, version) = if receipt.projected {
         queries::cleanup_campaign(pool, id, None).await
@@ -345,6 +346,11 @@ impl CleanupMutations {
     async fn launch_cleanup(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         input: LaunchCleanupInput,
     ) -> ApiResult<CleanupCampaignPayload> {
         let id = Uuid::now_v7();
@@ -376,6 +382,11 @@ impl CleanupMutations {
     async fn propose_cleanup_decision(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: ProposeCleanupDecisionInput,
     ) -> ApiResult<CleanupCampaignPayload> {
@@ -397,6 +408,11 @@ impl CleanupMutations {
     async fn review_cleanup_decision(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: ReviewCleanupDecisionInput,
     ) -> ApiResult<CleanupCampaignPayload> {
@@ -416,6 +432,11 @@ impl CleanupMutations {
     async fn publish_cleanup_result(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         result_number: String,
         published_on: Option<NaiveDate>,
@@ -444,6 +465,11 @@ impl CleanupMutations {
     async fn report_cleanup_to_superior(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         to: String,
         reference: Option<String>,
@@ -462,6 +488,11 @@ impl CleanupMutations {
     async fn close_cleanup(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         closed_on: Option<NaiveDate>,
     ) -> ApiResult<CleanupCampaignPayload> {

@@ -243,12 +243,46 @@ pub(crate) async fn execute<'a>(
     command: Command,
 ) -> ApiResult<(&'a Session, Receipt)> {
     let s = ctx.data::<Session>()?;
-    let rc = RequestContext::new(s.actor()?.clone(), s.correlation_id.clone());
+    let mut rc = RequestContext::new(s.actor()?.clone(), s.correlation_id.clone());
+    rc.command_id = command_id(ctx)?;
     let receipt = s.ledger.execute(&rc, command).await.map_err(gql)?;
     if let Ok(mut r) = s.receipts.lock() {
         r.push(receipt.clone());
     }
     Ok((s, receipt))
+}
+
+/// The mutation's `commandId`, with a hash of the request it names: the mutation's name and
+/// every other argument, variables resolved, so a retry with the same input hashes the same.
+fn command_id(ctx: &Context<'_>) -> ApiResult<Option<(String, String)>> {
+    let field = ctx.field();
+    let mut id = None;
+    let mut request = serde_json::Map::new();
+    for (name, value) in field.arguments()? {
+        if name.as_str() == "commandId" {
+            id = match value {
+                async_graphql::Value::String(s) => Some(s),
+                _ => None,
+            };
+        } else {
+            request.insert(name.to_string(), value.into_json()?);
+        }
+    }
+    let Some(id) = id else { return Ok(None) };
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| gql(ApiError::bad_input("commandId", "not a UUID")))?
+        .to_string();
+    let canonical = serde_json::json!({"mutation": field.name(), "arguments": request});
+    let hash = crate::store::integrity::hex(&sha2::Digest::finalize(sha2::Digest::chain_update(
+        <sha2::Sha256 as sha2::Digest>::new(),
+        canonical.to_string().as_bytes(),
+    )));
+    Ok(Some((id, hash)))
+}
+
+/// The aggregate a receipt names: the original one when a command id was repeated.
+pub(crate) fn receipt_id(receipt: &Receipt) -> ApiResult<Uuid> {
+    Uuid::parse_str(&receipt.aggregate_id).map_err(|_| gql(ApiError::Internal))
 }
 
 async fn on_document(
@@ -257,6 +291,7 @@ async fn on_document(
     command: DocumentCommand,
 ) -> ApiResult<DocumentPayload> {
     let (s, receipt) = execute(ctx, Command::Document { id, command }).await?;
+    let id = receipt_id(&receipt)?;
     let pool = s.ledger.pool();
     let row = if receipt.projected {
         queries::document(pool, id, None).await
@@ -315,6 +350,11 @@ impl DocumentMutations {
     async fn list_issuing_body(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         input: ListIssuingBodyInput,
     ) -> ApiResult<IssuingBodyPayload> {
         let code = input.code.clone();
@@ -336,6 +376,11 @@ impl DocumentMutations {
     async fn add_agency_code(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         code: String,
         agency_code: String,
         added_on: Option<NaiveDate>,
@@ -351,6 +396,11 @@ impl DocumentMutations {
     async fn delist_issuing_body(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         input: DelistIssuingBodyInput,
     ) -> ApiResult<IssuingBodyPayload> {
         let command = IssuingBodyCommand::Delist {
@@ -365,6 +415,11 @@ impl DocumentMutations {
     async fn draft_document(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         input: DraftDocumentInput,
     ) -> ApiResult<DocumentPayload> {
         let id = Uuid::now_v7();
@@ -391,6 +446,11 @@ impl DocumentMutations {
     async fn revise_draft(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: ReviseDraftInput,
     ) -> ApiResult<DocumentPayload> {
@@ -408,6 +468,11 @@ impl DocumentMutations {
     async fn open_consultation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: OpenConsultationInput,
     ) -> ApiResult<DocumentPayload> {
@@ -422,6 +487,11 @@ impl DocumentMutations {
     async fn close_consultation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: CloseConsultationInput,
     ) -> ApiResult<DocumentPayload> {
@@ -437,6 +507,11 @@ impl DocumentMutations {
     async fn submit_for_review(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: SubmitForReviewInput,
     ) -> ApiResult<DocumentPayload> {
@@ -451,6 +526,11 @@ impl DocumentMutations {
     async fn return_materials(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: ReturnMaterialsInput,
     ) -> ApiResult<DocumentPayload> {
@@ -465,6 +545,11 @@ impl DocumentMutations {
     async fn start_review(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: StartReviewInput,
     ) -> ApiResult<DocumentPayload> {
@@ -487,6 +572,11 @@ impl DocumentMutations {
     async fn add_advisor_opinion(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: AddAdvisorOpinionInput,
     ) -> ApiResult<DocumentPayload> {
@@ -505,6 +595,11 @@ impl DocumentMutations {
     async fn conclude_review(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: ConcludeReviewInput,
     ) -> ApiResult<DocumentPayload> {
@@ -528,6 +623,11 @@ impl DocumentMutations {
     async fn submit_revision(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: SubmitRevisionInput,
     ) -> ApiResult<DocumentPayload> {
@@ -550,6 +650,11 @@ impl DocumentMutations {
     async fn record_deliberation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: RecordDeliberationInput,
     ) -> ApiResult<DocumentPayload> {
@@ -567,6 +672,11 @@ impl DocumentMutations {
     async fn issue_document(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: IssueDocumentInput,
     ) -> ApiResult<DocumentPayload> {
@@ -590,6 +700,11 @@ impl DocumentMutations {
     async fn file_for_record(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: FileForRecordInput,
     ) -> ApiResult<DocumentPayload> {
@@ -604,6 +719,11 @@ impl DocumentMutations {
     async fn record_filing_review(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: RecordFilingReviewInput,
     ) -> ApiResult<DocumentPayload> {
@@ -619,6 +739,11 @@ impl DocumentMutations {
     async fn correct_document(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: CorrectDocumentInput,
     ) -> ApiResult<DocumentPayload> {
@@ -633,6 +758,11 @@ impl DocumentMutations {
     async fn repeal_document(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: EndDocumentInput,
     ) -> ApiResult<DocumentPayload> {
@@ -645,6 +775,11 @@ impl DocumentMutations {
     async fn republish_document(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: RepublishDocumentInput,
     ) -> ApiResult<DocumentPayload> {
@@ -662,6 +797,11 @@ impl DocumentMutations {
     async fn supersede_document(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         superseded_by: String,
         on: Option<NaiveDate>,
@@ -677,6 +817,11 @@ impl DocumentMutations {
     async fn withdraw_document(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         input: EndDocumentInput,
     ) -> ApiResult<DocumentPayload> {
@@ -721,6 +866,7 @@ async fn on_item(
     command: CertificationItemCommand,
 ) -> ApiResult<CertificationItemPayload> {
     let (s, receipt) = execute(ctx, Command::CertificationItem { id, command }).await?;
+    let id = receipt_id(&receipt)?;
     let pool = s.ledger.pool();
     let (state, version) = if receipt.projected {
         queries::certification_item(pool, id, None).await
@@ -745,6 +891,11 @@ impl ItemMutations {
     async fn register_certification_item(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         input: RegisterCertificationItemInput,
     ) -> ApiResult<CertificationItemPayload> {
         let id = Uuid::now_v7();
@@ -771,6 +922,11 @@ impl ItemMutations {
     async fn retain_certification_item(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         commitment_allowed: bool,
         reason: Option<String>,
@@ -788,6 +944,11 @@ impl ItemMutations {
     async fn cancel_certification_item(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         replacement_method: String,
         cancelled_on: Option<NaiveDate>,
@@ -803,6 +964,11 @@ impl ItemMutations {
     async fn enable_commitment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         template_ref: Option<String>,
         enabled_on: Option<NaiveDate>,
@@ -818,6 +984,11 @@ impl ItemMutations {
     async fn disable_commitment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
         id: ID,
         reason: String,
         disabled_on: Option<NaiveDate>,

@@ -10,6 +10,7 @@ mod certification;
 mod cleanup;
 mod database;
 mod hostile;
+mod idempotent;
 mod integrity;
 mod lifecycle;
 mod live;
