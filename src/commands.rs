@@ -554,10 +554,10 @@ impl Ledger {
         loop {
             // A command id already on record answers from the record (also after a conflict:
             // a concurrent twin may just have committed it).
-            if let Some((command_id, hash)) = &ctx.command_id {
-                if let Some(receipt) = self.recorded(command_id, hash).await? {
-                    return Ok(receipt);
-                }
+            if let Some((command_id, hash)) = &ctx.command_id
+                && let Some(receipt) = self.recorded(command_id, hash).await?
+            {
+                return Ok(receipt);
             }
             let result = match &command {
                 Command::IssuingBody { code, command } => self
