@@ -20,6 +20,7 @@ use crate::domain::{
     Actor, CertificationItem, CertificationItemCommand, CleanupCampaign, CleanupCampaignCommand,
     DocumentCommand, DomainError, IssuingBody, IssuingBodyCommand, NormativeDocument, Role,
 };
+use crate::input_limits::InputLimits;
 use crate::projection::Projector;
 use crate::store::event_log::{self, LogPoint};
 use crate::store::services::LedgerServices;
@@ -344,6 +345,17 @@ impl Command {
         }
     }
 
+    /// The command as data, for the input limits.
+    fn input(&self) -> serde_json::Value {
+        match self {
+            Command::IssuingBody { command, .. } => serde_json::to_value(command),
+            Command::Document { command, .. } => serde_json::to_value(command),
+            Command::CertificationItem { command, .. } => serde_json::to_value(command),
+            Command::CleanupCampaign { command, .. } => serde_json::to_value(command),
+        }
+        .unwrap_or_default()
+    }
+
     fn aggregate(&self) -> (&'static str, String) {
         match self {
             Command::IssuingBody { code, .. } => (IssuingBody::TYPE, code.clone()),
@@ -391,6 +403,9 @@ pub enum CommandError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// A string or list is longer than this deployment allows.
+    #[error("{field}: {reason}")]
+    InputLimit { field: String, reason: String },
     /// A domain rule refused the command (or its input was malformed).
     #[error(transparent)]
     Rejected(DomainError),
@@ -443,6 +458,8 @@ pub struct WriteSettings {
     pub review_working_days: u32,
     /// The warn-only rules' per-jurisdiction settings.
     pub warnings: WarningSettings,
+    /// Sizes of strings and lists a command may carry.
+    pub input_limits: InputLimits,
 }
 
 impl Default for WriteSettings {
@@ -452,6 +469,7 @@ impl Default for WriteSettings {
             read_your_writes_timeout: Duration::from_secs(5),
             review_working_days: 15,
             warnings: WarningSettings::default(),
+            input_limits: InputLimits::default(),
         }
     }
 }
@@ -540,6 +558,13 @@ impl Ledger {
     ) -> Result<Receipt, CommandError> {
         let mutation = command.mutation();
         self.authorise(ctx, &command).await?;
+        self.settings
+            .input_limits
+            .check(&command.input())
+            .map_err(|o| CommandError::InputLimit {
+                field: o.field,
+                reason: o.reason,
+            })?;
         let metadata = metadata(ctx, mutation);
         let (aggregate_type, aggregate_id) = command.aggregate();
         if let Command::CleanupCampaign {

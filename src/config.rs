@@ -101,6 +101,21 @@ pub enum CliCommand {
             default_value_t = 8
         )]
         max_websockets_per_client: usize,
+        /// Largest page (`first`) a list query may ask for.
+        #[arg(long, env = "NORMLEDGER_MAX_PAGE_SIZE", default_value_t = 100)]
+        max_page_size: i64,
+        /// Longest title (characters; at most the domain's 300).
+        #[arg(long, env = "NORMLEDGER_MAX_TITLE_CHARS", default_value_t = 300)]
+        max_title_chars: usize,
+        /// Longest free text: opinions, reasons, descriptions (at most the domain's maxima).
+        #[arg(long, env = "NORMLEDGER_MAX_TEXT_CHARS", default_value_t = 20_000)]
+        max_text_chars: usize,
+        /// Longest other string: names, units, codes (at most the domain's maxima).
+        #[arg(long, env = "NORMLEDGER_MAX_SHORT_CHARS", default_value_t = 500)]
+        max_short_chars: usize,
+        /// Most entries in any list of a command.
+        #[arg(long, env = "NORMLEDGER_MAX_LIST_LEN", default_value_t = 200)]
+        max_list_len: usize,
         /// Do not serve GraphiQL on GET /graphql (production).
         #[arg(long, env = "NORMLEDGER_NO_GRAPHIQL")]
         no_graphiql: bool,

@@ -12,6 +12,7 @@
 //! - [`process`] — the ledger acting on its own events as the SYSTEM actor: the cleanup
 //!   process manager and the expiry scheduler.
 //! - [`import`] — catalogues of documents issued before the ledger, all rows or none.
+//! - [`input_limits`] — the operator's limits on input sizes, checked before the domain.
 //! - [`demo`] — the Nanchang County 2019 data set, loaded through the commands.
 //! - [`store`] — PostgreSQL: the private cluster, migrations, the event log and its hash
 //!   chain, signed checkpoints, tokens, the calendar table, the aggregates' services.
@@ -27,6 +28,7 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod input_limits;
 pub mod process;
 pub mod projection;
 pub mod store;

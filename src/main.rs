@@ -237,6 +237,11 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             no_introspection,
             no_graphiql,
             max_websockets_per_client,
+            max_page_size,
+            max_title_chars,
+            max_text_chars,
+            max_short_chars,
+            max_list_len,
         } => {
             let mut settings = Settings::default();
             settings.write.read_your_writes_timeout = Duration::from_millis(*read_your_writes_ms);
@@ -249,6 +254,13 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             settings.limits.max_depth = *max_depth;
             settings.limits.max_complexity = *max_complexity;
             settings.limits.introspection = !no_introspection;
+            settings.limits.max_page = (*max_page_size).max(1);
+            settings.write.input_limits = normledger::input_limits::InputLimits {
+                title_chars: *max_title_chars,
+                text_chars: *max_text_chars,
+                short_chars: *max_short_chars,
+                list_len: *max_list_len,
+            };
             settings.scheduler_every =
                 (*scheduler_every_secs > 0).then(|| Duration::from_secs(*scheduler_every_secs));
             if let Some(day) = today {

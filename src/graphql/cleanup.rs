@@ -565,7 +565,7 @@ impl CleanupQueries {
         after: Option<String>,
     ) -> ApiResult<Connection<String, CleanupCampaign>> {
         let s = reader(ctx, "cleanupCampaigns")?.session;
-        let limit = page_size(first)?;
+        let limit = page_size(ctx, first)?;
         let after_id = after
             .as_deref()
             .map(|a| parse_id(&ID(a.to_owned())))
@@ -591,7 +591,7 @@ impl CleanupQueries {
         first: Option<i32>,
     ) -> ApiResult<Vec<Document>> {
         let r = reader(ctx, "overdueRevisions")?;
-        let limit = page_size(first)?;
+        let limit = page_size(ctx, first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
         Ok(
             queries::overdue_revisions(r.session.ledger.pool(), today, limit)

@@ -77,6 +77,7 @@ impl From<CommandError> for ApiError {
         match e {
             CommandError::Forbidden(m) => ApiError::Forbidden(m),
             CommandError::NotFound(m) => ApiError::NotFound(m),
+            CommandError::InputLimit { field, reason } => ApiError::BadInput { field, reason },
             CommandError::Rejected(e) => ApiError::from_domain(e),
             e @ CommandError::Conflict(_) => ApiError::Conflict(e.to_string()),
             CommandError::Unavailable(detail) => {

@@ -97,6 +97,8 @@ pub struct Limits {
     /// Answer introspection queries (switch off in production; `normledger schema` still
     /// prints the SDL).
     pub introspection: bool,
+    /// Largest page a list query may ask for (`first`).
+    pub max_page: i64,
 }
 
 impl Default for Limits {
@@ -105,21 +107,25 @@ impl Default for Limits {
             max_depth: 12,
             max_complexity: 5_000,
             introspection: true,
+            max_page: 100,
         }
     }
 }
 
 pub const DEFAULT_PAGE: i64 = 20;
-pub const MAX_PAGE: i64 = 100;
 
-/// `first` of a connection: 1..=MAX_PAGE, DEFAULT_PAGE when absent.
-pub fn page_size(first: Option<i32>) -> ApiResult<i64> {
+/// `first` of a list: 1 to the configured maximum, DEFAULT_PAGE (or the maximum, if lower)
+/// when absent.
+pub fn page_size(ctx: &async_graphql::Context<'_>, first: Option<i32>) -> ApiResult<i64> {
+    let max = ctx
+        .data::<Limits>()
+        .map_or(Limits::default().max_page, |l| l.max_page);
     match first.map(i64::from) {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        None => Ok(DEFAULT_PAGE.min(max)),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
         Some(_) => Err(gql(ApiError::bad_input(
             "first",
-            format!("must be between 1 and {MAX_PAGE}"),
+            format!("must be between 1 and {max}"),
         ))),
     }
 }
@@ -154,7 +160,8 @@ pub fn build_schema(limits: Limits) -> NormledgerSchema {
         SubscriptionRoot,
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity);
+    .limit_complexity(limits.max_complexity)
+    .data(limits);
     let builder = if limits.introspection {
         builder
     } else {

@@ -95,7 +95,7 @@ impl LedgerQueries {
         after: Option<String>,
     ) -> ApiResult<Connection<String, IssuingBody>> {
         let s = reader(ctx, "issuingBodies")?.session;
-        let limit = page_size(first)?;
+        let limit = page_size(ctx, first)?;
         let rows = queries::issuing_bodies(s.ledger.pool(), after.as_deref(), limit + 1)
             .await
             .map_err(gql)?;
@@ -206,7 +206,7 @@ impl LedgerQueries {
         after: Option<String>,
     ) -> ApiResult<Connection<String, CertificationItem>> {
         let s = reader(ctx, "certificationItems")?.session;
-        let limit = page_size(first)?;
+        let limit = page_size(ctx, first)?;
         let f = filter.unwrap_or_default();
         let filter = queries::ItemFilter {
             status: f.status.map(|x| {
@@ -245,7 +245,7 @@ impl LedgerQueries {
     ) -> ApiResult<Vec<Document>> {
         let r = reader(ctx, "overdueReviews")?;
         let s = r.session;
-        let limit = page_size(first)?;
+        let limit = page_size(ctx, first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
         documents(
             &r,
@@ -263,7 +263,7 @@ impl LedgerQueries {
     ) -> ApiResult<Vec<Document>> {
         let r = reader(ctx, "overdueFilings")?;
         let s = r.session;
-        let limit = page_size(first)?;
+        let limit = page_size(ctx, first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
         let days = s.ledger.settings().warnings.filing_days as i32;
         documents(
@@ -283,7 +283,7 @@ impl LedgerQueries {
     ) -> ApiResult<Vec<Document>> {
         let r = reader(ctx, "expiringDocuments")?;
         let s = r.session;
-        let limit = page_size(first)?;
+        let limit = page_size(ctx, first)?;
         let within = within_days.unwrap_or(183);
         if !(0..=3660).contains(&within) {
             return Err(gql(ApiError::bad_input("withinDays", "must be 0 to 3660")));

@@ -174,7 +174,7 @@ pub async fn document_page(
     after: Option<String>,
 ) -> ApiResult<Connection<String, Document>> {
     let session = ctx.data::<Session>()?;
-    let limit = page_size(first)?;
+    let limit = page_size(ctx, first)?;
     let after = after
         .map(|a| Uuid::parse_str(&a))
         .transpose()
@@ -748,7 +748,7 @@ pub async fn audit_page(
     after: Option<String>,
 ) -> ApiResult<Connection<String, AuditEvent>> {
     let session = ctx.data::<Session>()?;
-    let limit = page_size(first)?;
+    let limit = page_size(ctx, first)?;
     // The cursor is the global position; paging continues in commit-safe order from there.
     let not_a_cursor = || {
         gql(crate::graphql::error::ApiError::bad_input(

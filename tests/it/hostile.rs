@@ -261,3 +261,54 @@ async fn production_switches_close_introspection_and_graphiql_and_slow_requests_
     assert_eq!(status, 503, "{r:#}");
     assert_eq!(r["errors"][0]["extensions"]["code"], "TIMEOUT");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tightened_input_limits_refuse_longer_input_and_write_nothing() {
+    let mut settings = quiet_settings();
+    settings.write.input_limits.title_chars = 10;
+    settings.write.input_limits.list_len = 2;
+    settings.limits.max_page = 5;
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    list_bodies(&app).await;
+    let before = app.event_count().await;
+    let (_, r) = raw(
+        &app,
+        Role::Drafter,
+        draft_with_title("十一个字的标题还要更长"),
+    )
+    .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{r:#}"
+    );
+    assert_eq!(r["errors"][0]["extensions"]["field"], "title");
+    let id = draft(&app, "十字以内", false).await;
+    let r = act(
+        &app,
+        Role::Drafter,
+        "submitForReview",
+        &id,
+        json!({"materials": ["送审稿", "起草说明", "依据"]}),
+    )
+    .await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "materials", "{r:#}");
+    assert_eq!(
+        app.event_count().await,
+        before + 1,
+        "only the short draft was written"
+    );
+    let r = app
+        .gql(
+            Role::Auditor,
+            "{ documents(first: 6) { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "first", "{r:#}");
+    app.ok(
+        Role::Auditor,
+        "{ documents(first: 5) { edges { cursor } } }",
+        json!({}),
+    )
+    .await;
+}

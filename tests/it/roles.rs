@@ -294,22 +294,33 @@ const CALLS: &[(&str, &str)] = &[
 ];
 
 /// The mutations the schema exposes (from the generated SDL).
-fn schema_mutations() -> Vec<String> {
+/// The fields of a type of the generated SDL: lines indented once that open with a name and
+/// then `(` or `:` (doc strings and arguments are indented more, or read otherwise).
+fn schema_fields(type_name: &str) -> Vec<String> {
     let sdl = normledger::graphql::sdl();
     let block = sdl
-        .split("type MutationRoot {")
+        .split(&format!("type {type_name} {{"))
         .nth(1)
         .and_then(|b| b.split("\n}").next())
         .unwrap()
         .to_owned();
-    // Field lines are indented once and start with the name; doc strings are indented twice.
     block
         .lines()
         .filter(|l| l.starts_with('\t') && !l.starts_with("\t\t"))
-        .map(|l| l.trim())
-        .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()) && l.contains("):"))
-        .map(|l| l.split('(').next().unwrap().to_owned())
+        .map(str::trim)
+        .filter_map(|line| {
+            let name: String = line
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let is_field = matches!(line[name.len()..].chars().next(), Some('(' | ':'));
+            (is_field && name.starts_with(|c: char| c.is_ascii_lowercase())).then_some(name)
+        })
         .collect()
+}
+
+fn schema_mutations() -> Vec<String> {
+    schema_fields("MutationRoot")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -503,30 +514,11 @@ async fn every_query_as_every_role_follows_the_read_policy_and_drafts_stay_priva
         "the matrix calls every query of the read policy"
     );
     // Every query field of the schema has a row in the read policy.
-    let sdl = normledger::graphql::sdl();
-    let query_block = sdl
-        .split("type QueryRoot {")
-        .nth(1)
-        .unwrap()
-        .split("\n}")
-        .next()
-        .unwrap();
-    for line in query_block
-        .lines()
-        .filter(|l| l.starts_with('\t') && !l.starts_with("\t\t"))
-    {
-        let line = line.trim();
-        let name: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        let is_field = matches!(line[name.len()..].chars().next(), Some('(' | ':'));
-        if is_field && name.starts_with(|c: char| c.is_ascii_lowercase()) {
-            assert!(
-                READS.iter().any(|r| r.query == name),
-                "{name} has no read rule"
-            );
-        }
+    for name in schema_fields("QueryRoot") {
+        assert!(
+            READS.iter().any(|r| r.query == name),
+            "{name} has no read rule"
+        );
     }
 
     let app = TestApp::spawn().await;

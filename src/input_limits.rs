@@ -1,0 +1,139 @@
+//! Operator limits on the size of command input, set per deployment (`serve --max-*`) and
+//! applied to every command before the domain sees it. The domain keeps its own maxima (a
+//! title is never longer than 300 characters, an opinion than 20,000); these settings can
+//! tighten them, and the defaults equal them.
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputLimits {
+    /// Titles of documents and campaigns.
+    pub title_chars: usize,
+    /// Free text: opinions, reasons, descriptions, summaries, grounds, notes.
+    pub text_chars: usize,
+    /// Every other string: names, units, codes, channels, numbers.
+    pub short_chars: usize,
+    /// Entries of any list (materials, authorities, issues, scope).
+    pub list_len: usize,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            title_chars: 300,
+            text_chars: 20_000,
+            short_chars: 500,
+            list_len: 200,
+        }
+    }
+}
+
+/// The free-text fields, by their names in the commands.
+const TEXT_FIELDS: &[&str] = &[
+    "adoption_summary",
+    "comments",
+    "commitment_reason",
+    "description",
+    "dissent",
+    "grounds",
+    "notes",
+    "opinion",
+    "reason",
+    "service_guide",
+    "summary",
+    "text",
+    "validity_override_reason",
+];
+
+/// A value over its limit: the field (as the API names it) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverLimit {
+    pub field: String,
+    pub reason: String,
+}
+
+impl InputLimits {
+    /// Checks every string and list in a serialised command.
+    pub fn check(&self, command: &Value) -> Result<(), OverLimit> {
+        self.walk(None, command)
+    }
+
+    fn walk(&self, key: Option<&str>, value: &Value) -> Result<(), OverLimit> {
+        match value {
+            Value::String(s) => {
+                let max = match key {
+                    Some("title") => self.title_chars,
+                    Some(k) if TEXT_FIELDS.contains(&k) => self.text_chars,
+                    _ => self.short_chars,
+                };
+                if s.chars().count() > max {
+                    return Err(over(key, format!("must be at most {max} characters")));
+                }
+                Ok(())
+            }
+            Value::Array(items) => {
+                if items.len() > self.list_len {
+                    return Err(over(
+                        key,
+                        format!("must have at most {} entries", self.list_len),
+                    ));
+                }
+                items.iter().try_for_each(|v| self.walk(key, v))
+            }
+            Value::Object(fields) => fields
+                .iter()
+                .try_for_each(|(k, v)| self.walk(Some(k.as_str()), v)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The API's (camelCase) name of a command field.
+fn over(key: Option<&str>, reason: String) -> OverLimit {
+    let mut field = String::new();
+    let mut upper = false;
+    for c in key.unwrap_or("input").chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            field.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            field.push(c);
+        }
+    }
+    OverLimit { field, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn each_kind_of_field_has_its_own_limit() {
+        let tight = InputLimits {
+            title_chars: 5,
+            text_chars: 10,
+            short_chars: 3,
+            list_len: 2,
+        };
+        let ok = json!({"Draft": {"draft": {"title": "五个字标题", "summary": "十个字以内的摘要。", "body_code": "ABC"}}});
+        assert_eq!(tight.check(&ok), Ok(()));
+        let long_title = json!({"Draft": {"draft": {"title": "六个字的标题"}}});
+        assert_eq!(tight.check(&long_title).unwrap_err().field, "title");
+        let long_reason = json!({"Withdraw": {"reason": "这是一个超过十个字的理由说明"}});
+        assert_eq!(tight.check(&long_reason).unwrap_err().field, "reason");
+        let long_code = json!({"x": {"drafting_unit": "四个字的"}});
+        assert_eq!(
+            tight.check(&long_code).unwrap_err(),
+            OverLimit {
+                field: "draftingUnit".into(),
+                reason: "must be at most 3 characters".into()
+            }
+        );
+        let long_list = json!({"SubmitForReview": {"materials": ["a", "b", "c"]}});
+        assert_eq!(tight.check(&long_list).unwrap_err().field, "materials");
+        assert_eq!(InputLimits::default().check(&long_title), Ok(()));
+    }
+}
