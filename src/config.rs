@@ -173,6 +173,9 @@ pub enum CliCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Restore a log exported with `export` into an empty database (hashes checked first,
+    /// all or nothing), then rebuild the read model.
+    ImportLog { file: PathBuf },
     /// Apply the migrations and exit.
     Migrate,
     /// Rebuild the read model from position 0.

@@ -143,6 +143,13 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             };
             eprintln!("exported {n} events");
         }
+        CliCommand::ImportLog { file } => {
+            normledger::store::migrate(&pool).await?;
+            let n = normledger::store::restore::import_log(&pool, file).await?;
+            normledger::projection::replay(&pool, |_| {}).await?;
+            println!("restored {n} events; read model rebuilt");
+            println!("digest {}", integrity::digest(&pool).await?);
+        }
         CliCommand::Migrate => {
             normledger::store::migrate(&pool).await?;
             println!("migrations applied");

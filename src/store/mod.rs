@@ -6,6 +6,7 @@ pub mod checkpoints;
 pub mod cluster;
 pub mod event_log;
 pub mod integrity;
+pub mod restore;
 pub mod services;
 pub mod tokens;
 

@@ -4,6 +4,7 @@
 mod support;
 
 mod auditing;
+mod backup;
 mod binary;
 mod calendar;
 mod certification;
