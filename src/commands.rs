@@ -422,7 +422,17 @@ pub enum CommandError {
 impl From<sqlx::Error> for CommandError {
     fn from(e: sqlx::Error) -> Self {
         match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => CommandError::Unavailable(e.to_string()),
+            // SQLSTATE classes 08 (connection exception), 53 (insufficient resources) and 57
+            // (operator intervention: shutdown, restart): the database is away, retry.
+            sqlx::Error::Database(ref d)
+                if d.code()
+                    .is_some_and(|c| ["08", "53", "57"].iter().any(|p| c.starts_with(p))) =>
+            {
                 CommandError::Unavailable(e.to_string())
             }
             // SQLSTATE class 22, data exception: a value PostgreSQL cannot hold (a NUL byte in
@@ -813,6 +823,12 @@ fn classify(e: AggregateError<DomainError>) -> CommandError {
         AggregateError::UserError(e) => CommandError::Rejected(e),
         AggregateError::AggregateConflict => CommandError::Conflict(""),
         AggregateError::DatabaseConnectionError(e) => CommandError::Unavailable(e.to_string()),
+        // postgres-es reports most database errors as unexpected; the sqlx error inside says
+        // whether the database was away (retryable) or the input was bad.
+        AggregateError::UnexpectedError(e) => match e.downcast::<sqlx::Error>() {
+            Ok(e) => CommandError::from(*e),
+            Err(e) => CommandError::Internal(e.to_string()),
+        },
         e => CommandError::Internal(e.to_string()),
     }
 }
@@ -824,4 +840,22 @@ fn backoff(attempt: u32) -> Duration {
         .map(|d| d.subsec_nanos() % 5_000_000)
         .unwrap_or(0);
     Duration::from_millis(2u64 << attempt.min(6)) + Duration::from_nanos(u64::from(jitter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absent_database_is_unavailable_however_postgres_es_reports_it() {
+        // postgres-es wraps most sqlx errors as "unexpected"; a pool timeout is an outage.
+        let wrapped = AggregateError::UnexpectedError(Box::new(sqlx::Error::PoolTimedOut));
+        assert!(matches!(classify(wrapped), CommandError::Unavailable(_)));
+        assert!(matches!(
+            CommandError::from(sqlx::Error::PoolClosed),
+            CommandError::Unavailable(_)
+        ));
+        let other = AggregateError::UnexpectedError(Box::new(std::io::Error::other("?")));
+        assert!(matches!(classify(other), CommandError::Internal(_)));
+    }
 }

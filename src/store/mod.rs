@@ -27,10 +27,14 @@ pub enum StoreError {
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// A pool that fails fast instead of queueing forever when the database is away or busy.
+/// How long a request waits for a database connection before answering `UNAVAILABLE`
+/// (retryable): an outage or an exhausted pool fails fast instead of queueing.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect(url)
         .await
 }
@@ -52,7 +56,7 @@ pub async fn connect_as_app(owner: &PgPool) -> Result<PgPool, sqlx::Error> {
     }
     PgPoolOptions::new()
         .max_connections(owner.options().get_max_connections())
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
 }
