@@ -16,7 +16,7 @@ QUERY = """mutation($cid: ID, $title: String!) { draftDocument(commandId: $cid,
   input: {bodyCode: "NCX-GOV", title: $title, class: GOVERNMENT}) { document { id } } }"""
 RETRYABLE = {"UNAVAILABLE", "CONFLICT", "TIMEOUT"}
 
-acked, unexpected, attempts = [], [], [0]
+acked, unexpected, attempts, stale = [], [], [0], [0]
 lock = threading.Lock()
 
 
@@ -46,8 +46,12 @@ def worker(deadline):
             answer = send(cid)
             data = (answer or {}).get("data") or {}
             if data.get("draftDocument"):
+                writes = ((answer.get("extensions") or {}).get("writes") or [{}])
                 with lock:
                     acked.append((cid, data["draftDocument"]["document"]["id"]))
+                    # Read-your-writes: the answer came from a read model holding the write.
+                    if not all(w.get("projected") for w in writes):
+                        stale[0] += 1
                 break
             code = (((answer or {}).get("errors") or [{}])[0].get("extensions") or {}).get("code")
             if answer is not None and code not in RETRYABLE:
@@ -70,7 +74,8 @@ for t in threads:
 with open(OUT, "w") as f:
     for cid, doc in acked:
         f.write(f"{cid}\t{doc}\n")
-print(f"load: {len(acked)} acknowledged, {attempts[0]} attempts, {len(unexpected)} unexpected")
+print(f"load: {len(acked)} acknowledged, {attempts[0]} attempts, {len(unexpected)} unexpected, "
+      f"{stale[0]} answered before the read model had them")
 for u in unexpected[:5]:
     print("unexpected:", json.dumps(u, ensure_ascii=False)[:300])
 sys.exit(1 if unexpected else 0)
