@@ -593,14 +593,6 @@ impl CleanupQueries {
         let r = reader(ctx, "overdueRevisions")?;
         let limit = page_size(ctx, first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
-        Ok(
-            queries::overdue_revisions(r.session.ledger.pool(), today, limit)
-                .await
-                .map_err(gql)?
-                .into_iter()
-                .filter(|row| r.sees(&row.state))
-                .map(Document)
-                .collect(),
-        )
+        r.documents(queries::overdue_revisions(r.session.ledger.pool(), today, limit).await)
     }
 }

@@ -73,6 +73,20 @@ impl Reader<'_> {
         may_see_document(self.scope, &self.actor.bodies, body, doc.status.as_str())
     }
 
+    /// A read-model list of documents as GraphQL documents, less those this caller may not
+    /// see (a drafter's list of deadlines holds only its own bodies' documents).
+    pub fn documents(
+        &self,
+        rows: Result<Vec<crate::projection::queries::DocumentRow>, crate::store::StoreError>,
+    ) -> ApiResult<Vec<types::Document>> {
+        Ok(rows
+            .map_err(gql)?
+            .into_iter()
+            .filter(|row| self.sees(&row.state))
+            .map(types::Document)
+            .collect())
+    }
+
     /// The same rule as a read-model filter: (bodies, statuses) either of which admits a row;
     /// `None` when everything is visible.
     pub fn visibility(&self) -> Option<(Vec<String>, Vec<String>)> {

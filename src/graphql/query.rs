@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use crate::graphql::cleanup::CleanupQueries;
 use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::reader;
 use crate::graphql::report::ReportQueries;
 use crate::graphql::types::{
     AuditEvent, BasisLevel, CertificationItem, Document, DocumentStatus, IntegrityReport,
     IssuingBody, ItemStatus, ProjectionStatus, audit_page, document_page,
 };
-use crate::graphql::{Reader, reader};
 use crate::graphql::{page, page_size};
 use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
@@ -65,20 +65,6 @@ pub struct AuditTrailFilter {
     pub from_position: Option<i64>,
     /// Global position at most this.
     pub to_position: Option<i64>,
-}
-
-/// A read-model list of documents as GraphQL documents, less those the reader may not see
-/// (a drafter's list of deadlines holds only its own bodies' documents).
-fn documents(
-    reader: &Reader<'_>,
-    rows: Result<Vec<queries::DocumentRow>, crate::store::StoreError>,
-) -> ApiResult<Vec<Document>> {
-    Ok(rows
-        .map_err(gql)?
-        .into_iter()
-        .filter(|row| reader.sees(&row.state))
-        .map(Document)
-        .collect())
 }
 
 fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
@@ -247,10 +233,7 @@ impl LedgerQueries {
         let s = r.session;
         let limit = page_size(ctx, first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
-        documents(
-            &r,
-            queries::overdue_reviews(s.ledger.pool(), today, limit).await,
-        )
+        r.documents(queries::overdue_reviews(s.ledger.pool(), today, limit).await)
     }
 
     /// Issued documents not yet filed for record (备案) past the filing deadline (30 days
@@ -266,10 +249,7 @@ impl LedgerQueries {
         let limit = page_size(ctx, first)?;
         let today = today.unwrap_or_else(crate::graphql::today);
         let days = s.ledger.settings().warnings.filing_days as i32;
-        documents(
-            &r,
-            queries::overdue_filings(s.ledger.pool(), today, days, limit).await,
-        )
+        r.documents(queries::overdue_filings(s.ledger.pool(), today, days, limit).await)
     }
 
     /// Documents in force whose validity ends within `withinDays` (default 183: the
@@ -289,10 +269,7 @@ impl LedgerQueries {
             return Err(gql(ApiError::bad_input("withinDays", "must be 0 to 3660")));
         }
         let today = today.unwrap_or_else(crate::graphql::today);
-        documents(
-            &r,
-            queries::expiring_documents(s.ledger.pool(), today, within, limit).await,
-        )
+        r.documents(queries::expiring_documents(s.ledger.pool(), today, within, limit).await)
     }
 
     /// Per projection: checkpoint, the log's safe head, lag in events and seconds.
