@@ -456,6 +456,9 @@ pub struct Receipt {
     pub point: LogPoint,
     /// False when the read model had not caught up within the timeout.
     pub projected: bool,
+    /// From the commit to the read model showing it, as this process saw it (None when the
+    /// command was answered from the record, or not yet projected).
+    pub visible_after: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -638,6 +641,7 @@ impl Ledger {
                 Err(e) => return Err(e),
             }
         }
+        let committed_at = std::time::Instant::now();
         self.projector.committed();
         // An idempotent re-application may have written nothing; the aggregate's newest event
         // is still the point to wait for.
@@ -654,6 +658,7 @@ impl Ledger {
             aggregate_id,
             point,
             projected,
+            visible_after: projected.then(|| committed_at.elapsed()),
         })
     }
 
@@ -733,6 +738,7 @@ impl Ledger {
             aggregate_id,
             point,
             projected,
+            visible_after: None,
         }))
     }
 

@@ -149,12 +149,7 @@ async fn graphiql_or_websocket(
                             async_graphql::Error::new("a valid bearer token is required")
                         })?;
                     let mut data = async_graphql::Data::default();
-                    data.insert(Session {
-                        ledger,
-                        actor: Some(actor),
-                        correlation_id: None,
-                        receipts: Default::default(),
-                    });
+                    data.insert(Session::new(ledger, Some(actor), None, Default::default()));
                     Ok(data)
                 })
                 .serve()
@@ -226,12 +221,12 @@ async fn graphql(
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_owned);
     let receipts: Arc<std::sync::Mutex<Vec<_>>> = Default::default();
-    let session = Session {
-        ledger: state.ledger.clone(),
+    let session = Session::new(
+        state.ledger.clone(),
         actor,
         correlation_id,
-        receipts: receipts.clone(),
-    };
+        receipts.clone(),
+    );
     let timeout = state.settings.request_timeout;
     let Ok(mut response) =
         tokio::time::timeout(timeout, state.schema.execute(request.data(session))).await
@@ -244,12 +239,19 @@ async fn graphql(
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
     };
     ensure_codes(&mut response);
-    // Read-your-writes: each write's position, and whether the read model already shows it.
+    // Read-your-writes: each write's position, whether the read model already shows it, and
+    // how long after its commit it became visible (what `scripts/bench` reports as lag).
     let writes: Vec<serde_json::Value> = receipts
         .lock()
         .map(|r| {
             r.iter()
-                .map(|w| json!({"position": w.point.position, "projected": w.projected}))
+                .map(|w| {
+                    json!({
+                        "position": w.point.position,
+                        "projected": w.projected,
+                        "visibleAfterMs": w.visible_after.map(|d| d.as_secs_f64() * 1000.0),
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default();

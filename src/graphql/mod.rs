@@ -3,6 +3,7 @@
 
 mod cleanup;
 pub mod error;
+mod loaders;
 mod mutation;
 mod query;
 mod report;
@@ -10,6 +11,7 @@ mod subscription;
 pub mod types;
 
 use async_graphql::Schema;
+use async_graphql::dataloader::DataLoader;
 use chrono::NaiveDate;
 use std::sync::Arc;
 
@@ -30,9 +32,32 @@ pub struct Session {
     pub correlation_id: Option<String>,
     /// What this request's commands wrote, for the response's `extensions.writes`.
     pub receipts: Arc<std::sync::Mutex<Vec<crate::commands::Receipt>>>,
+    /// Batches `Document.history` across a page; its cache lives as long as the request.
+    pub history: DataLoader<loaders::DocumentHistory>,
 }
 
 impl Session {
+    pub fn new(
+        ledger: Arc<Ledger>,
+        actor: Option<Actor>,
+        correlation_id: Option<String>,
+        receipts: Arc<std::sync::Mutex<Vec<crate::commands::Receipt>>>,
+    ) -> Session {
+        let history = DataLoader::new(
+            loaders::DocumentHistory {
+                pool: ledger.pool().clone(),
+            },
+            tokio::spawn,
+        );
+        Session {
+            ledger,
+            actor,
+            correlation_id,
+            receipts,
+            history,
+        }
+    }
+
     /// The actor, or UNAUTHENTICATED.
     pub fn actor(&self) -> ApiResult<&Actor> {
         self.actor

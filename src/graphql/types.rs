@@ -2,7 +2,7 @@
 //! GraphQL; these mirrors and conversions are the price of that.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
+use async_graphql::{Context, Enum, ErrorExtensions, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -367,14 +367,12 @@ impl Document {
     /// Every event of this document, read from the event log (not a copy), oldest first.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuditEvent>> {
         let session = ctx.data::<Session>()?;
-        let events = event_log::aggregate_events(
-            session.ledger.pool(),
-            <crate::domain::NormativeDocument as cqrs_es::Aggregate>::TYPE,
-            &self.0.id.to_string(),
-            None,
-        )
-        .await
-        .map_err(gql)?;
+        let events = session
+            .history
+            .load_one(self.0.id.to_string())
+            .await
+            .map_err(|e| e.extend())?
+            .unwrap_or_default();
         Ok(events
             .into_iter()
             .filter(|e| e.sequence <= self.0.version)

@@ -141,12 +141,27 @@ impl PrivateCluster {
             .args(["-w", "-t", "60", "start", "-o"])
             .arg(format!(
                 "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} \
-                 -c max_connections=200",
+                 -c max_connections=200{}",
                 self.port,
-                self.socket_dir().display()
+                self.socket_dir().display(),
+                self.statement_statistics()
             ));
         self.run(cmd, "pg_ctl start").await?;
         Ok(true)
+    }
+
+    /// Loads pg_stat_statements when the server package ships it (Debian's does), so an
+    /// operator can see what each statement costs and the tests can count statements.
+    fn statement_statistics(&self) -> &'static str {
+        let lib = self
+            .bin_dir
+            .parent()
+            .map(|d| d.join("lib/pg_stat_statements.so"));
+        if lib.is_some_and(|l| l.exists()) {
+            " -c shared_preload_libraries=pg_stat_statements"
+        } else {
+            ""
+        }
     }
 
     /// Stops the server (fast shutdown: clients are disconnected, committed work is kept).

@@ -145,6 +145,25 @@ pub async fn aggregate_events(
         .await
 }
 
+/// The events of several aggregates of one type in one statement (a DataLoader's batch), each
+/// aggregate's oldest first.
+pub async fn streams_events(
+    db: impl PgExecutor<'_>,
+    aggregate_type: &str,
+    aggregate_ids: &[String],
+) -> Result<Vec<EventRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events
+         WHERE aggregate_type = $1 AND aggregate_id = ANY($2)
+         ORDER BY aggregate_id, sequence"
+    );
+    sqlx::query_as(&sql)
+        .bind(aggregate_type)
+        .bind(aggregate_ids)
+        .fetch_all(db)
+        .await
+}
+
 /// An aggregate's state folded from its events (recorded up to `as_of` if given) with the
 /// write side's own `apply`, and its version; `None` when it has no events (yet).
 pub async fn fold<A>(

@@ -118,10 +118,15 @@ async fn the_audit_trail_takes_position_ranges_and_mutations_report_their_writes
         )
         .await;
     let position = body["data"]["draftDocument"]["position"].as_i64().unwrap();
-    assert_eq!(
-        body["extensions"]["writes"],
-        json!([{"position": position, "projected": true}])
-    );
+    let writes = &body["extensions"]["writes"];
+    assert_eq!(writes[0]["position"], position, "{writes:#}");
+    assert_eq!(writes[0]["projected"], true, "{writes:#}");
+    // How long the write took to show in the read model: measured, and bounded by the wait.
+    let visible_after = writes[0]["visibleAfterMs"]
+        .as_f64()
+        .expect("visibleAfterMs");
+    assert!((0.0..5000.0).contains(&visible_after), "{writes:#}");
+    assert_eq!(writes.as_array().unwrap().len(), 1);
 
     let trail = |from: i64, to: i64| {
         let app = &app;
@@ -238,7 +243,7 @@ async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so
     assert_eq!(payload["projected"], false, "{r:#}");
     assert_eq!(
         r["extensions"]["writes"],
-        json!([{"position": position, "projected": false}])
+        json!([{"position": position, "projected": false, "visibleAfterMs": null}])
     );
     // The answer is folded from the log, so the caller still sees its own write.
     assert_eq!(payload["document"]["status"], "DRAFTING");

@@ -23,4 +23,5 @@ mod report;
 mod restart;
 mod roles;
 mod schema;
+mod statements;
 mod validity;
