@@ -1,0 +1,482 @@
+//! The load generator of `scripts/bench`: N connections to the server's GraphQL endpoint for a
+//! bounded time, every answer checked (an `errors` array inside an HTTP 200 is a failure),
+//! latencies and the server's own commit-to-read-model times (`extensions.writes`) collected,
+//! one JSON object printed to stdout.
+//!
+//! ```text
+//! loadgen commands --url U --drafter T --legal T --advisor T --government T \
+//!         --connections 16 --seconds 10 --serial-base 1000000
+//! loadgen reads --url U --token T --kind document|documents|audit --ids FILE \
+//!         --connections 16 --seconds 10
+//! ```
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    workload: Workload,
+}
+
+#[derive(Subcommand)]
+enum Workload {
+    /// Document lifecycles: draft, submit, start review, add opinion, conclude, deliberate, issue.
+    Commands {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        drafter: String,
+        #[arg(long)]
+        legal: String,
+        #[arg(long)]
+        advisor: String,
+        #[arg(long)]
+        government: String,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Stop after this many whole lifecycles (0: run for `seconds`).
+        #[arg(long, default_value_t = 0)]
+        lifecycles: u64,
+        /// The first serial of the 文号 南府发〔2019〕N号 this run issues under.
+        #[arg(long)]
+        serial_base: u64,
+    },
+    /// One kind of read, again and again.
+    Reads {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long, value_enum)]
+        kind: ReadKind,
+        /// Document ids to read, one per line.
+        #[arg(long)]
+        ids: std::path::PathBuf,
+        /// The log's last position (audit-trail pages start at random positions below it).
+        #[arg(long, default_value_t = 1)]
+        max_position: u64,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReadKind {
+    /// `document(id) { … history }`
+    Document,
+    /// `documents(first: 50, filter)`, walking pages by cursor
+    Documents,
+    /// `auditTrail(first: 100)` from a random position
+    Audit,
+}
+
+/// What one worker saw.
+#[derive(Default)]
+struct Tally {
+    latencies_us: Vec<u64>,
+    visible_after_ms: Vec<f64>,
+    ok: u64,
+    errors: u64,
+    error_samples: Vec<String>,
+}
+
+impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.latencies_us.extend(other.latencies_us);
+        self.visible_after_ms.extend(other.visible_after_ms);
+        self.ok += other.ok;
+        self.errors += other.errors;
+        for s in other.error_samples {
+            if self.error_samples.len() < 5 {
+                self.error_samples.push(s);
+            }
+        }
+    }
+
+    fn error(&mut self, what: String) {
+        self.errors += 1;
+        if self.error_samples.len() < 5 {
+            self.error_samples.push(what);
+        }
+    }
+}
+
+/// One keep-alive connection (a client that holds at most one) and a GraphQL call on it.
+struct Connection {
+    client: reqwest::Client,
+    url: String,
+}
+
+impl Connection {
+    fn new(url: &str) -> Connection {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client");
+        Connection {
+            client,
+            url: url.to_owned(),
+        }
+    }
+
+    /// Sends one request; on success returns `data[field]` and the response's writes.
+    async fn call(
+        &self,
+        tally: &mut Tally,
+        token: &str,
+        query: &str,
+        variables: Value,
+        field: &str,
+    ) -> Option<Value> {
+        let started = Instant::now();
+        let answer = self
+            .client
+            .post(&self.url)
+            .bearer_auth(token)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await;
+        let (status, body) = match answer {
+            Ok(r) => {
+                let status = r.status();
+                (status, r.json::<Value>().await)
+            }
+            Err(e) => {
+                tally.error(format!("{field}: {e}"));
+                return None;
+            }
+        };
+        tally.latencies_us.push(started.elapsed().as_micros() as u64);
+        let body = match body {
+            Ok(b) => b,
+            Err(e) => {
+                tally.error(format!("{field}: HTTP {status}, body not JSON: {e}"));
+                return None;
+            }
+        };
+        if !status.is_success() || body.get("errors").is_some() || body["data"][field].is_null()
+        {
+            tally.error(format!("{field}: HTTP {status}: {body}"));
+            return None;
+        }
+        if let Some(writes) = body["extensions"]["writes"].as_array() {
+            for w in writes {
+                match w["visibleAfterMs"].as_f64() {
+                    Some(ms) => tally.visible_after_ms.push(ms),
+                    None => tally.error(format!("{field}: write not projected in time: {w}")),
+                }
+            }
+        }
+        tally.ok += 1;
+        Some(body["data"][field].clone())
+    }
+}
+
+const DRAFT: &str = "mutation($cid: ID, $title: String!) { draftDocument(commandId: $cid, input: {
+    bodyCode: \"NCX-GOV\", title: $title, class: GOVERNMENT, draftedOn: \"2019-06-01\",
+    summary: \"基准负载：规范性文件全流程\"}) { document { id status } position } }";
+
+/// The steps after the draft: (mutation, input type, which token, input).
+fn steps(serial: u64) -> [(&'static str, &'static str, usize, Value); 6] {
+    [
+        (
+            "submitForReview",
+            "SubmitForReviewInput",
+            0,
+            json!({"materials": ["送审稿", "起草说明", "征求意见情况"], "submittedOn": "2019-07-01"}),
+        ),
+        (
+            "startReview",
+            "StartReviewInput",
+            1,
+            json!({"startedOn": "2019-07-02", "dueOn": "2019-07-20"}),
+        ),
+        (
+            "addAdvisorOpinion",
+            "AddAdvisorOpinionInput",
+            2,
+            json!({"text": "经审查，该文件制定主体合法，内容未违反上位法规定。", "conclusion": "合法",
+                   "givenOn": "2019-07-05"}),
+        ),
+        (
+            "concludeReview",
+            "ConcludeReviewInput",
+            1,
+            json!({"outcome": "LAWFUL", "opinion": "合法", "concludedOn": "2019-07-10"}),
+        ),
+        (
+            "recordDeliberation",
+            "RecordDeliberationInput",
+            3,
+            json!({"outcome": "APPROVED", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
+        ),
+        (
+            "issueDocument",
+            "IssueDocumentInput",
+            3,
+            json!({"number": format!("南府发〔2019〕{serial}号"), "signer": "县长",
+                   "issuedOn": "2019-09-02", "publishedOn": "2019-09-05",
+                   "effectiveOn": "2019-10-05"}),
+        ),
+    ]
+}
+
+/// A fresh command id (a client retrying would send the same one again).
+fn command_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+async fn lifecycles(
+    worker: usize,
+    conn: Connection,
+    tokens: Arc<[String; 4]>,
+    deadline: Instant,
+    budget: Arc<AtomicU64>,
+    serials: Arc<AtomicU64>,
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut n = 0u64;
+    'life: while Instant::now() < deadline {
+        if budget
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))
+            .is_err()
+        {
+            break;
+        }
+        n += 1;
+        let Some(drafted) = conn
+            .call(
+                &mut tally,
+                &tokens[0],
+                DRAFT,
+                json!({"cid": command_id(), "title": format!("基准文件 {worker}-{n}")}),
+                "draftDocument",
+            )
+            .await
+        else {
+            continue;
+        };
+        let id = drafted["document"]["id"].as_str().unwrap_or_default().to_owned();
+        let serial = serials.fetch_add(1, Ordering::SeqCst);
+        for (name, input_type, who, input) in steps(serial) {
+            if Instant::now() >= deadline {
+                break 'life;
+            }
+            let query = format!(
+                "mutation($cid: ID, $id: ID!, $input: {input_type}!) {{
+                   {name}(commandId: $cid, id: $id, input: $input) {{ document {{ status }} position }} }}"
+            );
+            let vars = json!({"cid": command_id(), "id": id, "input": input});
+            if conn
+                .call(&mut tally, &tokens[who], &query, vars, name)
+                .await
+                .is_none()
+            {
+                continue 'life;
+            }
+        }
+    }
+    tally
+}
+
+/// A small xorshift: deterministic per worker, no dependency.
+struct Random(u64);
+impl Random {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+const DOCUMENT: &str = "query($id: String!) { document(id: $id) { id status title bodyCode
+    review { outcome advisorOpinions { advisorName text } }
+    issuance { number issuedOn effectiveOn }
+    history { position eventType recordedAt actorName role summary } } }";
+
+const DOCUMENTS: &str = "query($after: String) { documents(first: 50, after: $after,
+    filter: {bodyCode: \"NCX-GOV\", status: ISSUED, year: 2019}) {
+    edges { cursor node { id title status issuance { number effectiveOn } } }
+    pageInfo { hasNextPage endCursor } } }";
+
+const AUDIT: &str = "query($from: Int) { auditTrail(first: 100, filter: {fromPosition: $from}) {
+    edges { cursor node { position aggregateType aggregateId eventType recordedAt actorName role summary } }
+    pageInfo { hasNextPage endCursor } } }";
+
+#[allow(clippy::too_many_arguments)]
+async fn reads(
+    worker: usize,
+    conn: Connection,
+    token: Arc<String>,
+    kind: ReadKind,
+    ids: Arc<Vec<String>>,
+    max_position: u64,
+    deadline: Instant,
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut random = Random(0x9E37_79B9_7F4A_7C15 ^ (worker as u64 + 1).wrapping_mul(0x2545_F491));
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    while Instant::now() < deadline {
+        match kind {
+            ReadKind::Document => {
+                let id = &ids[random.below(ids.len() as u64) as usize];
+                let doc = conn
+                    .call(&mut tally, &token, DOCUMENT, json!({"id": id}), "document")
+                    .await;
+                if let Some(doc) = doc
+                    && doc["history"].as_array().is_none_or(|h| h.is_empty())
+                {
+                    tally.error(format!("document {id} came back without its history"));
+                }
+            }
+            ReadKind::Documents => {
+                let page = conn
+                    .call(&mut tally, &token, DOCUMENTS, json!({"after": cursor}), "documents")
+                    .await;
+                pages += 1;
+                cursor = page.and_then(|p| {
+                    let next = p["pageInfo"]["hasNextPage"].as_bool() == Some(true) && pages < 20;
+                    next.then(|| p["pageInfo"]["endCursor"].as_str().map(str::to_owned))
+                        .flatten()
+                });
+                if cursor.is_none() {
+                    pages = 0;
+                }
+            }
+            ReadKind::Audit => {
+                let from = 1 + random.below(max_position.saturating_sub(100).max(1));
+                let page = conn
+                    .call(&mut tally, &token, AUDIT, json!({"from": from}), "auditTrail")
+                    .await;
+                if let Some(p) = page
+                    && p["edges"].as_array().is_none_or(|e| e.is_empty())
+                {
+                    tally.error(format!("the audit trail from {from} was empty"));
+                }
+            }
+        }
+    }
+    tally
+}
+
+fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn summary(tally: Tally, connections: usize, elapsed: Duration) -> Value {
+    let mut ms: Vec<f64> = tally.latencies_us.iter().map(|us| *us as f64 / 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    let mut lag = tally.visible_after_ms;
+    lag.sort_by(f64::total_cmp);
+    let ok = tally.ok;
+    json!({
+        "connections": connections,
+        "seconds": elapsed.as_secs_f64(),
+        "answered": ms.len(),
+        "ok": ok,
+        "errors": tally.errors,
+        "error_samples": tally.error_samples,
+        "per_second": ok as f64 / elapsed.as_secs_f64(),
+        "p50_ms": percentile(&ms, 50.0),
+        "p99_ms": percentile(&ms, 99.0),
+        "p999_ms": percentile(&ms, 99.9),
+        "max_ms": ms.last(),
+        "visible_after": {
+            "samples": lag.len(),
+            "p50_ms": percentile(&lag, 50.0),
+            "p99_ms": percentile(&lag, 99.0),
+            "max_ms": lag.last(),
+        },
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let started = Instant::now();
+    let (connections, handles) = match cli.workload {
+        Workload::Commands {
+            url,
+            drafter,
+            legal,
+            advisor,
+            government,
+            connections,
+            seconds,
+            lifecycles: budget,
+            serial_base,
+        } => {
+            let deadline = started + Duration::from_secs_f64(seconds);
+            let tokens = Arc::new([drafter, legal, advisor, government]);
+            let budget = Arc::new(AtomicU64::new(if budget == 0 { u64::MAX } else { budget }));
+            let serials = Arc::new(AtomicU64::new(serial_base));
+            let handles: Vec<_> = (0..connections)
+                .map(|w| {
+                    tokio::spawn(lifecycles(
+                        w,
+                        Connection::new(&url),
+                        tokens.clone(),
+                        deadline,
+                        budget.clone(),
+                        serials.clone(),
+                    ))
+                })
+                .collect();
+            (connections, handles)
+        }
+        Workload::Reads {
+            url,
+            token,
+            kind,
+            ids,
+            max_position,
+            connections,
+            seconds,
+        } => {
+            let deadline = started + Duration::from_secs_f64(seconds);
+            let ids: Vec<String> = std::fs::read_to_string(&ids)
+                .expect("the ids file")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect();
+            assert!(!ids.is_empty(), "the ids file is empty");
+            let (token, ids) = (Arc::new(token), Arc::new(ids));
+            let handles: Vec<_> = (0..connections)
+                .map(|w| {
+                    tokio::spawn(reads(
+                        w,
+                        Connection::new(&url),
+                        token.clone(),
+                        kind,
+                        ids.clone(),
+                        max_position,
+                        deadline,
+                    ))
+                })
+                .collect();
+            (connections, handles)
+        }
+    };
+    let mut tally = Tally::default();
+    for h in handles {
+        tally.merge(h.await.expect("a worker panicked"));
+    }
+    println!("{}", summary(tally, connections, started.elapsed()));
+}
