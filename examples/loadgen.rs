@@ -74,7 +74,7 @@ enum ReadKind {
     Document,
     /// `documents(first: 50, filter)`, walking pages by cursor
     Documents,
-    /// `auditTrail(first: 100)` from a random position
+    /// `auditTrail(first: 100)`, walking pages by cursor from a random position
     Audit,
 }
 
@@ -309,7 +309,7 @@ const DOCUMENTS: &str = "query($after: String) { documents(first: 50, after: $af
     edges { cursor node { id title status issuance { number effectiveOn } } }
     pageInfo { hasNextPage endCursor } } }";
 
-const AUDIT: &str = "query($from: Int) { auditTrail(first: 100, filter: {fromPosition: $from}) {
+const AUDIT: &str = "query($after: String) { auditTrail(first: 100, after: $after) {
     edges { cursor node { position aggregateType aggregateId eventType recordedAt actorName role summary } }
     pageInfo { hasNextPage endCursor } } }";
 
@@ -340,11 +340,26 @@ async fn reads(
                     tally.error(format!("document {id} came back without its history"));
                 }
             }
-            ReadKind::Documents => {
+            ReadKind::Documents | ReadKind::Audit => {
+                let (query, field) = match kind {
+                    ReadKind::Documents => (DOCUMENTS, "documents"),
+                    _ => (AUDIT, "auditTrail"),
+                };
+                if cursor.is_none() && matches!(kind, ReadKind::Audit) {
+                    // An auditor opening the trail somewhere in the middle.
+                    let position = 1 + random.below(max_position.saturating_sub(2000).max(1));
+                    cursor = Some(position.to_string());
+                }
                 let page = conn
-                    .call(&mut tally, &token, DOCUMENTS, json!({"after": cursor}), "documents")
+                    .call(&mut tally, &token, query, json!({"after": cursor}), field)
                     .await;
                 pages += 1;
+                if let Some(p) = &page
+                    && p["edges"].as_array().is_none_or(|e| e.is_empty())
+                {
+                    tally.error(format!("{field} after {cursor:?} was empty"));
+                }
+                // Up to 20 pages deep, then start again.
                 cursor = page.and_then(|p| {
                     let next = p["pageInfo"]["hasNextPage"].as_bool() == Some(true) && pages < 20;
                     next.then(|| p["pageInfo"]["endCursor"].as_str().map(str::to_owned))
@@ -352,17 +367,6 @@ async fn reads(
                 });
                 if cursor.is_none() {
                     pages = 0;
-                }
-            }
-            ReadKind::Audit => {
-                let from = 1 + random.below(max_position.saturating_sub(100).max(1));
-                let page = conn
-                    .call(&mut tally, &token, AUDIT, json!({"from": from}), "auditTrail")
-                    .await;
-                if let Some(p) = page
-                    && p["edges"].as_array().is_none_or(|e| e.is_empty())
-                {
-                    tally.error(format!("the audit trail from {from} was empty"));
                 }
             }
         }
