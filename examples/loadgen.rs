@@ -155,7 +155,9 @@ impl Connection {
                 return None;
             }
         };
-        tally.latencies_us.push(started.elapsed().as_micros() as u64);
+        tally
+            .latencies_us
+            .push(started.elapsed().as_micros() as u64);
         let body = match body {
             Ok(b) => b,
             Err(e) => {
@@ -163,8 +165,7 @@ impl Connection {
                 return None;
             }
         };
-        if !status.is_success() || body.get("errors").is_some() || body["data"][field].is_null()
-        {
+        if !status.is_success() || body.get("errors").is_some() || body["data"][field].is_null() {
             tally.error(format!("{field}: HTTP {status}: {body}"));
             return None;
         }
@@ -265,7 +266,10 @@ async fn lifecycles(
         else {
             continue;
         };
-        let id = drafted["document"]["id"].as_str().unwrap_or_default().to_owned();
+        let id = drafted["document"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let serial = serials.fetch_add(1, Ordering::SeqCst);
         for (name, input_type, who, input) in steps(serial) {
             if Instant::now() >= deadline {
@@ -383,7 +387,11 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 }
 
 fn summary(tally: Tally, connections: usize, elapsed: Duration) -> Value {
-    let mut ms: Vec<f64> = tally.latencies_us.iter().map(|us| *us as f64 / 1000.0).collect();
+    let mut ms: Vec<f64> = tally
+        .latencies_us
+        .iter()
+        .map(|us| *us as f64 / 1000.0)
+        .collect();
     ms.sort_by(f64::total_cmp);
     let mut lag = tally.visible_after_ms;
     lag.sort_by(f64::total_cmp);

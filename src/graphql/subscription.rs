@@ -52,7 +52,7 @@ impl SubscriptionRoot {
                 let last: Option<(i64, i64)> = sqlx::query_as(
                     "SELECT transaction_id::text::bigint, position FROM events
                      WHERE transaction_id < $1::bigint::text::xid8
-                     ORDER BY transaction_id DESC, position DESC LIMIT 1",
+                     ORDER BY events.transaction_id DESC, events.position DESC LIMIT 1",
                 )
                 .bind(bound)
                 .fetch_optional(&pool)

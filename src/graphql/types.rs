@@ -789,7 +789,8 @@ pub struct IntegrityReport {
 }
 
 impl IntegrityReport {
-    pub fn new(v: integrity::Verification, current: integrity::LogDigest) -> Self {
+    pub fn new(v: integrity::Verification) -> Self {
+        let current = &v.digest;
         IntegrityReport {
             intact: v.is_intact(),
             events_checked: v.events_checked,

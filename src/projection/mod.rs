@@ -345,7 +345,7 @@ async fn settled_after(
          FROM events
          WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2)
            AND transaction_id < $3::bigint::text::xid8
-         ORDER BY transaction_id, position
+         ORDER BY events.transaction_id, events.position
          LIMIT $4",
     )
     .bind(after.transaction_id)
@@ -361,8 +361,8 @@ async fn apply_events(
     events: Vec<EventRecord>,
 ) -> Result<(), ProjectionError> {
     let mut batch = ReadModelBatch::default();
+    batch.load(tx, &events).await?;
     for e in &events {
-        batch.load(tx, e).await?;
         batch.apply(e)?;
     }
     batch.write(tx).await

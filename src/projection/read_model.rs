@@ -1,7 +1,7 @@
 //! Read-model writers: fold each event into its aggregate's stored state (with the write
 //! side's own `apply`) and upsert the row with the columns queries filter on.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use std::collections::HashMap;
@@ -22,10 +22,10 @@ struct Row<A> {
     recorded_at: DateTime<Utc>,
 }
 
-/// The touched rows of one aggregate type, and how to read a stored row back.
+/// The touched rows of one aggregate type, and how to read stored rows back.
 struct Rows<A> {
     rows: HashMap<String, Row<A>>,
-    /// `SELECT state FROM <table> WHERE <key> = $1` (a constant, never input).
+    /// `SELECT key, state` for the keys in `$1` (a text array); a constant, never input.
     select: &'static str,
 }
 
@@ -41,21 +41,36 @@ where
         }
     }
 
+    /// Loads, in one statement, the stored state of every aggregate of this type that the
+    /// events touch and this batch does not hold yet (a new aggregate starts from default).
     async fn load(
         &mut self,
         tx: &mut Transaction<'_, Postgres>,
-        e: &EventRecord,
+        events: &[EventRecord],
     ) -> Result<(), StoreError> {
-        if self.rows.contains_key(&e.aggregate_id) {
+        let mut first: HashMap<&str, &EventRecord> = HashMap::new();
+        for e in events.iter().filter(|e| e.aggregate_type == A::TYPE) {
+            if !self.rows.contains_key(&e.aggregate_id) {
+                first.entry(e.aggregate_id.as_str()).or_insert(e);
+            }
+        }
+        if first.is_empty() {
             return Ok(());
         }
-        let stored: Option<serde_json::Value> = sqlx::query_scalar(self.select)
-            .bind(&e.aggregate_id)
-            .fetch_optional(&mut **tx)
+        let keys: Vec<&str> = first.keys().copied().collect();
+        let stored: Vec<(String, serde_json::Value)> = sqlx::query_as(self.select)
+            .bind(&keys)
+            .fetch_all(&mut **tx)
             .await?;
-        let state = stored.map(serde_json::from_value).transpose()?;
-        self.rows
-            .insert(e.aggregate_id.clone(), row(state.unwrap_or_default(), e));
+        let mut stored: HashMap<String, serde_json::Value> = stored.into_iter().collect();
+        for (key, e) in first {
+            let state = stored
+                .remove(key)
+                .map(serde_json::from_value)
+                .transpose()?
+                .unwrap_or_default();
+            self.rows.insert(key.to_owned(), row(state, e));
+        }
         Ok(())
     }
 
@@ -80,28 +95,39 @@ pub struct ReadModelBatch {
 impl Default for ReadModelBatch {
     fn default() -> Self {
         ReadModelBatch {
-            documents: Rows::new("SELECT state FROM rm_documents WHERE id = $1::uuid"),
-            bodies: Rows::new("SELECT state FROM rm_issuing_bodies WHERE code = $1"),
-            items: Rows::new("SELECT state FROM rm_certification_items WHERE id = $1::uuid"),
-            campaigns: Rows::new("SELECT state FROM rm_cleanup_campaigns WHERE id = $1::uuid"),
+            // Keys come back as they were asked for (the event's aggregate id), not re-printed.
+            documents: Rows::new(
+                "SELECT k.key, t.state FROM unnest($1::text[]) AS k(key)
+                 JOIN rm_documents t ON t.id = k.key::uuid",
+            ),
+            bodies: Rows::new(
+                "SELECT k.key, t.state FROM unnest($1::text[]) AS k(key)
+                 JOIN rm_issuing_bodies t ON t.code = k.key",
+            ),
+            items: Rows::new(
+                "SELECT k.key, t.state FROM unnest($1::text[]) AS k(key)
+                 JOIN rm_certification_items t ON t.id = k.key::uuid",
+            ),
+            campaigns: Rows::new(
+                "SELECT k.key, t.state FROM unnest($1::text[]) AS k(key)
+                 JOIN rm_cleanup_campaigns t ON t.id = k.key::uuid",
+            ),
         }
     }
 }
 
 impl ReadModelBatch {
-    /// Loads the stored state of the event's aggregate unless this batch already has it.
+    /// Loads the stored state of every aggregate the events touch that this batch does not
+    /// hold yet: one statement per aggregate type, not one per aggregate.
     pub async fn load(
         &mut self,
         tx: &mut Transaction<'_, Postgres>,
-        e: &EventRecord,
+        events: &[EventRecord],
     ) -> Result<(), StoreError> {
-        match e.aggregate_type.as_str() {
-            NormativeDocument::TYPE => self.documents.load(tx, e).await,
-            IssuingBody::TYPE => self.bodies.load(tx, e).await,
-            CertificationItem::TYPE => self.items.load(tx, e).await,
-            CleanupCampaign::TYPE => self.campaigns.load(tx, e).await,
-            _ => Ok(()),
-        }
+        self.documents.load(tx, events).await?;
+        self.bodies.load(tx, events).await?;
+        self.items.load(tx, events).await?;
+        self.campaigns.load(tx, events).await
     }
 
     /// Applies one event to its (loaded) aggregate.
@@ -205,53 +231,105 @@ impl ReadModelBatch {
             .execute(&mut **tx)
             .await?;
         }
-        for (id, r) in self.documents.rows {
-            let Some(draft) = &r.state.draft else {
-                continue;
-            };
-            let Ok(id) = Uuid::parse_str(&id) else {
-                continue;
-            };
-            let issuance = r.state.issuance.as_ref();
-            let year = issuance
-                .map(|i| i32::from(i.number.year))
-                .unwrap_or(draft.drafted_on.year());
-            sqlx::query(
-                "INSERT INTO rm_documents
-                   (id, body_code, title, status, filing_status, document_number, year,
-                    drafted_on, issued_on, effective_on, valid_until, state, version,
-                    last_position, updated_at, ended_on)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                 ON CONFLICT (id) DO UPDATE SET
-                   title = EXCLUDED.title, status = EXCLUDED.status,
-                   filing_status = EXCLUDED.filing_status,
-                   document_number = EXCLUDED.document_number, year = EXCLUDED.year,
-                   issued_on = EXCLUDED.issued_on, effective_on = EXCLUDED.effective_on,
-                   valid_until = EXCLUDED.valid_until, state = EXCLUDED.state,
-                   version = EXCLUDED.version, last_position = EXCLUDED.last_position,
-                   updated_at = EXCLUDED.updated_at, ended_on = EXCLUDED.ended_on",
-            )
-            .bind(id)
-            .bind(&draft.body_code)
-            .bind(&draft.title)
-            .bind(r.state.status.as_str())
-            .bind(r.state.filing_status.as_str())
-            .bind(issuance.map(|i| i.number.to_string()))
-            .bind(year)
-            .bind(draft.drafted_on)
-            .bind(issuance.map(|i| i.issued_on))
-            .bind(issuance.map(|i| i.effective_on))
-            .bind(issuance.map(|i| i.valid_until))
-            .bind(serde_json::to_value(&r.state)?)
-            .bind(r.version)
-            .bind(r.position)
-            .bind(r.recorded_at)
-            .bind(r.state.ending.as_ref().map(|e| e.on))
-            .execute(&mut **tx)
-            .await?;
-        }
-        Ok(())
+        write_documents(tx, self.documents.rows).await
     }
+}
+
+/// Upserts the batch's documents in one statement (arrays unnested server-side): a replay
+/// or a busy projector writes a batch of documents in one round trip, not one per document.
+async fn write_documents(
+    tx: &mut Transaction<'_, Postgres>,
+    rows: HashMap<String, Row<NormativeDocument>>,
+) -> Result<(), StoreError> {
+    let mut c = DocumentColumns::default();
+    for (id, r) in rows {
+        let (Some(draft), Ok(id)) = (&r.state.draft, Uuid::parse_str(&id)) else {
+            continue;
+        };
+        let issuance = r.state.issuance.as_ref();
+        c.id.push(id);
+        c.body_code.push(draft.body_code.clone());
+        c.title.push(draft.title.clone());
+        c.status.push(r.state.status.as_str());
+        c.filing_status.push(r.state.filing_status.as_str());
+        c.document_number
+            .push(issuance.map(|i| i.number.to_string()));
+        c.year.push(
+            issuance
+                .map(|i| i32::from(i.number.year))
+                .unwrap_or(draft.drafted_on.year()),
+        );
+        c.drafted_on.push(draft.drafted_on);
+        c.issued_on.push(issuance.map(|i| i.issued_on));
+        c.effective_on.push(issuance.map(|i| i.effective_on));
+        c.valid_until.push(issuance.map(|i| i.valid_until));
+        c.ended_on.push(r.state.ending.as_ref().map(|e| e.on));
+        c.state.push(serde_json::to_value(&r.state)?);
+        c.version.push(r.version);
+        c.position.push(r.position);
+        c.updated_at.push(r.recorded_at);
+    }
+    if c.id.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO rm_documents
+           (id, body_code, title, status, filing_status, document_number, year,
+            drafted_on, issued_on, effective_on, valid_until, state, version,
+            last_position, updated_at, ended_on)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::text[], $7::int[], $8::date[], $9::date[], $10::date[],
+                              $11::date[], $12::jsonb[], $13::bigint[], $14::bigint[],
+                              $15::timestamptz[], $16::date[])
+         ON CONFLICT (id) DO UPDATE SET
+           title = EXCLUDED.title, status = EXCLUDED.status,
+           filing_status = EXCLUDED.filing_status,
+           document_number = EXCLUDED.document_number, year = EXCLUDED.year,
+           issued_on = EXCLUDED.issued_on, effective_on = EXCLUDED.effective_on,
+           valid_until = EXCLUDED.valid_until, state = EXCLUDED.state,
+           version = EXCLUDED.version, last_position = EXCLUDED.last_position,
+           updated_at = EXCLUDED.updated_at, ended_on = EXCLUDED.ended_on",
+    )
+    .bind(c.id)
+    .bind(c.body_code)
+    .bind(c.title)
+    .bind(c.status)
+    .bind(c.filing_status)
+    .bind(c.document_number)
+    .bind(c.year)
+    .bind(c.drafted_on)
+    .bind(c.issued_on)
+    .bind(c.effective_on)
+    .bind(c.valid_until)
+    .bind(c.state)
+    .bind(c.version)
+    .bind(c.position)
+    .bind(c.updated_at)
+    .bind(c.ended_on)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// `rm_documents`, column by column, for one unnested upsert.
+#[derive(Default)]
+struct DocumentColumns {
+    id: Vec<Uuid>,
+    body_code: Vec<String>,
+    title: Vec<String>,
+    status: Vec<&'static str>,
+    filing_status: Vec<&'static str>,
+    document_number: Vec<Option<String>>,
+    year: Vec<i32>,
+    drafted_on: Vec<NaiveDate>,
+    issued_on: Vec<Option<NaiveDate>>,
+    effective_on: Vec<Option<NaiveDate>>,
+    valid_until: Vec<Option<NaiveDate>>,
+    ended_on: Vec<Option<NaiveDate>>,
+    state: Vec<serde_json::Value>,
+    version: Vec<i64>,
+    position: Vec<i64>,
+    updated_at: Vec<DateTime<Utc>>,
 }
 
 fn row<A>(state: A, e: &EventRecord) -> Row<A> {

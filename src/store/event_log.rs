@@ -89,7 +89,7 @@ pub async fn audit_page(
            AND ($10::timestamptz IS NULL OR recorded_at < $10)
            AND ($12::bigint IS NULL OR position >= $12)
            AND ($13::bigint IS NULL OR position <= $13)
-         ORDER BY transaction_id, position
+         ORDER BY events.transaction_id, events.position
          LIMIT $11"
     );
     sqlx::query_as(&sql)
@@ -223,7 +223,7 @@ pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
 pub async fn head(pool: &PgPool) -> Result<Option<LogPoint>, sqlx::Error> {
     let row: Option<(i64, i64)> = sqlx::query_as(
         "SELECT transaction_id::text::bigint, position FROM events
-         ORDER BY transaction_id DESC, position DESC LIMIT 1",
+         ORDER BY events.transaction_id DESC, events.position DESC LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;

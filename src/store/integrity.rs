@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use sha2::{Digest as _, Sha256};
 use sqlx::PgPool;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -147,6 +148,8 @@ pub struct Verification {
     pub extends_digest: Option<bool>,
     /// Why it does not, when it does not.
     pub digest_problem: Option<String>,
+    /// The digest of the log as this check read it (every settled event).
+    pub digest: LogDigest,
 }
 
 impl Verification {
@@ -160,58 +163,47 @@ const ROW_COLUMNS: &str = "position, transaction_id::text::bigint AS transaction
     metadata::text AS metadata, recorded_at, hash";
 
 /// Recomputes every link of every stream (optionally only links whose position is in
-/// `from..=to`), and checks `earlier` if given.
+/// `from..=to`), checks `earlier` if given, and computes the digest of the log now: all in
+/// one pass over the log in commit order (which follows the heap, so PostgreSQL reads it
+/// nearly sequentially), with each stream's chain tip kept in memory.
 pub async fn verify(
     pool: &PgPool,
     from: Option<i64>,
     to: Option<i64>,
     earlier: Option<&LogDigest>,
 ) -> Result<Verification, sqlx::Error> {
+    let bound = safe_bound(pool).await?;
     let sql =
-        format!("SELECT {ROW_COLUMNS} FROM events ORDER BY aggregate_type, aggregate_id, sequence");
+        format!("SELECT {ROW_COLUMNS} FROM events ORDER BY events.transaction_id, events.position");
     let mut rows = sqlx::query_as::<_, HashedRow>(&sql).fetch(pool);
-    let mut v = Verification {
-        events_checked: 0,
-        streams_checked: 0,
-        first_broken_link: None,
-        extends_digest: None,
-        digest_problem: None,
+    let mut chains = Chains {
+        from,
+        to,
+        ..Chains::default()
     };
-    let mut previous: Option<HashedRow> = None;
-    let in_range = |p: i64| from.is_none_or(|f| p >= f) && to.is_none_or(|t| p <= t);
-    let mut stream_counted = false;
+    let mut now = DigestBuilder::new(bound);
+    let mut then = earlier.map(|d| DigestBuilder::new(d.transaction_bound));
     while let Some(row) = rows.try_next().await? {
-        let same_stream = previous.as_ref().is_some_and(|p| {
-            p.aggregate_type == row.aggregate_type && p.aggregate_id == row.aggregate_id
-        });
-        if !same_stream {
-            stream_counted = false;
+        now.add(&row);
+        if let Some(then) = &mut then {
+            then.add(&row);
         }
-        if !in_range(row.position) {
-            previous = Some(row);
-            continue;
-        }
-        if !stream_counted {
-            v.streams_checked += 1;
-            stream_counted = true;
-        }
-        v.events_checked += 1;
-        if v.first_broken_link.is_none() {
-            v.first_broken_link = check_link(previous.as_ref().filter(|_| same_stream), &row);
-        }
-        previous = Some(row);
+        chains.add(row);
     }
-    if let Some(d) = earlier {
-        let (extends, problem) = match digest_at(pool, d.transaction_bound, Some(d.events)).await? {
-            Some(now) if now.root == d.root => (true, None),
-            Some(_) => (
-                false,
-                Some("an event covered by the digest was changed, removed or reordered".into()),
-            ),
-            None => (
+    let mut v = chains.finish(now.finish());
+    if let (Some(d), Some(then)) = (earlier, then) {
+        let (extends, problem) = if then.events < d.events {
+            (
                 false,
                 Some("fewer events than the digest covered: events were removed".into()),
-            ),
+            )
+        } else if then.events > d.events || then.root != d.root {
+            (
+                false,
+                Some("an event covered by the digest was changed, removed or reordered".into()),
+            )
+        } else {
+            (true, None)
         };
         v.extends_digest = Some(extends);
         v.digest_problem = problem;
@@ -219,7 +211,157 @@ pub async fn verify(
     Ok(v)
 }
 
-fn check_link(previous: Option<&HashedRow>, row: &HashedRow) -> Option<BrokenLink> {
+/// A running digest over the events of transactions below `bound`, in commit order.
+struct DigestBuilder {
+    bound: i64,
+    root: [u8; 32],
+    events: i64,
+    last_position: i64,
+}
+
+impl DigestBuilder {
+    fn new(bound: i64) -> Self {
+        DigestBuilder {
+            bound,
+            root: GENESIS,
+            events: 0,
+            last_position: 0,
+        }
+    }
+
+    fn add(&mut self, row: &HashedRow) {
+        if row.transaction_id >= self.bound {
+            return;
+        }
+        let mut h = Sha256::new();
+        h.update(self.root);
+        h.update(&row.hash);
+        self.root = h.finalize().into();
+        self.events += 1;
+        self.last_position = self.last_position.max(row.position);
+    }
+
+    fn finish(self) -> LogDigest {
+        LogDigest {
+            transaction_bound: self.bound,
+            events: self.events,
+            last_position: self.last_position,
+            root: self.root,
+        }
+    }
+}
+
+/// Where a stream's chain stands during a scan.
+struct Tip {
+    sequence: i64,
+    hash: Vec<u8>,
+    counted: bool,
+}
+
+/// The chain check of a scan in commit order: each stream's tip by type and id; an event
+/// whose predecessor has not been seen yet waits for it (commit order follows each stream's
+/// order for every append, but the check does not rely on it).
+#[derive(Default)]
+struct Chains {
+    tips: HashMap<String, HashMap<String, Tip>>,
+    waiting: HashMap<(String, String, i64), HashedRow>,
+    /// Only links at positions in `from..=to` are checked (all are followed).
+    from: Option<i64>,
+    to: Option<i64>,
+    events_checked: u64,
+    streams_checked: u64,
+    /// The broken link that comes first in (type, id, sequence) order.
+    first_broken: Option<BrokenLink>,
+}
+
+impl Chains {
+    fn add(&mut self, row: HashedRow) {
+        let expected = self.tip(&row).map_or(1, |t| t.sequence + 1);
+        if row.sequence > expected {
+            let key = (
+                row.aggregate_type.clone(),
+                row.aggregate_id.clone(),
+                row.sequence,
+            );
+            self.waiting.insert(key, row);
+            return;
+        }
+        let mut next = Some(row);
+        while let Some(row) = next.take() {
+            let key = (
+                row.aggregate_type.clone(),
+                row.aggregate_id.clone(),
+                row.sequence + 1,
+            );
+            self.link(row);
+            if !self.waiting.is_empty() {
+                next = self.waiting.remove(&key);
+            }
+        }
+    }
+
+    fn tip(&self, row: &HashedRow) -> Option<&Tip> {
+        self.tips.get(&row.aggregate_type)?.get(&row.aggregate_id)
+    }
+
+    /// Checks one event against its stream's tip and makes it the new tip.
+    fn link(&mut self, row: HashedRow) {
+        let in_range = self.from.is_none_or(|f| row.position >= f)
+            && self.to.is_none_or(|t| row.position <= t);
+        let broken = check_link(self.tip(&row).map(|t| (t.sequence, &t.hash[..])), &row);
+        let streams = self.tips.entry(row.aggregate_type.clone()).or_default();
+        let tip = match streams.get_mut(&row.aggregate_id) {
+            Some(tip) => tip,
+            None => streams.entry(row.aggregate_id.clone()).or_insert(Tip {
+                sequence: 0,
+                hash: Vec::new(),
+                counted: false,
+            }),
+        };
+        if in_range {
+            self.events_checked += 1;
+            if !tip.counted {
+                tip.counted = true;
+                self.streams_checked += 1;
+            }
+            if let Some(b) = broken {
+                let key =
+                    |l: &BrokenLink| (l.aggregate_type.clone(), l.aggregate_id.clone(), l.sequence);
+                if self.first_broken.as_ref().is_none_or(|f| key(&b) < key(f)) {
+                    self.first_broken = Some(b);
+                }
+            }
+        }
+        tip.sequence = row.sequence;
+        tip.hash = row.hash;
+    }
+
+    fn finish(mut self, digest: LogDigest) -> Verification {
+        // Events whose predecessor never came: each is checked against its stream's tip, which
+        // names the missing event.
+        let mut orphans: Vec<HashedRow> = std::mem::take(&mut self.waiting).into_values().collect();
+        orphans.sort_by(|a, b| {
+            (&a.aggregate_type, &a.aggregate_id, a.sequence).cmp(&(
+                &b.aggregate_type,
+                &b.aggregate_id,
+                b.sequence,
+            ))
+        });
+        for row in orphans {
+            self.link(row);
+        }
+        Verification {
+            events_checked: self.events_checked,
+            streams_checked: self.streams_checked,
+            first_broken_link: self.first_broken,
+            extends_digest: None,
+            digest_problem: None,
+            digest,
+        }
+    }
+}
+
+fn check_link(previous: Option<(i64, &[u8])>, row: &HashedRow) -> Option<BrokenLink> {
     let broken = |problem: String| {
         Some(BrokenLink {
             aggregate_type: row.aggregate_type.clone(),
@@ -229,7 +371,7 @@ fn check_link(previous: Option<&HashedRow>, row: &HashedRow) -> Option<BrokenLin
             problem,
         })
     };
-    let expected_sequence = previous.map_or(1, |p| p.sequence + 1);
+    let expected_sequence = previous.map_or(1, |p| p.0 + 1);
     if row.sequence != expected_sequence {
         return broken(format!(
             "sequence {} follows {}: event {} of this stream is missing",
@@ -238,7 +380,7 @@ fn check_link(previous: Option<&HashedRow>, row: &HashedRow) -> Option<BrokenLin
             expected_sequence
         ));
     }
-    let prev_hash = previous.map_or(&GENESIS[..], |p| &p.hash[..]);
+    let prev_hash = previous.map_or(&GENESIS[..], |p| p.1);
     let computed = chain_hash(prev_hash, row);
     if computed[..] != row.hash[..] {
         return broken(format!(
@@ -267,7 +409,7 @@ async fn digest_at(
 ) -> Result<Option<LogDigest>, sqlx::Error> {
     let mut rows = sqlx::query_as::<_, (i64, Vec<u8>)>(
         "SELECT position, hash FROM events WHERE transaction_id < $1::bigint::text::xid8
-         ORDER BY transaction_id, position LIMIT $2",
+         ORDER BY events.transaction_id, events.position LIMIT $2",
     )
     .bind(bound)
     .bind(expect_events.unwrap_or(i64::MAX))
@@ -303,7 +445,7 @@ pub fn export_rows(
 
 const EXPORT_SQL: &str = "SELECT position, transaction_id::text::bigint AS transaction_id, \
     aggregate_type, aggregate_id, sequence, event_type, event_version, payload::text AS payload, \
-    metadata::text AS metadata, recorded_at, hash FROM events ORDER BY transaction_id, position";
+    metadata::text AS metadata, recorded_at, hash FROM events ORDER BY events.transaction_id, events.position";
 
 /// Writes the whole log as JSON lines, one event per line, with the exact texts that were
 /// hashed (`payload` and `metadata` are PostgreSQL's jsonb renderings, as strings).

@@ -84,3 +84,68 @@ async fn a_page_of_documents_with_histories_costs_a_bounded_number_of_statements
         "an audit-trail page of 100 cost {trail} statements"
     );
 }
+
+/// The plan PostgreSQL picks for a statement the server ran, found by its text in
+/// pg_stat_statements, with sorting and sequential scans priced out: a Sort left in the plan
+/// means no index gives the statement's order.
+async fn plan_of(app: &TestApp, text_like: &str) -> String {
+    let query: String = sqlx::query_scalar(
+        "SELECT query FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND query LIKE $1 ORDER BY calls DESC LIMIT 1",
+    )
+    .bind(text_like)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap_or_else(|e| panic!("no statement like {text_like}: {e}"));
+    let params = (1..=20)
+        .take_while(|n| query.contains(&format!("${n}")))
+        .count();
+    let mut conn = app.pool.acquire().await.unwrap();
+    for setting in [
+        "SET enable_sort = off",
+        "SET enable_seqscan = off",
+        "SET plan_cache_mode = force_generic_plan",
+        "DEALLOCATE ALL",
+    ] {
+        sqlx::query(setting).execute(&mut *conn).await.unwrap();
+    }
+    sqlx::raw_sql(&format!("PREPARE probe AS {query}"))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let nulls = vec!["NULL"; params].join(", ");
+    let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN EXECUTE probe({nulls})"))
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    plan.join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_read_in_commit_order_from_its_index_never_sorted() {
+    let app = TestApp::spawn().await;
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    list_bodies(&app).await;
+    draft(&app, "排序", false).await;
+    app.ok(
+        Role::Auditor,
+        "{ auditTrail(first: 10) { edges { node { position } } } }",
+        json!({}),
+    )
+    .await;
+    // The projector's batch read and the audit trail's page: both walk (transaction_id,
+    // position). Ordering by the selected `transaction_id::text::bigint` alias instead sorted
+    // the whole remaining log for every batch and page.
+    for like in [
+        "%FROM events%AND transaction_id < $3%LIMIT $4%",
+        "%FROM events%OR aggregate_id = $4)%LIMIT $11%",
+    ] {
+        let plan = plan_of(&app, like).await;
+        assert!(plan.contains("events_commit_order"), "{like}:\n{plan}");
+        assert!(!plan.contains("Sort"), "{like}:\n{plan}");
+    }
+}
