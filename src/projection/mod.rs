@@ -292,6 +292,13 @@ pub async fn checkpoint(pool: &PgPool) -> Result<LogPoint, ProjectionError> {
 /// checkpoint. Returns the number applied and the new checkpoint.
 async fn project_batch(pool: &PgPool, name: &str) -> Result<(u64, LogPoint), ProjectionError> {
     let mut tx = pool.begin().await?;
+    // The read model is derived from the log and moves with its checkpoint in this one
+    // transaction: a crash can lose only whole batches, which are projected again. So the
+    // commit need not wait for its WAL flush (it is visible at once all the same); the
+    // commands' own appends stay synchronous.
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(LOCK_KEY)
         .execute(&mut *tx)
@@ -410,9 +417,12 @@ pub async fn replay(
     };
     loop {
         let mut tx = pool.begin().await?;
-        sqlx::query("SET LOCAL search_path = rebuild, public")
-            .execute(&mut *tx)
-            .await?;
+        // Shadow tables are thrown away if the replay does not finish: no flush to wait for.
+        sqlx::raw_sql(
+            "SET LOCAL search_path = rebuild, public; SET LOCAL synchronous_commit = off",
+        )
+        .execute(&mut *tx)
+        .await?;
         let bound = safe_bound(&mut *tx).await?;
         let events = settled_after(&mut tx, after, bound).await?;
         let Some(last) = events.last() else { break };

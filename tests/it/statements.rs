@@ -2,6 +2,7 @@
 //! a page of documents with their histories must not cost one statement per document (N+1).
 
 use serde_json::json;
+use sqlx::{Connection, PgConnection};
 
 use crate::support::*;
 use normledger::domain::Role;
@@ -101,22 +102,20 @@ async fn plan_of(app: &TestApp, text_like: &str) -> String {
     let params = (1..=20)
         .take_while(|n| query.contains(&format!("${n}")))
         .count();
-    let mut conn = app.pool.acquire().await.unwrap();
-    for setting in [
-        "SET enable_sort = off",
-        "SET enable_seqscan = off",
-        "SET plan_cache_mode = force_generic_plan",
-        "DEALLOCATE ALL",
-    ] {
-        sqlx::query(setting).execute(&mut *conn).await.unwrap();
-    }
-    sqlx::raw_sql(&format!("PREPARE probe AS {query}"))
-        .execute(&mut *conn)
+    // A connection of its own: the settings and the prepared probe stay out of the pool.
+    let mut conn = PgConnection::connect_with(&app.pool.connect_options())
         .await
         .unwrap();
+    sqlx::raw_sql(&format!(
+        "SET enable_sort = off; SET enable_seqscan = off;
+         SET plan_cache_mode = force_generic_plan; PREPARE probe AS {query}"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
     let nulls = vec!["NULL"; params].join(", ");
     let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN EXECUTE probe({nulls})"))
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut conn)
         .await
         .unwrap();
     plan.join("\n")
@@ -148,4 +147,36 @@ async fn the_log_is_read_in_commit_order_from_its_index_never_sorted() {
         assert!(plan.contains("events_commit_order"), "{like}:\n{plan}");
         assert!(!plan.contains("Sort"), "{like}:\n{plan}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_records_its_last_use_to_the_minute_so_reads_do_not_write() {
+    let app = TestApp::spawn().await;
+    let last_use = || async {
+        sqlx::query_scalar::<_, Option<chrono::DateTime<chrono::Utc>>>(
+            "SELECT last_used_at FROM api_tokens WHERE role = 'AUDITOR'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(last_use().await, None, "never used yet");
+    let read = "{ projectionStatus { name } }";
+    app.ok(Role::Auditor, read, json!({})).await;
+    let first = last_use().await.expect("the first use is recorded");
+    app.ok(Role::Auditor, read, json!({})).await;
+    assert_eq!(
+        last_use().await,
+        Some(first),
+        "a use within the minute writes nothing"
+    );
+    // Once the recorded use is older than the resolution, the next use moves it.
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_at = now() - interval '2 minutes' WHERE role = 'AUDITOR'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    app.ok(Role::Auditor, read, json!({})).await;
+    assert!(last_use().await.unwrap() > first);
 }
