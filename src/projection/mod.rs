@@ -316,7 +316,7 @@ async fn project_batch(pool: &PgPool, name: &str) -> Result<(u64, LogPoint), Pro
         transaction_id: cx,
         position: cp,
     };
-    let events = settled_after(&mut tx, point, bound).await?;
+    let events = settled_after(&mut tx, point, bound, BATCH).await?;
     let Some(last) = events.last() else {
         tx.rollback().await?;
         return Ok((0, point));
@@ -340,11 +340,46 @@ async fn project_batch(pool: &PgPool, name: &str) -> Result<(u64, LogPoint), Pro
     Ok((n, point))
 }
 
-/// Up to BATCH events after `after` whose transactions are older than `bound`.
+/// Sends every settled event in commit order, in batches of REPLAY_BATCH, each read in a
+/// short transaction of its own, until none is left, an error was sent, or the receiver is
+/// gone.
+async fn read_settled(
+    pool: PgPool,
+    batches: tokio::sync::mpsc::Sender<Result<Vec<EventRecord>, ProjectionError>>,
+) {
+    let mut after = LogPoint::default();
+    loop {
+        let batch = async {
+            let mut tx = pool.begin().await?;
+            let bound = safe_bound(&mut *tx).await?;
+            let events = settled_after(&mut tx, after, bound, REPLAY_BATCH).await?;
+            tx.commit().await?;
+            Ok::<_, ProjectionError>(events)
+        }
+        .await;
+        let last = match &batch {
+            Ok(events) => events.last().map(EventRecord::point),
+            Err(_) => None,
+        };
+        if batch.as_ref().is_ok_and(|e| e.is_empty()) || batches.send(batch).await.is_err() {
+            return;
+        }
+        match last {
+            Some(point) => after = point,
+            None => return,
+        }
+    }
+}
+
+/// Events per replay batch: more than the live projector's, to save round trips.
+const REPLAY_BATCH: i64 = 5000;
+
+/// Up to `limit` events after `after` whose transactions are older than `bound`.
 async fn settled_after(
     tx: &mut Transaction<'_, Postgres>,
     after: LogPoint,
     bound: i64,
+    limit: i64,
 ) -> Result<Vec<EventRecord>, sqlx::Error> {
     sqlx::query_as(
         "SELECT position, transaction_id::text::bigint AS transaction_id, aggregate_type,
@@ -358,7 +393,7 @@ async fn settled_after(
     .bind(after.transaction_id)
     .bind(after.position)
     .bind(bound)
-    .bind(BATCH)
+    .bind(limit)
     .fetch_all(&mut **tx)
     .await
 }
@@ -369,7 +404,7 @@ async fn apply_events(
 ) -> Result<(), ProjectionError> {
     let mut batch = ReadModelBatch::default();
     batch.load(tx, &events).await?;
-    for e in &events {
+    for e in events {
         batch.apply(e)?;
     }
     batch.write(tx).await
@@ -415,7 +450,15 @@ pub async fn replay(
             elapsed: started.elapsed(),
         })
     };
-    loop {
+    // Reading overlaps applying: a reader task fetches the next batches while this task folds
+    // and writes the current one (each side keeps PostgreSQL busy on its own connection).
+    let (batches, mut incoming) = tokio::sync::mpsc::channel(2);
+    let reader = tokio::spawn(read_settled(pool.clone(), batches));
+    while let Some(events) = incoming.recv().await {
+        let events: Vec<EventRecord> = events?;
+        let Some(last) = events.last() else { break };
+        after = last.point();
+        applied += events.len() as u64;
         let mut tx = pool.begin().await?;
         // Shadow tables are thrown away if the replay does not finish: no flush to wait for.
         sqlx::raw_sql(
@@ -423,14 +466,12 @@ pub async fn replay(
         )
         .execute(&mut *tx)
         .await?;
-        let bound = safe_bound(&mut *tx).await?;
-        let events = settled_after(&mut tx, after, bound).await?;
-        let Some(last) = events.last() else { break };
-        after = last.point();
-        applied += events.len() as u64;
         apply_events(&mut tx, events).await?;
         tx.commit().await?;
         report(applied);
+    }
+    if let Err(e) = reader.await {
+        std::panic::resume_unwind(e.into_panic());
     }
     // The swap: lock out the live projector, apply what arrived meanwhile, exchange tables.
     let mut tx = pool.begin().await?;
@@ -443,7 +484,7 @@ pub async fn replay(
         .await?;
     let bound = safe_bound(&mut *tx).await?;
     loop {
-        let events = settled_after(&mut tx, after, bound).await?;
+        let events = settled_after(&mut tx, after, bound, REPLAY_BATCH).await?;
         let Some(last) = events.last() else { break };
         after = last.point();
         applied += events.len() as u64;

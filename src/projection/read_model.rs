@@ -74,11 +74,13 @@ where
         Ok(())
     }
 
-    fn apply(&mut self, e: &EventRecord) -> Result<(), StoreError> {
-        let event = A::Event::decode(&e.event_type, &e.event_version, e.payload.clone())?;
+    /// Folds the event into its loaded aggregate (the payload is moved, not copied).
+    fn apply(&mut self, mut e: EventRecord) -> Result<(), StoreError> {
+        let payload = std::mem::take(&mut e.payload);
+        let event = A::Event::decode(&e.event_type, &e.event_version, payload)?;
         if let Some(r) = self.rows.get_mut(&e.aggregate_id) {
             r.state.apply(event);
-            advance(r, e);
+            advance(r, &e);
         }
         Ok(())
     }
@@ -131,7 +133,7 @@ impl ReadModelBatch {
     }
 
     /// Applies one event to its (loaded) aggregate.
-    pub fn apply(&mut self, e: &EventRecord) -> Result<(), StoreError> {
+    pub fn apply(&mut self, e: EventRecord) -> Result<(), StoreError> {
         match e.aggregate_type.as_str() {
             NormativeDocument::TYPE => self.documents.apply(e),
             IssuingBody::TYPE => self.bodies.apply(e),
@@ -264,10 +266,11 @@ async fn write_documents(
         c.effective_on.push(issuance.map(|i| i.effective_on));
         c.valid_until.push(issuance.map(|i| i.valid_until));
         c.ended_on.push(r.state.ending.as_ref().map(|e| e.on));
-        c.state.push(serde_json::to_value(&r.state)?);
         c.version.push(r.version);
         c.position.push(r.position);
         c.updated_at.push(r.recorded_at);
+        // Serialised straight into the statement's buffer, with no JSON value in between.
+        c.state.push(sqlx::types::Json(r.state));
     }
     if c.id.is_empty() {
         return Ok(());
@@ -326,7 +329,7 @@ struct DocumentColumns {
     effective_on: Vec<Option<NaiveDate>>,
     valid_until: Vec<Option<NaiveDate>>,
     ended_on: Vec<Option<NaiveDate>>,
-    state: Vec<serde_json::Value>,
+    state: Vec<sqlx::types::Json<NormativeDocument>>,
     version: Vec<i64>,
     position: Vec<i64>,
     updated_at: Vec<DateTime<Utc>>,

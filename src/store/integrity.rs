@@ -37,13 +37,30 @@ pub struct HashedRow {
 }
 
 /// `recorded_at` as it enters the canonical form.
+/// (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, written out by hand: `verify` formats one per event.)
 pub fn canonical_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond() / 1000
+    )
 }
 
 /// The canonical bytes of a row: each field as `<byte length>:<bytes>\n`.
 pub fn canonical(row: &HashedRow) -> Vec<u8> {
     let mut out = Vec::with_capacity(row.payload.len() + row.metadata.len() + 200);
+    write_canonical(row, |bytes| out.extend_from_slice(bytes));
+    out
+}
+
+/// Hands the canonical form to `put` piece by piece (hashing needs no copy of it).
+fn write_canonical(row: &HashedRow, mut put: impl FnMut(&[u8])) {
     for field in [
         row.aggregate_type.as_str(),
         row.aggregate_id.as_str(),
@@ -54,19 +71,18 @@ pub fn canonical(row: &HashedRow) -> Vec<u8> {
         row.metadata.as_str(),
         &canonical_time(row.recorded_at),
     ] {
-        out.extend_from_slice(field.len().to_string().as_bytes());
-        out.push(b':');
-        out.extend_from_slice(field.as_bytes());
-        out.push(b'\n');
+        put(field.len().to_string().as_bytes());
+        put(b":");
+        put(field.as_bytes());
+        put(b"\n");
     }
-    out
 }
 
 /// `sha256(previous || canonical(row))`.
 pub fn chain_hash(previous: &[u8], row: &HashedRow) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(previous);
-    h.update(canonical(row));
+    write_canonical(row, |bytes| h.update(bytes));
     h.finalize().into()
 }
 
@@ -474,4 +490,27 @@ pub async fn export_jsonl(
         n += 1;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written time is the one the database trigger and the export's checker use.
+    #[test]
+    fn the_canonical_time_is_postgres_microsecond_utc() {
+        for (secs, nanos, text) in [
+            (0, 0, "1970-01-01T00:00:00.000000Z"),
+            (1_561_939_200, 1_000, "2019-07-01T00:00:00.000001Z"),
+            (1_798_761_599, 999_999_000, "2026-12-31T23:59:59.999999Z"),
+            (-30_610_310_400, 120_000, "0999-12-31T00:00:00.000120Z"),
+        ] {
+            let t = DateTime::from_timestamp(secs, nanos).unwrap();
+            assert_eq!(canonical_time(t), text);
+            assert_eq!(
+                canonical_time(t),
+                t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+            );
+        }
+    }
 }
