@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::domain::calendar::WorkingCalendar;
+use crate::domain::cleanup_campaign::EntryKind;
 use crate::domain::document::{DRAFTED_VERSION, WarningSettings, upcast};
 use crate::domain::{
     Actor, CertificationItem, CertificationItemCommand, CleanupCampaign, CleanupCampaignCommand,
@@ -78,7 +79,8 @@ pub const POLICY: &[Permission] = &[
     allow("disableCommitment", &[LegalOffice], false),
     allow("applyItemCleanupDecision", &[System], false),
     allow("launchCleanup", &[LegalOffice, GovernmentOffice], false),
-    // Drafters for their own bodies' documents (谁起草、谁清理); the legal office for items.
+    // Drafters for their own bodies' documents (谁制定、谁清理); the legal office for items
+    // only (checked per entry in `authorize`).
     allow("proposeCleanupDecision", &[Drafter, LegalOffice], true),
     allow("reviewCleanupDecision", &[LegalOffice], false),
     allow(
@@ -643,13 +645,21 @@ impl Ledger {
         }
         let committed_at = std::time::Instant::now();
         self.projector.committed();
-        // An idempotent re-application may have written nothing; the aggregate's newest event
-        // is still the point to wait for.
-        let point = event_log::latest_point(&self.pool, aggregate_type, &aggregate_id)
-            .await?
-            .ok_or_else(|| {
-                CommandError::Internal("the committed event is not in the log".into())
-            })?;
+        // With a command id, the command's own last event, exactly as a repeat will answer it.
+        // Without one, the aggregate's newest event (an idempotent re-application may have
+        // written nothing, and that is still the point to wait for).
+        let point = match &ctx.command_id {
+            Some((command_id, _)) => self.command_point(command_id).await?,
+            None => None,
+        };
+        let point = match point {
+            Some(point) => point,
+            None => event_log::latest_point(&self.pool, aggregate_type, &aggregate_id)
+                .await?
+                .ok_or_else(|| {
+                    CommandError::Internal("the committed event is not in the log".into())
+                })?,
+        };
         let projected = self
             .projector
             .wait_for(point, self.settings.read_your_writes_timeout)
@@ -690,7 +700,26 @@ impl Ledger {
             Command::CleanupCampaign {
                 id,
                 command: CleanupCampaignCommand::ProposeDecision(p),
-            } => self.campaign_entry_body(*id, &p.entry_id).await?,
+            } => {
+                let entry = self.campaign_entry(*id, &p.entry_id).await?;
+                // 谁制定、谁清理: a document's decision is proposed by its drafting body and
+                // reviewed by the legal office, which may therefore not propose it as well;
+                // certification items have no drafting body, so the legal office proposes.
+                match (&entry, actor.role) {
+                    (Some((EntryKind::Document, _)), Role::LegalOffice) => {
+                        return Err(CommandError::Forbidden(
+                            "a document's cleanup decision is proposed by its drafting body; the legal office reviews it".into(),
+                        ));
+                    }
+                    (Some((EntryKind::CertificationItem, _)), Role::Drafter) => {
+                        return Err(CommandError::Forbidden(
+                            "a certification item's cleanup decision is proposed by the legal office".into(),
+                        ));
+                    }
+                    _ => {}
+                }
+                entry.and_then(|(_, body)| body)
+            }
             Command::IssuingBody { .. }
             | Command::CertificationItem { .. }
             | Command::CleanupCampaign { .. } => None,
@@ -713,13 +742,13 @@ impl Ledger {
         command_id: &str,
         hash: &str,
     ) -> Result<Option<Receipt>, CommandError> {
-        let row: Option<(String, String, i64)> = sqlx::query_as(
-            "SELECT request_hash, aggregate_id, position FROM command_ids WHERE command_id = $1",
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT request_hash, aggregate_id FROM command_ids WHERE command_id = $1",
         )
         .bind(command_id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((recorded_hash, aggregate_id, position)) = row else {
+        let Some((recorded_hash, aggregate_id)) = row else {
             return Ok(None);
         };
         if recorded_hash != hash {
@@ -727,7 +756,8 @@ impl Ledger {
                 command_id: command_id.to_owned(),
             }));
         }
-        let point = event_log::point_of(&self.pool, position)
+        let point = self
+            .command_point(command_id)
             .await?
             .ok_or_else(|| CommandError::Internal("a recorded command has no event".into()))?;
         let projected = self
@@ -739,6 +769,26 @@ impl Ledger {
             point,
             projected,
             visible_after: None,
+        }))
+    }
+
+    /// The last event a recorded command wrote: the newest event of its aggregate in the
+    /// transaction that recorded the id (the record itself keeps the first).
+    async fn command_point(&self, command_id: &str) -> Result<Option<LogPoint>, sqlx::Error> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT e.transaction_id::text::bigint, e.position
+             FROM command_ids c JOIN events e
+               ON e.aggregate_type = c.aggregate_type AND e.aggregate_id = c.aggregate_id
+              AND e.transaction_id = c.transaction_id
+             WHERE c.command_id = $1
+             ORDER BY e.sequence DESC LIMIT 1",
+        )
+        .bind(command_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(transaction_id, position)| LogPoint {
+            transaction_id,
+            position,
         }))
     }
 
@@ -762,13 +812,15 @@ impl Ledger {
 
     /// The issuing body of an inventory entry (documents only), from the campaign's
     /// `InventoryCompiled` event.
-    async fn campaign_entry_body(
+    /// The kind of a campaign's inventory entry and, for a document, its issuing body; None
+    /// when the campaign has no such entry (the domain then refuses with NOT_IN_INVENTORY).
+    async fn campaign_entry(
         &self,
         id: uuid::Uuid,
         entry_id: &str,
-    ) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT entry ->> 'body_code'
+    ) -> Result<Option<(EntryKind, Option<String>)>, sqlx::Error> {
+        let row: Option<(serde_json::Value, Option<String>)> = sqlx::query_as(
+            "SELECT entry -> 'kind', entry ->> 'body_code'
              FROM events, jsonb_array_elements(payload -> 'InventoryCompiled' -> 'entries') entry
              WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = 'InventoryCompiled'
                AND entry ->> 'id' = $3",
@@ -777,8 +829,8 @@ impl Ledger {
         .bind(id.to_string())
         .bind(entry_id)
         .fetch_optional(&self.pool)
-        .await
-        .map(Option::flatten)
+        .await?;
+        Ok(row.and_then(|(kind, body)| Some((serde_json::from_value(kind).ok()?, body))))
     }
 
     /// The issuing body of a document, from its first event (`Drafted` or `DocumentImported`).

@@ -48,11 +48,40 @@ pub struct Cli {
         global = true
     )]
     pub signing_key: PathBuf,
+    /// Public key (64 hex digits, or a file holding them) that the latest signed checkpoint
+    /// must be signed by: `verify` and `verifyIntegrity` refuse a log whose latest checkpoint
+    /// is signed by another key. Print it with `normledger key` and keep it apart from the
+    /// server.
+    #[arg(long, env = "NORMLEDGER_PUBLIC_KEY", global = true)]
+    pub public_key: Option<String>,
+    /// Start signing checkpoints with a key other than the one that signed the latest
+    /// checkpoint, recording this reason as a rotation (`checkpoint` and `serve`). Without
+    /// it a different key is refused.
+    #[arg(long, value_name = "REASON", global = true)]
+    pub rotate_key: Option<String>,
     #[command(subcommand)]
     pub command: CliCommand,
 }
 
 impl Cli {
+    /// The configured public key, read from the argument or the file it names.
+    pub fn trusted_key(&self) -> Result<Option<[u8; 32]>, String> {
+        let Some(arg) = &self.public_key else {
+            return Ok(None);
+        };
+        let text = if std::path::Path::new(arg).is_file() {
+            std::fs::read_to_string(arg).map_err(|e| format!("cannot read {arg}: {e}"))?
+        } else {
+            arg.clone()
+        };
+        crate::store::integrity::unhex(text.trim())
+            .and_then(|k| k.try_into().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                format!("--public-key {arg}: neither 64 hex digits nor a file holding them")
+            })
+    }
+
     pub fn database(&self) -> DatabaseSource {
         match &self.database_url {
             Some(url) => DatabaseSource::Url(url.clone()),
@@ -158,6 +187,9 @@ pub enum CliCommand {
         /// Check only links at or before this position.
         #[arg(long)]
         to_position: Option<i64>,
+        /// Do not check the signed checkpoints (by default every one is checked).
+        #[arg(long)]
+        no_checkpoints: bool,
     },
     /// Print the digest of the log as it stands (keep it to verify against later).
     Digest,

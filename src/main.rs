@@ -58,15 +58,24 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             digest,
             from_position,
             to_position,
+            no_checkpoints,
         } => {
             normledger::store::migrate(&pool).await?;
             let earlier = match digest {
                 Some(d) => Some(read_digest(d)?),
                 None => None,
             };
+            let trust = match (
+                no_checkpoints,
+                cli.trusted_key().map_err(anyhow::Error::msg)?,
+            ) {
+                (true, _) => integrity::Trust::NoCheckpoints,
+                (false, Some(key)) => integrity::Trust::Key(key),
+                (false, None) => integrity::Trust::StoredKeys,
+            };
             let started = std::time::Instant::now();
-            let v =
-                integrity::verify(&pool, *from_position, *to_position, earlier.as_ref()).await?;
+            let v = integrity::verify(&pool, *from_position, *to_position, earlier.as_ref(), trust)
+                .await?;
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "checked {} events in {} streams in {secs:.2}s ({:.0} events/s)",
@@ -91,6 +100,22 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
                     problem.as_deref().unwrap_or("")
                 ),
                 (None, _) => {}
+            }
+            let c = &v.checkpoints;
+            match (&c.problem, c.latest, trust) {
+                (Some(problem), _, _) => println!("BROKEN: {problem}"),
+                (None, _, integrity::Trust::NoCheckpoints) => {}
+                (None, None, _) => println!("no signed checkpoint to check against"),
+                (None, Some((at, events)), trust) => println!(
+                    "{} signed checkpoints agree with the log (the latest, of {}, covers {events} events); {}",
+                    c.checked,
+                    integrity::canonical_time(at),
+                    if matches!(trust, integrity::Trust::Key(_)) {
+                        "signed by the configured key"
+                    } else {
+                        "signatures checked against the keys stored with them only: give --public-key to check who signed"
+                    }
+                ),
             }
             if !v.is_intact() {
                 anyhow::bail!("the log failed verification");
@@ -123,7 +148,8 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
         }
         CliCommand::Checkpoint => {
             normledger::store::migrate(&pool).await?;
-            let key = checkpoints::load_or_create_key(&cli.signing_key)?;
+            let key = checkpoints::signing_key(&pool, &cli.signing_key, cli.rotate_key.as_deref())
+                .await?;
             let c = checkpoints::take(&pool, &key).await?;
             println!("checkpoint {} at {}", c.id, c.taken_at);
             println!("digest     {}", c.digest);
@@ -278,9 +304,19 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             if let Some(day) = today {
                 settings.clock = normledger::process::Clock::Fixed(*day);
             }
+            settings.limits.trusted_key = cli.trusted_key().map_err(anyhow::Error::msg)?;
+            // Checked before serving: a replaced key file stops the start, not a later tick.
+            normledger::store::migrate(&pool).await?;
+            let key = if *checkpoint_every_secs > 0 {
+                Some(
+                    checkpoints::signing_key(&pool, &cli.signing_key, cli.rotate_key.as_deref())
+                        .await?,
+                )
+            } else {
+                None
+            };
             let app = App::start(pool.clone(), settings).await?;
-            if *checkpoint_every_secs > 0 {
-                let key = checkpoints::load_or_create_key(&cli.signing_key)?;
+            if let Some(key) = key {
                 spawn_checkpoints(
                     app.ledger.pool().clone(),
                     key,
@@ -312,6 +348,20 @@ async fn token(pool: &sqlx::PgPool, command: &TokenCommand) -> anyhow::Result<()
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             if role == Role::Drafter && bodies.is_empty() {
                 anyhow::bail!("a DRAFTER token needs at least one --body CODE");
+            }
+            for body in bodies {
+                // Listed at some time (from the log, which is always current; a delisted
+                // body's drafters may still need to read and withdraw its documents).
+                let listed: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM events
+                                    WHERE aggregate_type = 'IssuingBody' AND aggregate_id = $1)",
+                )
+                .bind(body)
+                .fetch_one(pool)
+                .await?;
+                if !listed {
+                    anyhow::bail!("no issuing body {body} has been listed; see issuingBodies");
+                }
             }
             let expires = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
             let (id, secret) = tokens::create(pool, name, role, bodies, expires).await?;
@@ -403,12 +453,18 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
 
 /// A digest given on the command line, or the path of a file holding one.
 fn read_digest(arg: &str) -> anyhow::Result<LogDigest> {
-    let text = if Path::new(arg).is_file() {
-        std::fs::read_to_string(arg)?
-    } else {
-        arg.to_owned()
-    };
-    text.trim().parse().map_err(anyhow::Error::msg)
+    if Path::new(arg).is_file() {
+        let text = std::fs::read_to_string(arg)
+            .with_context(|| format!("cannot read the digest {arg}"))?;
+        return text
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("the file {arg}: {e}"));
+    }
+    if !arg.starts_with("nl1:") {
+        anyhow::bail!("--digest {arg}: no such file, and not a digest (nl1:…)");
+    }
+    arg.parse().map_err(anyhow::Error::msg)
 }
 
 /// Signs a checkpoint of the log periodically while serving.

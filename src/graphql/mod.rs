@@ -138,6 +138,9 @@ pub struct Limits {
     pub introspection: bool,
     /// Largest page a list query may ask for (`first`).
     pub max_page: i64,
+    /// The public key the latest signed checkpoint must be signed by (`verifyIntegrity`);
+    /// None checks signatures against the keys stored with them only.
+    pub trusted_key: Option<[u8; 32]>,
 }
 
 impl Default for Limits {
@@ -147,6 +150,7 @@ impl Default for Limits {
             max_complexity: 5_000,
             introspection: true,
             max_page: 100,
+            trusted_key: None,
         }
     }
 }

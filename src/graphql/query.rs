@@ -284,7 +284,9 @@ impl LedgerQueries {
     }
 
     /// Recomputes the hash chain of every stream from the raw rows (optionally only links in a
-    /// position range) and, given an earlier `digest`, checks that the log still extends it.
+    /// position range), checks every signed checkpoint (and, when the server was given
+    /// `--public-key`, that the latest is signed by it) and, given an earlier `digest`, that
+    /// the log still extends it.
     /// AUDITOR and LEGAL_OFFICE only.
     async fn verify_integrity(
         &self,
@@ -299,7 +301,11 @@ impl LedgerQueries {
             .transpose()
             .map_err(|e| gql(ApiError::bad_input("digest", e)))?;
         let pool = s.ledger.pool();
-        let v = integrity::verify(pool, from_position, to_position, earlier.as_ref())
+        let trust = match ctx.data_unchecked::<super::Limits>().trusted_key {
+            Some(key) => integrity::Trust::Key(key),
+            None => integrity::Trust::StoredKeys,
+        };
+        let v = integrity::verify(pool, from_position, to_position, earlier.as_ref(), trust)
             .await
             .map_err(gql)?;
         Ok(IntegrityReport::new(v))

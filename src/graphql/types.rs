@@ -793,7 +793,8 @@ pub async fn audit_page(
 /// The outcome of `verifyIntegrity`.
 #[derive(SimpleObject)]
 pub struct IntegrityReport {
-    /// True when every link checks and the given digest (if any) is extended.
+    /// True when every link checks, every signed checkpoint agrees with the log and the given
+    /// digest (if any) is extended.
     intact: bool,
     events_checked: u64,
     streams_checked: u64,
@@ -801,6 +802,15 @@ pub struct IntegrityReport {
     /// Whether the log still extends the given digest; null when none was given.
     extends_digest: Option<bool>,
     digest_problem: Option<String>,
+    /// How many signed checkpoints were checked against the log.
+    checkpoints_checked: u64,
+    /// When the latest signed checkpoint was taken.
+    latest_checkpoint_at: Option<DateTime<Utc>>,
+    /// Whether the latest checkpoint is signed by the server's configured public key; null
+    /// when none is configured (signatures are then checked against the stored keys only).
+    checkpoint_signer_trusted: Option<bool>,
+    /// The first checkpoint the log or its signature disagrees with, and why.
+    checkpoint_problem: Option<String>,
     /// The digest of the log now: keep it to check later that nothing before it changed.
     current_digest: String,
     current_last_position: i64,
@@ -822,6 +832,10 @@ impl IntegrityReport {
             }),
             extends_digest: v.extends_digest,
             digest_problem: v.digest_problem,
+            checkpoints_checked: v.checkpoints.checked,
+            latest_checkpoint_at: v.checkpoints.latest.map(|(at, _)| at),
+            checkpoint_signer_trusted: v.checkpoints.signer_trusted,
+            checkpoint_problem: v.checkpoints.problem.clone(),
             current_digest: current.to_string(),
             current_last_position: current.last_position,
         }
@@ -844,6 +858,8 @@ pub struct ProjectionStatus {
     name: String,
     checkpoint_position: i64,
     events_applied: i64,
+    /// Events left alone because their row already held them (overlapping writers).
+    events_skipped: i64,
     updated_at: DateTime<Utc>,
     /// Highest position among settled events (no late commit can precede them).
     safe_head_position: Option<i64>,
@@ -851,6 +867,9 @@ pub struct ProjectionStatus {
     lag_events: i64,
     /// Age of the oldest event not yet applied, in seconds (0 when none).
     lag_seconds: f64,
+    /// Age of the oldest running transaction that has written, in seconds (0 when none).
+    /// Every reader of the log waits for it: a large value says why the projection lags.
+    oldest_transaction_seconds: f64,
 }
 
 impl From<crate::projection::ProjectionStatus> for ProjectionStatus {
@@ -859,10 +878,12 @@ impl From<crate::projection::ProjectionStatus> for ProjectionStatus {
             name: p.name,
             checkpoint_position: p.checkpoint_position,
             events_applied: p.events_applied,
+            events_skipped: p.events_skipped,
             updated_at: p.updated_at,
             safe_head_position: p.safe_head_position,
             lag_events: p.lag_events,
             lag_seconds: p.lag_seconds,
+            oldest_transaction_seconds: p.oldest_transaction_seconds,
         }
     }
 }

@@ -242,6 +242,9 @@ pub struct ProjectionStatus {
     /// Global position of the last event applied.
     pub checkpoint_position: i64,
     pub events_applied: i64,
+    /// Events left alone because their read-model row already held them (each one means two
+    /// writers overlapped; the row was not corrupted).
+    pub events_skipped: i64,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     /// The highest position among settled events (those no late commit can precede).
     pub safe_head_position: Option<i64>,
@@ -249,13 +252,17 @@ pub struct ProjectionStatus {
     pub lag_events: i64,
     /// Age of the oldest event not yet applied (0 when none).
     pub lag_seconds: f64,
+    /// Age of the oldest running transaction that has written (0 when none): every reader
+    /// of the log waits for it, so a large value names why the projection is behind.
+    pub oldest_transaction_seconds: f64,
 }
 
 /// The status of every projection.
 pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, ProjectionError> {
     let bound = safe_bound(pool).await?;
     let rows = sqlx::query_as::<_, ProjectionStatus>(
-        "SELECT c.name, c.last_position AS checkpoint_position, c.events_applied, c.updated_at,
+        "SELECT c.name, c.last_position AS checkpoint_position, c.events_applied,
+            c.events_skipped, c.updated_at,
             (SELECT position FROM events WHERE transaction_id < $1::bigint::text::xid8
              ORDER BY position DESC LIMIT 1) AS safe_head_position,
             (SELECT count(*) FROM events e
@@ -264,7 +271,11 @@ pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, ProjectionEr
             greatest(0, coalesce((SELECT extract(epoch FROM now() - min(e.recorded_at))::float8
              FROM events e
              WHERE (e.transaction_id, e.position) > (c.last_transaction_id, c.last_position)), 0))
-              AS lag_seconds
+              AS lag_seconds,
+            coalesce((SELECT extract(epoch FROM now() - min(a.xact_start))::float8
+             FROM pg_stat_activity a
+             WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()), 0)
+              AS oldest_transaction_seconds
          FROM projection_checkpoints c ORDER BY c.name",
     )
     .bind(bound)
@@ -323,17 +334,19 @@ async fn project_batch(pool: &PgPool, name: &str) -> Result<(u64, LogPoint), Pro
     };
     point = last.point();
     let n = events.len() as u64;
-    apply_events(&mut tx, events).await?;
+    let skipped = apply_events(&mut tx, events).await?;
     sqlx::query(
         "UPDATE projection_checkpoints
          SET last_transaction_id = $2::bigint::text::xid8, last_position = $3,
-             events_applied = events_applied + $4, updated_at = now()
+             events_applied = events_applied + $4, events_skipped = events_skipped + $5,
+             updated_at = now()
          WHERE name = $1",
     )
     .bind(name)
     .bind(point.transaction_id)
     .bind(point.position)
-    .bind(n as i64)
+    .bind((n - skipped) as i64)
+    .bind(skipped as i64)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -401,16 +414,26 @@ async fn settled_after(
     .await
 }
 
+/// Folds the events into their rows; returns how many were skipped because their rows
+/// already held them.
 async fn apply_events(
     tx: &mut Transaction<'_, Postgres>,
     events: Vec<EventRecord>,
-) -> Result<(), ProjectionError> {
+) -> Result<u64, ProjectionError> {
     let mut batch = ReadModelBatch::default();
     batch.load(tx, &events).await?;
     for e in events {
         batch.apply(e)?;
     }
-    batch.write(tx).await
+    let skipped = batch.skipped();
+    if skipped > 0 {
+        tracing::warn!(
+            skipped,
+            "events already held by their read-model rows were skipped"
+        );
+    }
+    batch.write(tx).await?;
+    Ok(skipped)
 }
 
 /// Progress of a replay, reported after every batch.
@@ -437,6 +460,50 @@ const READ_MODEL_TABLES: [&str; 4] = [
 /// error stops the replay with an error and leaves the live model untouched.
 pub async fn replay(
     pool: &PgPool,
+    progress: impl FnMut(ReplayProgress),
+) -> Result<u64, ProjectionError> {
+    let _lock = RebuildLock::acquire(pool).await?;
+    replay_holding_lock(pool, progress).await
+}
+
+/// Advisory-lock key held for the whole of any rebuild of the read model (`replay`,
+/// `import-log`, a shape upgrade): they share the `rebuild` schema, so a second one waits for
+/// the first instead of dropping its shadow tables under it.
+const REBUILD_KEY: i64 = 0x6e6c_7265_6275; // "nlrebu"
+
+/// A session advisory lock on a connection of its own, released when dropped (the connection
+/// is closed, which releases it even if the unlock cannot be sent).
+struct RebuildLock(Option<sqlx::pool::PoolConnection<Postgres>>);
+
+impl RebuildLock {
+    async fn acquire(pool: &PgPool) -> Result<Self, ProjectionError> {
+        let mut conn = pool.acquire().await?;
+        let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(REBUILD_KEY)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !free {
+            tracing::info!("another rebuild of the read model is running: waiting for it");
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(REBUILD_KEY)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(RebuildLock(Some(conn)))
+    }
+}
+
+impl Drop for RebuildLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            // Closing the session is what releases a session lock for certain.
+            drop(conn.detach());
+        }
+    }
+}
+
+async fn replay_holding_lock(
+    pool: &PgPool,
     mut progress: impl FnMut(ReplayProgress),
 ) -> Result<u64, ProjectionError> {
     let started = std::time::Instant::now();
@@ -445,7 +512,7 @@ pub async fn replay(
         .await?;
     prepare_shadow(pool).await?;
     let mut after = LogPoint::default();
-    let mut applied = 0u64;
+    let (mut applied, mut skipped) = (0u64, 0u64);
     let mut report = |applied| {
         progress(ReplayProgress {
             applied,
@@ -469,7 +536,7 @@ pub async fn replay(
         )
         .execute(&mut *tx)
         .await?;
-        apply_events(&mut tx, events).await?;
+        skipped += apply_events(&mut tx, events).await?;
         tx.commit().await?;
         report(applied);
     }
@@ -498,7 +565,7 @@ pub async fn replay(
         let Some(last) = events.last() else { break };
         after = last.point();
         applied += events.len() as u64;
-        apply_events(&mut tx, events).await?;
+        skipped += apply_events(&mut tx, events).await?;
     }
     sqlx::raw_sql("DROP SCHEMA IF EXISTS retired CASCADE; CREATE SCHEMA retired")
         .execute(&mut *tx)
@@ -521,14 +588,15 @@ pub async fn replay(
     sqlx::query(
         "UPDATE projection_checkpoints
          SET last_transaction_id = $2::bigint::text::xid8, last_position = $3,
-             events_applied = $4, updated_at = now(), shape = $5
+             events_applied = $4, events_skipped = $6, updated_at = now(), shape = $5
          WHERE name = $1",
     )
     .bind(READ_MODEL)
     .bind(after.transaction_id)
     .bind(after.position)
-    .bind(applied as i64)
+    .bind((applied - skipped) as i64)
     .bind(READ_MODEL_SHAPE)
+    .bind(skipped as i64)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -541,49 +609,34 @@ pub async fn replay(
 /// campaigns); a server then rebuilds the read model once, at start, before serving.
 pub const READ_MODEL_SHAPE: i32 = 2;
 
-/// Advisory lock key serialising shape upgrades between processes starting together.
-const SHAPE_KEY: i64 = 0x6e6c_7368; // "nlsh"
-
 /// Rebuilds the read model if it was written by code of an older shape; true if it did.
+/// Under the rebuild lock, so of several servers starting together exactly one rebuilds.
 pub async fn ensure_shape(pool: &PgPool) -> Result<bool, ProjectionError> {
-    let mut conn = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(SHAPE_KEY)
-        .execute(&mut *conn)
-        .await?;
-    let result = async {
-        let (shape, applied): (i32, i64) = sqlx::query_as(
-            "SELECT shape, events_applied FROM projection_checkpoints WHERE name = $1",
-        )
-        .bind(READ_MODEL)
-        .fetch_one(pool)
-        .await?;
-        if shape >= READ_MODEL_SHAPE {
-            return Ok(false);
-        }
-        if applied == 0 {
-            // Nothing projected yet: the projector will write every row in the new shape.
-            sqlx::query("UPDATE projection_checkpoints SET shape = $2 WHERE name = $1")
-                .bind(READ_MODEL)
-                .bind(READ_MODEL_SHAPE)
-                .execute(pool)
-                .await?;
-            return Ok(false);
-        }
-        tracing::info!(
-            from = shape,
-            to = READ_MODEL_SHAPE,
-            "rebuilding the read model for its new shape"
-        );
-        replay(pool, |_| {}).await?;
-        Ok(true)
+    let _lock = RebuildLock::acquire(pool).await?;
+    let (shape, applied): (i32, i64) =
+        sqlx::query_as("SELECT shape, events_applied FROM projection_checkpoints WHERE name = $1")
+            .bind(READ_MODEL)
+            .fetch_one(pool)
+            .await?;
+    if shape >= READ_MODEL_SHAPE {
+        return Ok(false);
     }
-    .await;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(SHAPE_KEY)
-        .execute(&mut *conn)
-        .await?;
-    result
+    if applied == 0 {
+        // Nothing projected yet: the projector will write every row in the new shape.
+        sqlx::query("UPDATE projection_checkpoints SET shape = $2 WHERE name = $1")
+            .bind(READ_MODEL)
+            .bind(READ_MODEL_SHAPE)
+            .execute(pool)
+            .await?;
+        return Ok(false);
+    }
+    tracing::info!(
+        from = shape,
+        to = READ_MODEL_SHAPE,
+        "rebuilding the read model for its new shape"
+    );
+    replay_holding_lock(pool, |_| {}).await?;
+    Ok(true)
 }
 
 /// Creates empty shadow copies of the read-model tables in schema `rebuild`, with the same

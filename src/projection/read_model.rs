@@ -17,6 +17,9 @@ use crate::store::event_log::EventRecord;
 
 struct Row<A> {
     state: A,
+    /// Whether this batch folded an event into it (a row whose events were all skipped is
+    /// not written back).
+    advanced: bool,
     version: i64,
     position: i64,
     recorded_at: DateTime<Utc>,
@@ -25,8 +28,11 @@ struct Row<A> {
 /// The touched rows of one aggregate type, and how to read stored rows back.
 struct Rows<A> {
     rows: HashMap<String, Row<A>>,
-    /// `SELECT key, state` for the keys in `$1` (a text array); a constant, never input.
+    /// `SELECT key, state, version` for the keys in `$1` (a text array); a constant, never
+    /// input.
     select: &'static str,
+    /// Events at or below their row's version, left alone.
+    skipped: u64,
 }
 
 impl<A> Rows<A>
@@ -38,6 +44,7 @@ where
         Rows {
             rows: HashMap::new(),
             select,
+            skipped: 0,
         }
     }
 
@@ -58,30 +65,44 @@ where
             return Ok(());
         }
         let keys: Vec<&str> = first.keys().copied().collect();
-        let stored: Vec<(String, serde_json::Value)> = sqlx::query_as(self.select)
+        let stored: Vec<(String, serde_json::Value, i64)> = sqlx::query_as(self.select)
             .bind(&keys)
             .fetch_all(&mut **tx)
             .await?;
-        let mut stored: HashMap<String, serde_json::Value> = stored.into_iter().collect();
+        let mut stored: HashMap<String, (serde_json::Value, i64)> = stored
+            .into_iter()
+            .map(|(key, state, version)| (key, (state, version)))
+            .collect();
         for (key, e) in first {
-            let state = stored
-                .remove(key)
-                .map(serde_json::from_value)
-                .transpose()?
-                .unwrap_or_default();
-            self.rows.insert(key.to_owned(), row(state, e));
+            let row = match stored.remove(key) {
+                Some((state, version)) => Row {
+                    state: serde_json::from_value(state)?,
+                    advanced: false,
+                    version,
+                    position: e.position,
+                    recorded_at: e.recorded_at,
+                },
+                None => row(A::default(), e),
+            };
+            self.rows.insert(key.to_owned(), row);
         }
         Ok(())
     }
 
-    /// Folds the event into its loaded aggregate (the payload is moved, not copied).
+    /// Folds the event into its loaded aggregate (the payload is moved, not copied), unless
+    /// the row already holds it.
     fn apply(&mut self, mut e: EventRecord) -> Result<(), StoreError> {
+        let Some(r) = self.rows.get_mut(&e.aggregate_id) else {
+            return Ok(());
+        };
+        if e.sequence <= r.version {
+            self.skipped += 1;
+            return Ok(());
+        }
         let payload = std::mem::take(&mut e.payload);
         let event = A::Event::decode(&e.event_type, &e.event_version, payload)?;
-        if let Some(r) = self.rows.get_mut(&e.aggregate_id) {
-            r.state.apply(event);
-            advance(r, &e);
-        }
+        r.state.apply(event);
+        advance(r, &e);
         Ok(())
     }
 }
@@ -99,19 +120,19 @@ impl Default for ReadModelBatch {
         ReadModelBatch {
             // Keys come back as they were asked for (the event's aggregate id), not re-printed.
             documents: Rows::new(
-                "SELECT k.key, t.state FROM unnest($1::text[]) AS k(key)
+                "SELECT k.key, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_documents t ON t.id = k.key::uuid",
             ),
             bodies: Rows::new(
-                "SELECT k.key, t.state FROM unnest($1::text[]) AS k(key)
+                "SELECT k.key, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_issuing_bodies t ON t.code = k.key",
             ),
             items: Rows::new(
-                "SELECT k.key, t.state FROM unnest($1::text[]) AS k(key)
+                "SELECT k.key, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_certification_items t ON t.id = k.key::uuid",
             ),
             campaigns: Rows::new(
-                "SELECT k.key, t.state FROM unnest($1::text[]) AS k(key)
+                "SELECT k.key, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_cleanup_campaigns t ON t.id = k.key::uuid",
             ),
         }
@@ -132,6 +153,11 @@ impl ReadModelBatch {
         self.campaigns.load(tx, events).await
     }
 
+    /// How many events this batch left alone because their rows already held them.
+    pub fn skipped(&self) -> u64 {
+        self.documents.skipped + self.bodies.skipped + self.items.skipped + self.campaigns.skipped
+    }
+
     /// Applies one event to its (loaded) aggregate.
     pub fn apply(&mut self, e: EventRecord) -> Result<(), StoreError> {
         match e.aggregate_type.as_str() {
@@ -144,7 +170,7 @@ impl ReadModelBatch {
     }
 
     pub async fn write(self, tx: &mut Transaction<'_, Postgres>) -> Result<(), StoreError> {
-        for (id, r) in &self.campaigns.rows {
+        for (id, r) in self.campaigns.rows.iter().filter(|(_, r)| r.advanced) {
             let (Some(launch), Ok(id)) = (&r.state.launch, Uuid::parse_str(id)) else {
                 continue;
             };
@@ -170,7 +196,7 @@ impl ReadModelBatch {
             .execute(&mut **tx)
             .await?;
         }
-        for (id, r) in &self.items.rows {
+        for (id, r) in self.items.rows.iter().filter(|(_, r)| r.advanced) {
             let (Some(reg), Ok(id)) = (&r.state.registration, Uuid::parse_str(id)) else {
                 continue;
             };
@@ -202,20 +228,21 @@ impl ReadModelBatch {
             .execute(&mut **tx)
             .await?;
         }
-        for (code, r) in self.bodies.rows {
+        for (code, r) in self.bodies.rows.into_iter().filter(|(_, r)| r.advanced) {
             let Some(listing) = &r.state.listing else {
                 continue;
             };
             sqlx::query(
                 "INSERT INTO rm_issuing_bodies
                    (code, name, kind, agency_codes, listed_from, delisted_on, state,
-                    last_position, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    last_position, updated_at, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                  ON CONFLICT (code) DO UPDATE SET
                    name = EXCLUDED.name, kind = EXCLUDED.kind,
                    agency_codes = EXCLUDED.agency_codes, listed_from = EXCLUDED.listed_from,
                    delisted_on = EXCLUDED.delisted_on, state = EXCLUDED.state,
-                   last_position = EXCLUDED.last_position, updated_at = EXCLUDED.updated_at",
+                   last_position = EXCLUDED.last_position, updated_at = EXCLUDED.updated_at,
+                   version = EXCLUDED.version",
             )
             .bind(&code)
             .bind(&listing.name)
@@ -230,6 +257,7 @@ impl ReadModelBatch {
             .bind(serde_json::to_value(&r.state)?)
             .bind(r.position)
             .bind(r.recorded_at)
+            .bind(r.version)
             .execute(&mut **tx)
             .await?;
         }
@@ -244,7 +272,7 @@ async fn write_documents(
     rows: HashMap<String, Row<NormativeDocument>>,
 ) -> Result<(), StoreError> {
     let mut c = DocumentColumns::default();
-    for (id, r) in rows {
+    for (id, r) in rows.into_iter().filter(|(_, r)| r.advanced) {
         let (Some(draft), Ok(id)) = (&r.state.draft, Uuid::parse_str(&id)) else {
             continue;
         };
@@ -338,6 +366,7 @@ struct DocumentColumns {
 fn row<A>(state: A, e: &EventRecord) -> Row<A> {
     Row {
         state,
+        advanced: false,
         version: 0,
         position: e.position,
         recorded_at: e.recorded_at,
@@ -345,6 +374,7 @@ fn row<A>(state: A, e: &EventRecord) -> Row<A> {
 }
 
 fn advance<A>(r: &mut Row<A>, e: &EventRecord) {
+    r.advanced = true;
     r.version = e.sequence;
     r.position = e.position;
     r.recorded_at = e.recorded_at;

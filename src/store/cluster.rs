@@ -141,7 +141,7 @@ impl PrivateCluster {
             .args(["-w", "-t", "60", "start", "-o"])
             .arg(format!(
                 "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} \
-                 -c max_connections=200{}",
+                 -c max_connections=200 -c idle_in_transaction_session_timeout=60s{}",
                 self.port,
                 self.socket_dir().display(),
                 self.statement_statistics()

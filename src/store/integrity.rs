@@ -7,6 +7,18 @@
 //! A digest covers every event whose transaction is older than a bound (settled rows: no
 //! later commit can add one below it), in `(transaction_id, position)` order:
 //! `root_0 = 32 zero bytes`, `root_i = sha256(root_{i-1} || hash_i)`.
+//!
+//! A digest is checked later as "the first N events in commit order": every transaction that
+//! commits after the digest was taken sorts after those N, and a restore (`import-log`) keeps
+//! commit order, so the same N events come first on the restored database even though its
+//! transaction ids are different. The bound is only where the digest was cut on the database
+//! it was taken on.
+//!
+//! Besides each stream's chain, a verification checks that each stream's events were
+//! committed in sequence order (an inversion means rows were moved), and every signed
+//! checkpoint: its root against the log's first N events, its signature, and — when a public key
+//! is configured — that the latest is signed by that key and older ones by keys that recorded
+//! rotations lead from.
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
@@ -164,14 +176,45 @@ pub struct Verification {
     pub extends_digest: Option<bool>,
     /// Why it does not, when it does not.
     pub digest_problem: Option<String>,
+    /// The signed checkpoints checked, and the first problem found with one.
+    pub checkpoints: CheckpointReport,
     /// The digest of the log as this check read it (every settled event).
     pub digest: LogDigest,
 }
 
 impl Verification {
     pub fn is_intact(&self) -> bool {
-        self.first_broken_link.is_none() && self.extends_digest != Some(false)
+        self.first_broken_link.is_none()
+            && self.extends_digest != Some(false)
+            && self.checkpoints.problem.is_none()
     }
+}
+
+/// Whose signatures a verification accepts on checkpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Check no checkpoint.
+    NoCheckpoints,
+    /// Check each checkpoint's root, and its signature against the key stored beside it
+    /// (which proves nothing about who signed: anyone who can insert a row can sign).
+    StoredKeys,
+    /// As `StoredKeys`, and the latest checkpoint must be signed by this key, older ones by
+    /// it or by a key that recorded rotations lead from to it.
+    Key([u8; 32]),
+}
+
+/// What the checkpoint check found.
+#[derive(Debug, Clone, Default)]
+pub struct CheckpointReport {
+    /// How many signed checkpoints were checked.
+    pub checked: u64,
+    /// The latest checkpoint: when it was taken and how many events it covers.
+    pub latest: Option<(DateTime<Utc>, i64)>,
+    /// Whether the signer of the latest checkpoint is the configured key (None when no key
+    /// was configured or there is no checkpoint).
+    pub signer_trusted: Option<bool>,
+    /// The first problem, naming the checkpoint.
+    pub problem: Option<String>,
 }
 
 const ROW_COLUMNS: &str = "position, transaction_id::text::bigint AS transaction_id, aggregate_type, \
@@ -179,15 +222,21 @@ const ROW_COLUMNS: &str = "position, transaction_id::text::bigint AS transaction
     metadata::text AS metadata, recorded_at, hash";
 
 /// Recomputes every link of every stream (optionally only links whose position is in
-/// `from..=to`), checks `earlier` if given, and computes the digest of the log now: all in
-/// one pass over the log in commit order (which follows the heap, so PostgreSQL reads it
-/// nearly sequentially), with each stream's chain tip kept in memory.
+/// `from..=to`), checks `earlier` if given and the signed checkpoints as `trust` says, and
+/// computes the digest of the log now: all in one pass over the log in commit order (which
+/// follows the heap, so PostgreSQL reads it nearly sequentially), with each stream's chain tip
+/// kept in memory.
 pub async fn verify(
     pool: &PgPool,
     from: Option<i64>,
     to: Option<i64>,
     earlier: Option<&LogDigest>,
+    trust: Trust,
 ) -> Result<Verification, sqlx::Error> {
+    let signed = match trust {
+        Trust::NoCheckpoints => SignedCheckpoints::default(),
+        _ => SignedCheckpoints::load(pool, trust).await?,
+    };
     let bound = safe_bound(pool).await?;
     let sql =
         format!("SELECT {ROW_COLUMNS} FROM events ORDER BY events.transaction_id, events.position");
@@ -198,33 +247,191 @@ pub async fn verify(
         ..Chains::default()
     };
     let mut now = DigestBuilder::new(bound);
-    let mut then = earlier.map(|d| DigestBuilder::new(d.transaction_bound));
+    // Every earlier digest and checkpoint is checked against the first N events in commit
+    // order: the prefix root after each event.
+    let mut prefixes: Vec<Prefix> = earlier
+        .map(|d| Prefix::of_digest(d.events, d.root))
+        .into_iter()
+        .chain(signed.prefixes())
+        .collect();
+    prefixes.sort_by_key(|p| p.events);
+    let mut prefixes = prefixes.into_iter().peekable();
+    let mut checked_prefixes = vec![];
+    let (mut root, mut count) = (GENESIS, 0i64);
+    while let Some(p) = prefixes.next_if(|p| p.events == 0) {
+        checked_prefixes.push(p.check(&root, 0));
+    }
     while let Some(row) = rows.try_next().await? {
         now.add(&row);
-        if let Some(then) = &mut then {
-            then.add(&row);
+        root = extend_root(&root, &row.hash);
+        count += 1;
+        while let Some(p) = prefixes.next_if(|p| p.events == count) {
+            checked_prefixes.push(p.check(&root, count));
         }
         chains.add(row);
     }
+    // Prefixes longer than the log: events were removed from its end.
+    checked_prefixes.extend(prefixes.map(|p| p.check(&root, count)));
     let mut v = chains.finish(now.finish());
-    if let (Some(d), Some(then)) = (earlier, then) {
-        let (extends, problem) = if then.events < d.events {
-            (
-                false,
-                Some("fewer events than the digest covered: events were removed".into()),
-            )
-        } else if then.events > d.events || then.root != d.root {
-            (
-                false,
-                Some("an event covered by the digest was changed, removed or reordered".into()),
-            )
-        } else {
-            (true, None)
-        };
-        v.extends_digest = Some(extends);
-        v.digest_problem = problem;
+    let mut checkpoint_problem = signed.problem.clone();
+    for p in checked_prefixes {
+        match p.source {
+            PrefixSource::Digest => {
+                v.extends_digest = Some(p.problem.is_none());
+                v.digest_problem = p.problem;
+            }
+            PrefixSource::Checkpoint(label) => {
+                if checkpoint_problem.is_none()
+                    && let Some(problem) = p.problem
+                {
+                    checkpoint_problem = Some(format!("checkpoint {label}: {problem}"));
+                }
+            }
+        }
     }
+    v.checkpoints = CheckpointReport {
+        checked: signed.checked,
+        latest: signed.latest,
+        signer_trusted: signed.signer_trusted,
+        problem: checkpoint_problem,
+    };
     Ok(v)
+}
+
+fn extend_root(root: &[u8; 32], hash: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(root);
+    h.update(hash);
+    h.finalize().into()
+}
+
+/// An expected root of the first `events` events in commit order.
+struct Prefix {
+    events: i64,
+    root: [u8; 32],
+    source: PrefixSource,
+    problem: Option<String>,
+}
+
+enum PrefixSource {
+    Digest,
+    Checkpoint(String),
+}
+
+impl Prefix {
+    fn of_digest(events: i64, root: [u8; 32]) -> Self {
+        Prefix {
+            events,
+            root,
+            source: PrefixSource::Digest,
+            problem: None,
+        }
+    }
+
+    /// Compares with the log's root after `count` events (`count < events` when the log ran
+    /// out first).
+    fn check(mut self, root: &[u8; 32], count: i64) -> Self {
+        self.problem = if count < self.events {
+            Some(format!(
+                "it covers {} events but the log holds {count}: events were removed",
+                self.events
+            ))
+        } else if root != &self.root {
+            Some(format!(
+                "the first {} events in commit order are not the ones it covered: an event was changed, removed, inserted or reordered",
+                self.events
+            ))
+        } else {
+            None
+        };
+        self
+    }
+}
+
+/// The checkpoints of a verification, their signatures already checked.
+#[derive(Default)]
+struct SignedCheckpoints {
+    list: Vec<crate::store::checkpoints::Checkpoint>,
+    checked: u64,
+    latest: Option<(DateTime<Utc>, i64)>,
+    signer_trusted: Option<bool>,
+    problem: Option<String>,
+}
+
+impl SignedCheckpoints {
+    async fn load(pool: &PgPool, trust: Trust) -> Result<Self, sqlx::Error> {
+        use crate::store::checkpoints;
+        let list = checkpoints::all(pool).await?;
+        let rotations = checkpoints::rotations(pool).await?;
+        let mut s = SignedCheckpoints {
+            checked: list.len() as u64,
+            latest: list.last().map(|c| (c.taken_at, c.digest.events)),
+            ..Default::default()
+        };
+        // Keys a checkpoint may be signed by: the configured one and every key a recorded
+        // rotation leads from to it (followed backwards).
+        let vouched: Option<Vec<[u8; 32]>> = match trust {
+            Trust::Key(k) => {
+                let mut keys = vec![k];
+                let mut i = 0;
+                while i < keys.len() {
+                    for (old, new) in &rotations {
+                        if *new == keys[i] && !keys.contains(old) {
+                            keys.push(*old);
+                        }
+                    }
+                    i += 1;
+                }
+                Some(keys)
+            }
+            _ => None,
+        };
+        if let (Some(keys), Some(last)) = (&vouched, list.last()) {
+            s.signer_trusted = Some(last.public_key == keys[0]);
+            if last.public_key != keys[0] {
+                s.problem = Some(format!(
+                    "checkpoint {}: the latest checkpoint is signed by key {}, not by the configured key {}",
+                    label(last),
+                    hex(&last.public_key),
+                    hex(&keys[0])
+                ));
+            }
+        }
+        for c in &list {
+            if s.problem.is_some() {
+                break;
+            }
+            if !c.signature_is_valid() {
+                s.problem = Some(format!(
+                    "checkpoint {}: its signature does not match its content",
+                    label(c)
+                ));
+            } else if let Some(keys) = &vouched
+                && !keys.contains(&c.public_key)
+            {
+                s.problem = Some(format!(
+                    "checkpoint {}: signed by key {}, which no recorded rotation leads from to the configured key",
+                    label(c),
+                    hex(&c.public_key)
+                ));
+            }
+        }
+        s.list = list;
+        Ok(s)
+    }
+
+    fn prefixes(&self) -> impl Iterator<Item = Prefix> + '_ {
+        self.list.iter().map(|c| Prefix {
+            events: c.digest.events,
+            root: c.digest.root,
+            source: PrefixSource::Checkpoint(label(c)),
+            problem: None,
+        })
+    }
+}
+
+fn label(c: &crate::store::checkpoints::Checkpoint) -> String {
+    format!("{} of {}", c.id, canonical_time(c.taken_at))
 }
 
 /// A running digest over the events of transactions below `bound`, in commit order.
@@ -246,15 +453,15 @@ impl DigestBuilder {
     }
 
     fn add(&mut self, row: &HashedRow) {
-        if row.transaction_id >= self.bound {
-            return;
+        if row.transaction_id < self.bound {
+            self.push(row.position, &row.hash);
         }
-        let mut h = Sha256::new();
-        h.update(self.root);
-        h.update(&row.hash);
-        self.root = h.finalize().into();
+    }
+
+    fn push(&mut self, position: i64, hash: &[u8]) {
+        self.root = extend_root(&self.root, hash);
         self.events += 1;
-        self.last_position = self.last_position.max(row.position);
+        self.last_position = self.last_position.max(position);
     }
 
     fn finish(self) -> LogDigest {
@@ -302,16 +509,17 @@ impl Chains {
             self.waiting.insert(key, row);
             return;
         }
-        let mut next = Some(row);
-        while let Some(row) = next.take() {
+        let mut next = Some((row, false));
+        while let Some((row, inverted)) = next.take() {
             let key = (
                 row.aggregate_type.clone(),
                 row.aggregate_id.clone(),
                 row.sequence + 1,
             );
-            self.link(row);
+            self.link(row, inverted);
             if !self.waiting.is_empty() {
-                next = self.waiting.remove(&key);
+                // It waited: it was committed before its predecessor.
+                next = self.waiting.remove(&key).map(|r| (r, true));
             }
         }
     }
@@ -321,10 +529,23 @@ impl Chains {
     }
 
     /// Checks one event against its stream's tip and makes it the new tip.
-    fn link(&mut self, row: HashedRow) {
+    /// `inverted`: the event came before its predecessor in commit order.
+    fn link(&mut self, row: HashedRow, inverted: bool) {
         let in_range = self.from.is_none_or(|f| row.position >= f)
             && self.to.is_none_or(|t| row.position <= t);
-        let broken = check_link(self.tip(&row).map(|t| (t.sequence, &t.hash[..])), &row);
+        let broken =
+            check_link(self.tip(&row).map(|t| (t.sequence, &t.hash[..])), &row).or_else(|| {
+                inverted.then(|| BrokenLink {
+                    aggregate_type: row.aggregate_type.clone(),
+                    aggregate_id: row.aggregate_id.clone(),
+                    sequence: row.sequence,
+                    position: Some(row.position),
+                    problem: format!(
+                        "committed before event {} of its stream: commit order was changed",
+                        row.sequence - 1
+                    ),
+                })
+            });
         let streams = self.tips.entry(row.aggregate_type.clone()).or_default();
         let tip = match streams.get_mut(&row.aggregate_id) {
             Some(tip) => tip,
@@ -364,7 +585,7 @@ impl Chains {
             ))
         });
         for row in orphans {
-            self.link(row);
+            self.link(row, false);
         }
         Verification {
             events_checked: self.events_checked,
@@ -372,6 +593,7 @@ impl Chains {
             first_broken_link: self.first_broken,
             extends_digest: None,
             digest_problem: None,
+            checkpoints: CheckpointReport::default(),
             digest,
         }
     }
@@ -411,44 +633,17 @@ fn check_link(previous: Option<(i64, &[u8])>, row: &HashedRow) -> Option<BrokenL
 /// The digest of the log as it stands (every settled event).
 pub async fn digest(pool: &PgPool) -> Result<LogDigest, sqlx::Error> {
     let bound = safe_bound(pool).await?;
-    Ok(digest_at(pool, bound, None)
-        .await?
-        .expect("a digest without an expected count always exists"))
-}
-
-/// The digest over events with `transaction_id < bound`; with `expect_events`, over exactly
-/// that many (None if there are fewer).
-async fn digest_at(
-    pool: &PgPool,
-    bound: i64,
-    expect_events: Option<i64>,
-) -> Result<Option<LogDigest>, sqlx::Error> {
     let mut rows = sqlx::query_as::<_, (i64, Vec<u8>)>(
         "SELECT position, hash FROM events WHERE transaction_id < $1::bigint::text::xid8
-         ORDER BY events.transaction_id, events.position LIMIT $2",
+         ORDER BY events.transaction_id, events.position",
     )
     .bind(bound)
-    .bind(expect_events.unwrap_or(i64::MAX))
     .fetch(pool);
-    let mut root = GENESIS;
-    let (mut events, mut last_position) = (0i64, 0i64);
+    let mut d = DigestBuilder::new(bound);
     while let Some((position, hash)) = rows.try_next().await? {
-        let mut h = Sha256::new();
-        h.update(root);
-        h.update(&hash);
-        root = h.finalize().into();
-        events += 1;
-        last_position = last_position.max(position);
+        d.push(position, &hash);
     }
-    if expect_events.is_some_and(|n| n != events) {
-        return Ok(None);
-    }
-    Ok(Some(LogDigest {
-        transaction_bound: bound,
-        events,
-        last_position,
-        root,
-    }))
+    Ok(d.finish())
 }
 
 /// Every event with its hash, in `(transaction_id, position)` order, for export.

@@ -211,9 +211,15 @@ async fn a_stored_version_1_event_still_loads_replays_and_verifies() {
     normledger::projection::replay(&app.pool, |_| {})
         .await
         .unwrap();
-    let v = normledger::store::integrity::verify(&app.pool, None, None, None)
-        .await
-        .unwrap();
+    let v = normledger::store::integrity::verify(
+        &app.pool,
+        None,
+        None,
+        None,
+        normledger::store::integrity::Trust::StoredKeys,
+    )
+    .await
+    .unwrap();
     assert!(v.is_intact(), "{v:?}");
     let stored: String = sqlx::query_scalar(
         "SELECT event_version FROM events WHERE aggregate_id = $1 AND sequence = 1",

@@ -130,7 +130,15 @@ async fn token_commands_create_list_and_revoke_without_showing_secrets() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    assert!(run(&["migrate"]).0);
+    let app = TestApp::spawn_on(&url).await;
+    list_bodies(&app).await;
+    let (ok, _, stderr) = run(&[
+        "token", "create", "--role", "DRAFTER", "--body", "NOPE", "--name", "x",
+    ]);
+    assert!(
+        !ok && stderr.contains("no issuing body NOPE"),
+        "a drafter's body must exist: {stderr}"
+    );
     let (ok, secret, stderr) = run(&[
         "token", "create", "--role", "DRAFTER", "--body", "NCX-GOV", "--name", "张三",
     ]);

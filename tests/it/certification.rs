@@ -158,9 +158,15 @@ async fn a_written_commitment_is_enabled_and_disabled_on_a_retained_item() {
     let after = app.ok(Role::Auditor, ITEM, json!({"id": id})).await;
     assert_eq!(after["certificationItem"]["status"], "RETAINED");
     assert!(
-        normledger::store::integrity::verify(&app.pool, None, None, None)
-            .await
-            .unwrap()
-            .is_intact()
+        normledger::store::integrity::verify(
+            &app.pool,
+            None,
+            None,
+            None,
+            normledger::store::integrity::Trust::StoredKeys
+        )
+        .await
+        .unwrap()
+        .is_intact()
     );
 }

@@ -161,6 +161,21 @@ async fn a_campaign_goes_from_launch_to_close_and_applies_each_decision_once() {
         )
         .await;
     assert_eq!(error_code(&r).0, "FORBIDDEN", "items have no body: {r:#}");
+    // The legal office reviews documents' decisions, so it may not propose one as well.
+    let before = app.event_count().await;
+    let r = app
+        .gql(
+            Role::LegalOffice,
+            PROPOSE,
+            propose((&id, &keep, "REPEAL"), json!({})),
+        )
+        .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+    assert_eq!(
+        app.event_count().await,
+        before,
+        "a refused proposal writes nothing"
+    );
     let r = app
         .gql(
             Role::LegalOffice,
@@ -468,6 +483,7 @@ async fn a_published_result_left_unapplied_is_finished_by_the_servers_scheduler(
     let ledger = app.ledger.clone();
     let campaign = uuid::Uuid::now_v7();
     let legal = system_free(Role::LegalOffice);
+    let drafter = system_free(Role::Drafter);
     let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
     for command in [
         CleanupCampaignCommand::Launch {
@@ -509,9 +525,14 @@ async fn a_published_result_left_unapplied_is_finished_by_the_servers_scheduler(
             published_on: d("2019-12-20"),
         }),
     ] {
+        // The drafting body proposes (谁制定、谁清理); the legal office does the rest.
+        let actor = match command {
+            CleanupCampaignCommand::ProposeDecision(_) => &drafter,
+            _ => &legal,
+        };
         ledger
             .execute(
-                &legal,
+                actor,
                 Command::CleanupCampaign {
                     id: campaign,
                     command,

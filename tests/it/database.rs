@@ -115,17 +115,7 @@ async fn the_server_works_as_a_role_that_cannot_change_history_even_without_the_
     .execute(&app.pool)
     .await
     .unwrap();
-    let url = {
-        let o = app.pool.connect_options();
-        format!(
-            "postgres://{}@{}:{}/{}",
-            normledger::store::APP_ROLE,
-            o.get_host(),
-            o.get_port(),
-            o.get_database().unwrap()
-        )
-    };
-    let role = normledger::store::connect(&url, 1).await.unwrap();
+    let role = as_app_role(&app.pool).await;
     let before = app.event_count().await;
     for sql in [
         "UPDATE events SET payload = '{}'::jsonb",
@@ -151,4 +141,82 @@ async fn the_server_works_as_a_role_that_cannot_change_history_even_without_the_
         .await
         .unwrap();
     assert_eq!(n, 2);
+}
+
+/// Proves the server's credential cannot backdate an event, hide one from the projectors with
+/// a chosen transaction id, take a 文号 or spend a command id behind the triggers' backs —
+/// and that even the owner cannot choose a transaction id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_not_the_writer_sets_when_and_in_which_transaction_an_event_was_recorded() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let role = as_app_role(&app.pool).await;
+    let before = app.event_count().await;
+    let columns =
+        "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
+    let values = "'IssuingBody', 'FORGED', 1, 'Listed', '1', '{}'::jsonb, '{}'::jsonb";
+    for (extra_column, extra_value) in [
+        ("recorded_at", "'2001-01-01T00:00:00Z'"),
+        ("transaction_id", "'3'::xid8"),
+        ("transaction_id", "'99999999999'::xid8"),
+        ("position", "1"),
+        ("hash", "'\\x00'::bytea"),
+    ] {
+        let sql = format!(
+            "INSERT INTO events ({columns}, {extra_column}) OVERRIDING SYSTEM VALUE VALUES ({values}, {extra_value})"
+        );
+        let err = sqlx::query(&sql).execute(&role).await.unwrap_err();
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{sql}: {err}"
+        );
+    }
+    for sql in [
+        "INSERT INTO document_number_claims VALUES ('南政办发', 2019, 1, 'x', 1)",
+        "INSERT INTO command_ids (command_id, request_hash, aggregate_type, aggregate_id, position)
+         VALUES ('spent', '', 'IssuingBody', 'x', 1)",
+        "INSERT INTO signing_key_rotations (id, old_public_key, new_public_key, reason)
+         VALUES (gen_random_uuid(), '\\x00', '\\x01', 'forged')",
+    ] {
+        let err = sqlx::query(sql).execute(&role).await.unwrap_err();
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{sql}: {err}"
+        );
+    }
+    assert_eq!(app.event_count().await, before, "nothing was written");
+
+    // The owner may restore record times (import-log does) but not choose a transaction id.
+    // (Rolled back: the projector would refuse the empty payload.)
+    let mut tx = app.pool.begin().await.unwrap();
+    let (stamped, own): (String, String) = sqlx::query_as(&format!(
+        "WITH e AS (INSERT INTO events ({columns}, transaction_id)
+                    VALUES ({values}, '3'::xid8) RETURNING transaction_id)
+         SELECT e.transaction_id::text, pg_current_xact_id()::text FROM e"
+    ))
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(stamped, own);
+
+    // Through the server, claims and command ids are still recorded by the triggers.
+    let id = draft(&app, "经由触发器", false).await;
+    to_approved(&app, &id).await;
+    let r = app
+        .gql(
+            Role::GovernmentOffice,
+            "mutation($id: ID!, $input: IssueDocumentInput!) {
+               issueDocument(id: $id, input: $input, commandId: \"0191d1a0-0000-7000-8000-000000000001\") { position } }",
+            json!({"id": id, "input": issue_input("南政办发〔2019〕63号")}),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let (claims, ids): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM document_number_claims), (SELECT count(*) FROM command_ids)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((claims, ids), (1, 1));
 }

@@ -128,3 +128,37 @@ async fn a_command_of_several_events_records_its_id_once() {
     assert_eq!(again, first);
     assert_eq!(app.event_count().await, count);
 }
+
+/// Proves that a repeat answers the position the first answer gave, also for a command that
+/// appends several events (a cleanup's launch and its inventory): the record keeps the
+/// command's first event, the answers its last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_of_a_multi_event_command_answers_the_same_position() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    app.ok(
+        Role::LegalOffice,
+        "mutation { registerCertificationItem(input: {name: \"收入证明\", matter: \"社会救助\",
+           basisLevel: LAW, basisCitation: \"某法第一条\", requestingUnit: \"甲\", issuingUnit: \"乙\",
+           registeredOn: \"2019-07-01\"}) { position } }",
+        json!({}),
+    )
+    .await;
+    let launch =
+        "mutation($cid: ID) { launchCleanup(commandId: $cid, input: {noticeNumber: \"通知\",
+        title: \"清理\", kind: SPECIAL, organiser: \"司法局\", deadline: \"2030-01-01\",
+        launchedOn: \"2019-11-01\", scope: {cutOff: \"2019-10-31\", certificationItems: true}})
+        { campaign { id } position } }";
+    let cid = uuid::Uuid::new_v4().to_string();
+    let first = app.ok(Role::LegalOffice, launch, json!({"cid": cid})).await;
+    let head: i64 = sqlx::query_scalar("SELECT max(position) FROM events")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        first["launchCleanup"]["position"], head,
+        "the inventory's event"
+    );
+    let again = app.ok(Role::LegalOffice, launch, json!({"cid": cid})).await;
+    assert_eq!(again, first);
+}

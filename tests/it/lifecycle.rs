@@ -413,3 +413,34 @@ async fn a_document_as_of_an_earlier_instant_is_folded_from_the_log() {
         "the document did not exist then"
     );
 }
+
+/// Pins down the documented bound of `asOf`: record time is the writing transaction's start,
+/// so an answer for an instant T can still change while a transaction that started before T
+/// is running; once every such transaction has ended, it is final.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_as_of_answer_is_final_once_every_transaction_started_before_it_has_ended() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let mut late = app.pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                             payload, metadata)
+         SELECT aggregate_type, 'NCX-LATE', 1, event_type, event_version, payload, metadata
+         FROM events WHERE aggregate_type = 'IssuingBody' AND aggregate_id = 'NCX-GOV'
+           AND sequence = 1",
+    )
+    .execute(&mut *late)
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let t = chrono::Utc::now().to_rfc3339();
+    let query = "query($t: DateTime!) { issuingBody(code: \"NCX-LATE\", asOf: $t) { code } }";
+    let before = app.ok(Role::Auditor, query, json!({"t": t})).await;
+    assert!(before["issuingBody"].is_null(), "not committed yet");
+    late.commit().await.unwrap();
+    let after = app.ok(Role::Auditor, query, json!({"t": t})).await;
+    assert!(
+        !after["issuingBody"].is_null(),
+        "recorded before T by a transaction that started before T and committed after the first answer"
+    );
+}

@@ -2,6 +2,7 @@
 //! leadership across two processes. At the end the read model has applied every committed
 //! event exactly once.
 
+use normledger::domain::Role;
 use normledger::projection::{Projector, replay};
 use serde_json::json;
 use sqlx::PgPool;
@@ -235,4 +236,67 @@ async fn two_servers_share_one_database_with_one_projecting_leader() {
     assert!(started.elapsed() < Duration::from_secs(5));
     let (events, _, applied, _) = tally(&pool).await;
     assert_eq!(applied, events);
+}
+
+/// Proves that one session left idle inside a transaction no longer stops the projection for
+/// good: the server's role has a 15 s limit, PostgreSQL ends the session, and the projector
+/// resumes; `projectionStatus` shows the stuck transaction's age meanwhile. On a cluster of
+/// its own, since the stall holds back every database of a cluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_transaction_is_cut_and_the_projector_resumes() {
+    use normledger::store::cluster::PrivateCluster;
+    let root = temp_dir("normledger-idle");
+    let cluster = PrivateCluster::new(&root, free_port()).await.unwrap();
+    cluster.start().await.unwrap();
+    cluster.ensure_database("idle").await.unwrap();
+    let url = cluster.url("idle");
+    let app = TestApp::spawn_on(&url).await;
+    list_bodies(&app).await;
+    let app_role = as_app_role(&app.pool).await;
+    let mut stuck = app_role.begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *stuck)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let id = draft(&app, "被挡住的草案", false).await;
+    let in_model = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM rm_documents WHERE id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+            == 1
+    };
+    assert!(
+        !in_model().await,
+        "the idle transaction holds the projection back"
+    );
+    let r = app
+        .ok(
+            Role::Auditor,
+            "{ projectionStatus { lagEvents oldestTransactionSeconds } }",
+            json!({}),
+        )
+        .await;
+    assert!(r["projectionStatus"][0]["lagEvents"].as_i64().unwrap() > 0);
+    assert!(
+        r["projectionStatus"][0]["oldestTransactionSeconds"]
+            .as_f64()
+            .unwrap()
+            >= 1.0
+    );
+    while !in_model().await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(40),
+            "the idle session was not ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_secs(10));
+    let cut = sqlx::query("SELECT 1").execute(&mut *stuck).await;
+    assert!(cut.is_err(), "PostgreSQL ended the idle session");
+    app.stop().close().await;
+    cluster.stop().await.unwrap();
+    std::fs::remove_dir_all(&root).ok();
 }

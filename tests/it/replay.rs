@@ -18,7 +18,7 @@ async fn read_model(pool: &PgPool) -> (Vec<(String, String)>, Vec<(String, Strin
     .unwrap();
     let bodies = sqlx::query_as(
         "SELECT code, concat_ws('|', name, kind, agency_codes::text, listed_from, delisted_on,
-                last_position, updated_at, state::text)
+                version, last_position, updated_at, state::text)
          FROM rm_issuing_bodies ORDER BY code",
     )
     .fetch_all(pool)
@@ -203,4 +203,57 @@ async fn a_server_rebuilds_a_read_model_of_an_older_shape_once_before_serving() 
         )
         .await;
     assert_eq!(r["document"]["title"], "形状升级");
+}
+
+/// Proves that rebuilds cannot overlap: two replays started together (which shared one
+/// `rebuild` schema and dropped each other's shadow tables) both finish, one after the other,
+/// and leave the model a single replay leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replays_at_once_take_turns_and_leave_the_model_of_one() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    for i in 0..6 {
+        let id = draft(&app, &format!("并发重放{i}"), false).await;
+        to_approved(&app, &id).await;
+    }
+    let live = read_model(&app.pool).await;
+    let (a, b) = tokio::join!(
+        normledger::projection::replay(&app.pool, |_| {}),
+        normledger::projection::replay(&app.pool, |_| {}),
+    );
+    let events = app.event_count().await as u64;
+    assert_eq!((a.unwrap(), b.unwrap()), (events, events));
+    assert_eq!(read_model(&app.pool).await, live);
+}
+
+/// Proves that an event folded twice (a projector whose checkpoint went back, as when two
+/// writers overlap) is skipped and counted rather than applied again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_already_in_its_row_is_skipped_and_counted() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = draft(&app, "重复投影", false).await;
+    to_approved(&app, &id).await;
+    let live = read_model(&app.pool).await;
+    let events = app.event_count().await;
+    sqlx::query(
+        "UPDATE projection_checkpoints SET last_transaction_id = '0', last_position = 0
+         WHERE name = 'read_model'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let projector = normledger::projection::Projector::new(app.pool.clone())
+        .await
+        .unwrap();
+    projector.catch_up().await.unwrap();
+    assert_eq!(read_model(&app.pool).await, live, "nothing folded twice");
+    let r = app
+        .ok(
+            Role::Auditor,
+            "{ projectionStatus { eventsSkipped } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["projectionStatus"][0]["eventsSkipped"], events);
 }

@@ -344,3 +344,16 @@ pub fn issue_input(number: &str) -> Value {
     json!({"number": number, "signer": "县长", "issuedOn": "2019-09-02",
            "publishedOn": "2019-09-05", "effectiveOn": "2019-10-05"})
 }
+
+/// A pool logged in as the server's own role, as a stolen server credential would be.
+pub async fn as_app_role(owner: &sqlx::PgPool) -> sqlx::PgPool {
+    let o = owner.connect_options();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        normledger::store::APP_ROLE,
+        o.get_host(),
+        o.get_port(),
+        o.get_database().unwrap()
+    );
+    normledger::store::connect(&url, 1).await.unwrap()
+}
