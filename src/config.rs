@@ -130,6 +130,10 @@ pub enum CliCommand {
             default_value_t = 8
         )]
         max_websockets_per_client: usize,
+        /// How often an open websocket's token is checked again (seconds): a revoked or
+        /// expired token's socket is closed within this time.
+        #[arg(long, env = "NORMLEDGER_TOKEN_RECHECK_SECS", default_value_t = 5)]
+        token_recheck_secs: u64,
         /// Largest page (`first`) a list query may ask for.
         #[arg(long, env = "NORMLEDGER_MAX_PAGE_SIZE", default_value_t = 100)]
         max_page_size: i64,

@@ -7,11 +7,15 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::extract::ws::{
+    CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade,
+    rejection::WebSocketUpgradeRejection,
+};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use futures::{SinkExt, StreamExt};
 use serde_json::json;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -77,6 +81,9 @@ pub struct HttpSettings {
     pub request_timeout: std::time::Duration,
     /// Open websockets (subscriptions) one client address may hold at once.
     pub max_websockets_per_client: usize,
+    /// How often an open websocket's token is checked again: a revoked or expired token's
+    /// socket is closed (code 4403) within this interval.
+    pub token_recheck: std::time::Duration,
 }
 
 impl Default for HttpSettings {
@@ -86,6 +93,7 @@ impl Default for HttpSettings {
             graphiql: true,
             request_timeout: std::time::Duration::from_secs(30),
             max_websockets_per_client: 8,
+            token_recheck: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -129,32 +137,80 @@ async fn graphiql_or_websocket(
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let _slot = slot;
-            let ledger = state.ledger.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    // The token travels in the init payload: {"authorization": "Bearer …"}.
-                    let secret = payload
-                        .get("authorization")
-                        .or_else(|| payload.get("Authorization"))
-                        .and_then(|v| v.as_str())
-                        .and_then(|v| v.strip_prefix("Bearer "))
-                        .map(str::trim)
-                        .unwrap_or_default()
-                        .to_owned();
-                    let actor = tokens::authenticate(ledger.pool(), &secret)
-                        .await
-                        .ok()
-                        .flatten()
-                        .ok_or_else(|| {
-                            async_graphql::Error::new("a valid bearer token is required")
-                        })?;
-                    let mut data = async_graphql::Data::default();
-                    data.insert(Session::new(ledger, Some(actor), None, Default::default()));
-                    Ok(data)
-                })
-                .serve()
-                .await;
+            serve_websocket(socket, state, protocol).await;
         })
+}
+
+/// The close code sent when a socket's token stops being valid (graphql-ws's "Forbidden").
+pub const TOKEN_NO_LONGER_VALID: u16 = 4403;
+
+/// Serves one websocket. The token travels in the init payload (`{"authorization": "Bearer
+/// …"}`) and is checked again every `token_recheck`: once it is revoked or expired, the socket
+/// is closed with [`TOKEN_NO_LONGER_VALID`] and its subscriptions end.
+async fn serve_websocket(socket: WebSocket, state: AppState, protocol: GraphQLProtocol) {
+    let (mut to_client, from_client) = socket.split();
+    // The GraphQL side writes into a channel; this task forwards it, and can close the socket
+    // itself when the token goes.
+    let (outgoing, mut forward) = futures::channel::mpsc::channel::<WsMessage>(16);
+    let secret: Arc<std::sync::Mutex<Option<String>>> = Default::default();
+    let ledger = state.ledger.clone();
+    let seen = secret.clone();
+    let graphql = GraphQLWebSocket::new_with_pair(outgoing, from_client, state.schema, protocol)
+        .on_connection_init(move |payload| async move {
+            let token = payload
+                .get("authorization")
+                .or_else(|| payload.get("Authorization"))
+                .and_then(|v| v.as_str())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned();
+            let actor = tokens::authenticate(ledger.pool(), &token)
+                .await
+                .ok()
+                .flatten()
+                .ok_or_else(|| async_graphql::Error::new("a valid bearer token is required"))?;
+            if let Ok(mut s) = seen.lock() {
+                *s = Some(token);
+            }
+            let mut data = async_graphql::Data::default();
+            data.insert(Session::new(ledger, Some(actor), None, Default::default()));
+            Ok(data)
+        })
+        .serve();
+    let pool = state.ledger.pool().clone();
+    let forwarding = async move {
+        let mut recheck = tokio::time::interval(state.settings.token_recheck);
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                message = forward.next() => match message {
+                    Some(m) => if to_client.send(m).await.is_err() { return },
+                    None => return,
+                },
+                _ = recheck.tick() => {
+                    let token = secret.lock().ok().and_then(|s| s.clone());
+                    let Some(token) = token else { continue };
+                    // A database error is not a revocation: the next tick asks again.
+                    if let Ok(None) = tokens::authenticate(&pool, &token).await {
+                        let close = CloseFrame {
+                            code: TOKEN_NO_LONGER_VALID,
+                            reason: "UNAUTHENTICATED: the token was revoked or has expired".into(),
+                        };
+                        let _ = to_client.send(WsMessage::Close(Some(close))).await;
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    tokio::pin!(graphql, forwarding);
+    tokio::select! {
+        // The client went: let what is queued reach it (the channel ends with `graphql`).
+        _ = &mut graphql => forwarding.await,
+        // The token went (or the client cannot be written to): end the subscriptions.
+        _ = &mut forwarding => {}
+    }
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -275,6 +275,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             no_introspection,
             no_graphiql,
             max_websockets_per_client,
+            token_recheck_secs,
             max_page_size,
             max_title_chars,
             max_text_chars,
@@ -289,6 +290,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             settings.http.request_timeout = Duration::from_secs(*request_timeout_secs);
             settings.http.graphiql = !no_graphiql;
             settings.http.max_websockets_per_client = *max_websockets_per_client;
+            settings.http.token_recheck = Duration::from_secs((*token_recheck_secs).max(1));
             settings.limits.max_depth = *max_depth;
             settings.limits.max_complexity = *max_complexity;
             settings.limits.introspection = !no_introspection;

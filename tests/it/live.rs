@@ -166,3 +166,58 @@ async fn a_client_holds_at_most_the_configured_number_of_websockets() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// Waits for the server to close the socket; returns the close code.
+async fn closed_with(ws: &mut Socket) -> u16 {
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+            .await
+            .expect("the server closes the socket within 5 s");
+        match msg {
+            Some(Ok(Message::Close(Some(frame)))) => return frame.code.into(),
+            Some(Ok(Message::Close(None))) | None | Some(Err(_)) => {
+                panic!("closed without a code")
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// Proves that a subscription does not outlive its token: revoked, or expired while the
+/// socket is open, the token's socket is closed with code 4403 and a reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_is_closed_when_its_token_is_revoked_or_expires() {
+    let mut settings = quiet_settings();
+    settings.http.token_recheck = std::time::Duration::from_millis(200);
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    list_bodies(&app).await;
+    let (id, revoked) =
+        normledger::store::tokens::create(&app.pool, "to be revoked", Role::Auditor, &[], None)
+            .await
+            .unwrap();
+    let (_, expiring) = normledger::store::tokens::create(
+        &app.pool,
+        "expiring",
+        Role::Auditor,
+        &[],
+        Some(chrono::Utc::now() + chrono::Duration::seconds(2)),
+    )
+    .await
+    .unwrap();
+    let mut a = connect(&app, &revoked).await;
+    subscribe(&mut a, 0).await;
+    let mut b = connect(&app, &expiring).await;
+    subscribe(&mut b, 0).await;
+    assert!(next_position(&mut a).await > 0, "the feed runs");
+    assert!(next_position(&mut b).await > 0, "the feed runs");
+    normledger::store::tokens::revoke(&app.pool, id)
+        .await
+        .unwrap();
+    assert_eq!(closed_with(&mut a).await, 4403);
+    assert_eq!(closed_with(&mut b).await, 4403);
+    // A socket whose token stays valid stays open.
+    let mut c = connect(&app, app.token(Role::Auditor)).await;
+    subscribe(&mut c, 0).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert!(next_position(&mut c).await > 0);
+}
