@@ -201,6 +201,17 @@ pub const READS: &[ReadPermission] = &[
         query: "document",
         grants: DOCUMENT_READERS,
     },
+    // A document's history names every actor, role and token and shows every draft: unlike
+    // the document itself it is not public once published. Drafters see their own bodies'.
+    ReadPermission {
+        query: "Document.history",
+        grants: &[
+            (LegalOffice, All),
+            (GovernmentOffice, All),
+            (Auditor, All),
+            (Drafter, OwnBodies),
+        ],
+    },
     ReadPermission {
         query: "auditTrail",
         grants: HISTORY_READERS,
@@ -271,6 +282,16 @@ pub fn may_see_document(scope: ReadScope, bodies: &[String], body: &str, status:
             ReadScope::OwnBodies => bodies.iter().any(|b| b == body),
             ReadScope::UnderReview => IN_REVIEW.contains(&status),
         }
+}
+
+/// Whether a reader with `scope` (acting for `bodies`) may see what is never public about a
+/// document of `body` (its history), whatever its status.
+pub fn may_see_document_history(scope: ReadScope, bodies: &[String], body: &str) -> bool {
+    match scope {
+        ReadScope::All => true,
+        ReadScope::OwnBodies => bodies.iter().any(|b| b == body),
+        ReadScope::UnderReview => false,
+    }
 }
 
 /// A command for one of the aggregates.

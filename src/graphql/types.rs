@@ -365,8 +365,22 @@ impl Document {
             .collect())
     }
     /// Every event of this document, read from the event log (not a copy), oldest first.
-    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuditEvent>> {
-        let session = ctx.data::<Session>()?;
+    /// Not public, even once the document is: null with a FORBIDDEN error for advisors, admins
+    /// and other bodies' drafters.
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<AuditEvent>>> {
+        let reader = super::reader(ctx, "Document.history")?;
+        let body = self
+            .0
+            .state
+            .draft
+            .as_ref()
+            .map_or("", |d| d.body_code.as_str());
+        if !crate::commands::may_see_document_history(reader.scope, &reader.actor.bodies, body) {
+            return Err(gql(crate::graphql::ApiError::Forbidden(
+                "a document's history is for the legal office, the government office, auditors and its own body's drafters".into(),
+            )));
+        }
+        let session = reader.session;
         // In a list, the DataLoader batches every document's history into one statement; a
         // document on its own reads directly: the loader's batching window wakes a timer
         // thread on every request (single reads ran about 20 % faster without it).
@@ -391,11 +405,13 @@ impl Document {
             .await
             .map_err(gql)?
         };
-        Ok(events
-            .into_iter()
-            .filter(|e| e.sequence <= self.0.version)
-            .map(AuditEvent)
-            .collect())
+        Ok(Some(
+            events
+                .into_iter()
+                .filter(|e| e.sequence <= self.0.version)
+                .map(AuditEvent)
+                .collect(),
+        ))
     }
 }
 
