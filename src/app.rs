@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::commands::{Ledger, WriteSettings};
-use crate::graphql::{Limits, build_schema};
+use crate::graphql::{Limits, build_introspection_schema, build_schema};
 use crate::http::{AppState, HttpSettings, router};
 use crate::process::{Clock, Scheduler};
 use crate::projection::{ProjectionError, Projector};
@@ -143,6 +143,11 @@ impl App {
     pub fn router(&self) -> axum::Router {
         let state = AppState {
             schema: build_schema(self.settings.limits),
+            introspection: self
+                .settings
+                .limits
+                .introspection
+                .then(|| build_introspection_schema(self.settings.limits)),
             ledger: self.ledger.clone(),
             settings: self.settings.http,
             sockets: Default::default(),

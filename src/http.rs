@@ -28,6 +28,9 @@ use crate::store::tokens;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: NormledgerSchema,
+    /// Answers introspection queries when introspection is on (see
+    /// [`build_introspection_schema`](crate::graphql::build_introspection_schema)).
+    pub introspection: Option<NormledgerSchema>,
     pub ledger: Arc<Ledger>,
     pub settings: HttpSettings,
     /// Open websockets per client address.
@@ -284,8 +287,12 @@ async fn graphql(
         receipts.clone(),
     );
     let timeout = state.settings.request_timeout;
+    let schema = match &state.introspection {
+        Some(introspection) if crate::graphql::is_introspection(&request.query) => introspection,
+        _ => &state.schema,
+    };
     let Ok(mut response) =
-        tokio::time::timeout(timeout, state.schema.execute(request.data(session))).await
+        tokio::time::timeout(timeout, schema.execute(request.data(session))).await
     else {
         // Nothing of an unfinished command is committed; a finished one is in the log.
         let body = json!({"errors": [{"message": format!(

@@ -28,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     match cli.command {
@@ -328,6 +329,9 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             if let Some(path) = demo {
                 load_demo(&app, &pool, path).await?;
             }
+            // From here on the server works only as the app role: no owner connection stays
+            // open while serving.
+            pool.close().await;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

@@ -136,7 +136,25 @@ pub fn ensure_codes(response: &mut async_graphql::Response) {
         if ext.get("code").is_none() {
             ext.set("code", "BAD_USER_INPUT");
         }
+        error.message = shorten(std::mem::take(&mut error.message));
     }
+}
+
+/// Longest error message sent, in characters: a parse error quotes the client's query line,
+/// and a 30 KB query must not come back as a 48 KB answer.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The message cut to [`MAX_MESSAGE_CHARS`], saying how much was left out.
+fn shorten(message: String) -> String {
+    let total = message.chars().count();
+    if total <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let kept: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    format!(
+        "{kept}… ({} more characters left out)",
+        total - MAX_MESSAGE_CHARS
+    )
 }
 
 pub type ApiResult<T> = Result<T, async_graphql::Error>;

@@ -213,6 +213,31 @@ pub fn build_schema(limits: Limits) -> NormledgerSchema {
     builder.finish()
 }
 
+/// The schema that answers introspection queries (GraphiQL's docs and autocomplete, code
+/// generators): the same types, but it resolves introspection fields only (any other field is
+/// null, a mutation an error), so it may allow the depth the standard introspection query
+/// needs (about 14; `ofType` nests 7 deep) whatever `max_depth` the API has.
+pub fn build_introspection_schema(limits: Limits) -> NormledgerSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .introspection_only()
+    .limit_depth(limits.max_depth.max(INTROSPECTION_DEPTH))
+    .limit_complexity(limits.max_complexity)
+    .data(limits)
+    .finish()
+}
+
+/// Depth allowed to introspection queries.
+pub const INTROSPECTION_DEPTH: usize = 20;
+
+/// Whether a query asks for the schema itself (and may go to the introspection schema).
+pub fn is_introspection(query: &str) -> bool {
+    query.contains("__schema") || query.contains("__type(")
+}
+
 /// The SDL of the schema (what `normledger schema` prints and `schema.graphql` holds).
 pub fn sdl() -> String {
     build_schema(Limits::default()).sdl()

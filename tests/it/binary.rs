@@ -83,6 +83,20 @@ async fn serve_starts_and_stops_its_own_postgres_and_loads_the_demo_once() {
         );
         counts.push(events);
         pool.close().await;
+        // While serving, every connection of the server is the app role's.
+        let probe = normledger::store::connect(&cluster.url("normledger"), 1)
+            .await
+            .unwrap();
+        let owners: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = 'normledger' AND backend_type = 'client backend'
+               AND usename <> 'normledger_app' AND pid <> pg_backend_pid()",
+        )
+        .fetch_one(&probe)
+        .await
+        .unwrap();
+        probe.close().await;
+        assert_eq!(owners, 0, "run {run}: no owner connection while serving");
 
         let status = Command::new("kill")
             .args(["-TERM", &server.id().to_string()])

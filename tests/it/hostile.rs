@@ -312,3 +312,77 @@ async fn tightened_input_limits_refuse_longer_input_and_write_nothing() {
     )
     .await;
 }
+
+/// The introspection query GraphiQL and graphql-js send (`getIntrospectionQuery()`), with its
+/// seven levels of `ofType`.
+const STANDARD_INTROSPECTION: &str = "query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}";
+
+/// Proves that introspection works whenever it is on (GraphiQL's docs and autocomplete were
+/// refused by the depth limit of 12), while data fields in such a query resolve nothing (the
+/// API's own depth limit still refuses a 30-deep introspection: `hostile_requests…`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standard_introspection_query_is_answered_and_answers_nothing_else() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let (status, r) = raw(
+        &app,
+        Role::Auditor,
+        request(STANDARD_INTROSPECTION, json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(r.get("errors").is_none(), "{r:#}");
+    let types = r["data"]["__schema"]["types"].as_array().unwrap();
+    assert!(types.iter().any(|t| t["name"] == "Document"));
+    // Riding on an introspection query, a data field resolves to nothing.
+    let (_, r) = raw(
+        &app,
+        Role::Auditor,
+        request(
+            "{ __schema { queryType { name } } issuingBodies { edges { cursor } } }",
+            json!({}),
+        ),
+    )
+    .await;
+    assert_eq!(r["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+    assert!(r["data"]["issuingBodies"].is_null(), "{r:#}");
+}
+
+/// Proves that an error answer stays small whatever the client sent: a 30 KB query nested
+/// 5,000 deep used to come back as a 48 KB parse error quoting it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_quotes_at_most_a_short_excerpt_of_the_input() {
+    let app = TestApp::spawn().await;
+    let query = format!("{{ {} x }}", "documents { ".repeat(2_500));
+    assert!(query.len() > 30_000);
+    let (status, r) = raw(&app, Role::Auditor, request(&query, json!({}))).await;
+    assert!(status < 500);
+    let answer = serde_json::to_string(&r).unwrap();
+    assert!(
+        answer.len() < 2_000,
+        "{} bytes: {answer:.400}",
+        answer.len()
+    );
+    assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
