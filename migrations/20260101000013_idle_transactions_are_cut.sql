@@ -8,14 +8,34 @@
 -- The server's role may read what every session is doing (pg_read_all_stats), so that
 -- `projectionStatus` can show the age of the oldest running transaction.
 --
--- Both need a role allowed to change roles; where the owner is not, a notice says what to run.
+-- Roles are cluster-wide: each step is skipped when already done (by another database's
+-- migration, perhaps at this very moment, which PostgreSQL reports as "tuple concurrently
+-- updated"). Both need a role allowed to change roles; where the owner is not, a notice says
+-- what to run.
 DO
 $$
 BEGIN
-    ALTER ROLE normledger_app SET idle_in_transaction_session_timeout = '15s';
-    GRANT pg_read_all_stats TO normledger_app;
+    IF NOT EXISTS (SELECT FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+                   WHERE r.rolname = 'normledger_app' AND s.setdatabase = 0
+                     AND 'idle_in_transaction_session_timeout=15s' = ANY (s.setconfig)) THEN
+        ALTER ROLE normledger_app SET idle_in_transaction_session_timeout = '15s';
+    END IF;
 EXCEPTION
     WHEN insufficient_privilege THEN
-        RAISE NOTICE 'run as a superuser: ALTER ROLE normledger_app SET idle_in_transaction_session_timeout = ''15s''; GRANT pg_read_all_stats TO normledger_app;';
+        RAISE NOTICE 'run as a superuser: ALTER ROLE normledger_app SET idle_in_transaction_session_timeout = ''15s'';';
+    WHEN internal_error THEN NULL;
+END
+$$;
+
+DO
+$$
+BEGIN
+    IF NOT pg_has_role('normledger_app', 'pg_read_all_stats', 'MEMBER') THEN
+        GRANT pg_read_all_stats TO normledger_app;
+    END IF;
+EXCEPTION
+    WHEN insufficient_privilege THEN
+        RAISE NOTICE 'run as a superuser: GRANT pg_read_all_stats TO normledger_app;';
+    WHEN internal_error OR unique_violation THEN NULL;
 END
 $$;

@@ -122,6 +122,8 @@ impl App {
     /// (which cannot change history): brings the read model up to date and starts the
     /// projector task.
     pub async fn start(owner: PgPool, settings: Settings) -> Result<Self, AppError> {
+        // Installed before anything is counted.
+        crate::telemetry::handle();
         store::migrate(&owner).await?;
         crate::projection::ensure_shape(&owner).await?;
         let calendar = store::calendar::load(&owner).await?;
@@ -129,7 +131,11 @@ impl App {
             .await
             .map_err(AppError::AppRole)?;
         let projector = Projector::new(pool.clone()).await?;
-        projector.catch_up().await?;
+        // An event the read model cannot apply must not keep the ledger from starting: the
+        // projector task retries, and projectionStatus, /readyz and /metrics say why it stalls.
+        if let Err(e) = projector.catch_up().await {
+            tracing::error!(error = %e, "the read model cannot catch up; serving while it is stalled");
+        }
         let projector_task = projector.spawn(settings.projector_poll);
         let ledger = Arc::new(Ledger::new(pool, projector, settings.write, calendar));
         Ok(App {
@@ -199,7 +205,10 @@ impl App {
         {
             tracing::warn!("the projector did not stop within 10 s");
         }
-        projector.catch_up().await?;
+        if let Err(e) = projector.catch_up().await {
+            // A stalled projection is on record (projectionStatus); the log holds everything.
+            tracing::warn!(error = %e, "the read model could not catch up before stopping");
+        }
         self.ledger.pool().close().await;
         Ok(())
     }

@@ -45,58 +45,75 @@ const fn allow(mutation: &'static str, roles: &'static [Role], body_scoped: bool
 
 use Role::{Advisor, Drafter, GovernmentOffice, LegalOffice, System};
 
-/// The role matrix of DESIGN.md §1, one row per mutation. Auditors and admins write nothing.
-pub const POLICY: &[Permission] = &[
-    allow("listIssuingBody", &[LegalOffice], false),
-    allow("addAgencyCode", &[LegalOffice], false),
-    allow("delistIssuingBody", &[LegalOffice], false),
-    allow("draftDocument", &[Drafter], true),
-    allow("reviseDraft", &[Drafter], true),
-    allow("openConsultation", &[Drafter], true),
-    allow("closeConsultation", &[Drafter], true),
-    allow("submitForReview", &[Drafter], true),
-    allow("returnMaterials", &[LegalOffice], false),
-    allow("startReview", &[LegalOffice], false),
-    allow("addAdvisorOpinion", &[Advisor], false),
-    allow("concludeReview", &[LegalOffice], false),
-    allow("submitRevision", &[Drafter], true),
-    allow("recordDeliberation", &[GovernmentOffice], false),
-    allow("issueDocument", &[GovernmentOffice], false),
-    allow("fileForRecord", &[Drafter], true),
-    allow("recordFilingReview", &[LegalOffice], false),
-    allow("correctDocument", &[GovernmentOffice], false),
-    allow("repealDocument", &[GovernmentOffice], false),
-    allow("withdrawDocument", &[Drafter], true),
-    allow("republishDocument", &[GovernmentOffice], false),
-    allow("supersedeDocument", &[GovernmentOffice], false),
-    allow("expireDocument", &[System], false),
-    allow("applyCleanupDecision", &[System], false),
-    allow("importDocument", &[System], false),
-    allow("registerCertificationItem", &[LegalOffice], false),
-    allow("retainCertificationItem", &[LegalOffice], false),
-    allow("cancelCertificationItem", &[LegalOffice], false),
-    allow("enableCommitment", &[LegalOffice], false),
-    allow("disableCommitment", &[LegalOffice], false),
-    allow("applyItemCleanupDecision", &[System], false),
-    allow("launchCleanup", &[LegalOffice, GovernmentOffice], false),
-    // Drafters for their own bodies' documents (谁制定、谁清理); the legal office for items
-    // only (checked per entry in `authorize`).
-    allow("proposeCleanupDecision", &[Drafter, LegalOffice], true),
-    allow("reviewCleanupDecision", &[LegalOffice], false),
-    allow(
-        "publishCleanupResult",
-        &[LegalOffice, GovernmentOffice],
-        false,
-    ),
-    allow("recordCleanupApplied", &[System], false),
-    allow(
-        "reportCleanupToSuperior",
-        &[LegalOffice, GovernmentOffice],
-        false,
-    ),
-    allow("closeCleanup", &[LegalOffice, GovernmentOffice], false),
-];
+/// Declares the write policy once, as an exhaustive `match` on the command: a command that
+/// nobody placed in the policy does not compile. The same rows also make [`POLICY`], the table
+/// the role-matrix tests and the README are checked against.
+macro_rules! write_policy {
+    ($( $pattern:pat => $mutation:literal, [$($role:ident),*], $scoped:expr; )*) => {
+        /// The role matrix, one row per command. Auditors and admins write nothing.
+        pub const POLICY: &[Permission] = &[ $( allow($mutation, &[$($role),*], $scoped) ),* ];
 
+        impl Command {
+            /// Who may run this command: its mutation's row of [`POLICY`].
+            pub fn permission(&self) -> Permission {
+                match self {
+                    $( $pattern => allow($mutation, &[$($role),*], $scoped), )*
+                }
+            }
+        }
+    };
+}
+
+use CertificationItemCommand as ItemC;
+use CleanupCampaignCommand as CampaignC;
+use DocumentCommand as DocC;
+use IssuingBodyCommand as BodyC;
+
+write_policy! {
+    Command::IssuingBody { command: BodyC::List(_), .. } => "listIssuingBody", [LegalOffice], false;
+    Command::IssuingBody { command: BodyC::AddAgencyCode { .. }, .. } => "addAgencyCode", [LegalOffice], false;
+    Command::IssuingBody { command: BodyC::Delist { .. }, .. } => "delistIssuingBody", [LegalOffice], false;
+    Command::Document { command: DocC::Draft { .. }, .. } => "draftDocument", [Drafter], true;
+    Command::Document { command: DocC::ReviseDraft { .. }, .. } => "reviseDraft", [Drafter], true;
+    Command::Document { command: DocC::OpenConsultation { .. }, .. } => "openConsultation", [Drafter], true;
+    Command::Document { command: DocC::CloseConsultation { .. }, .. } => "closeConsultation", [Drafter], true;
+    Command::Document { command: DocC::SubmitForReview { .. }, .. } => "submitForReview", [Drafter], true;
+    Command::Document { command: DocC::ReturnMaterials { .. }, .. } => "returnMaterials", [LegalOffice], false;
+    Command::Document { command: DocC::StartReview { .. }, .. } => "startReview", [LegalOffice], false;
+    Command::Document { command: DocC::AddAdvisorOpinion(_), .. } => "addAdvisorOpinion", [Advisor], false;
+    Command::Document { command: DocC::ConcludeReview { .. }, .. } => "concludeReview", [LegalOffice], false;
+    Command::Document { command: DocC::SubmitRevision { .. }, .. } => "submitRevision", [Drafter], true;
+    Command::Document { command: DocC::RecordDeliberation(_), .. } => "recordDeliberation", [GovernmentOffice], false;
+    Command::Document { command: DocC::Issue { .. }, .. } => "issueDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::FileForRecord { .. }, .. } => "fileForRecord", [Drafter], true;
+    Command::Document { command: DocC::RecordFilingReview { .. }, .. } => "recordFilingReview", [LegalOffice], false;
+    Command::Document { command: DocC::Correct(_), .. } => "correctDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::Repeal(_), .. } => "repealDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::Withdraw(_), .. } => "withdrawDocument", [Drafter], true;
+    Command::Document { command: DocC::Republish { .. }, .. } => "republishDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::Supersede(_), .. } => "supersedeDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::Expire { .. }, .. } => "expireDocument", [System], false;
+    Command::Document { command: DocC::ApplyCleanupDecision(_), .. } => "applyCleanupDecision", [System], false;
+    Command::Document { command: DocC::Import { .. }, .. } => "importDocument", [System], false;
+    Command::CertificationItem { command: ItemC::Register { .. }, .. } => "registerCertificationItem", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::Retain { .. }, .. } => "retainCertificationItem", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::Cancel { .. }, .. } => "cancelCertificationItem", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::EnableCommitment { .. }, .. } => "enableCommitment", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::DisableCommitment { .. }, .. } => "disableCommitment", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::ApplyCleanupDecision { .. }, .. } => "applyItemCleanupDecision", [System], false;
+    Command::CleanupCampaign { command: CampaignC::Launch { .. }, .. } => "launchCleanup", [LegalOffice, GovernmentOffice], false;
+    // Drafters for their own bodies' documents (谁制定、谁清理); the legal office for items
+    // only (checked per entry in `authorise`).
+    Command::CleanupCampaign { command: CampaignC::ProposeDecision(_), .. } => "proposeCleanupDecision", [Drafter, LegalOffice], true;
+    Command::CleanupCampaign { command: CampaignC::ReviewDecision(_), .. } => "reviewCleanupDecision", [LegalOffice], false;
+    Command::CleanupCampaign { command: CampaignC::PublishResult(_), .. } => "publishCleanupResult", [LegalOffice, GovernmentOffice], false;
+    Command::CleanupCampaign { command: CampaignC::RecordApplied { .. }, .. } => "recordCleanupApplied", [System], false;
+    Command::CleanupCampaign { command: CampaignC::RecordEntryFailure(_), .. } => "recordCleanupEntryFailure", [System], false;
+    Command::CleanupCampaign { command: CampaignC::ReportToSuperior(_), .. } => "reportCleanupToSuperior", [LegalOffice, GovernmentOffice], false;
+    Command::CleanupCampaign { command: CampaignC::Close { .. }, .. } => "closeCleanup", [LegalOffice, GovernmentOffice], false;
+}
+
+/// The row of a mutation, by name (for tests and tools; the server asks the command itself).
 pub fn permission(mutation: &str) -> Option<&'static Permission> {
     POLICY.iter().find(|p| p.mutation == mutation)
 }
@@ -318,54 +335,7 @@ pub enum Command {
 impl Command {
     /// The GraphQL mutation this command is, for the policy and the metadata.
     pub fn mutation(&self) -> &'static str {
-        match self {
-            Command::IssuingBody { command, .. } => match command {
-                IssuingBodyCommand::List(_) => "listIssuingBody",
-                IssuingBodyCommand::AddAgencyCode { .. } => "addAgencyCode",
-                IssuingBodyCommand::Delist { .. } => "delistIssuingBody",
-            },
-            Command::Document { command, .. } => match command {
-                DocumentCommand::Draft { .. } => "draftDocument",
-                DocumentCommand::ReviseDraft { .. } => "reviseDraft",
-                DocumentCommand::OpenConsultation { .. } => "openConsultation",
-                DocumentCommand::CloseConsultation { .. } => "closeConsultation",
-                DocumentCommand::SubmitForReview { .. } => "submitForReview",
-                DocumentCommand::ReturnMaterials { .. } => "returnMaterials",
-                DocumentCommand::StartReview { .. } => "startReview",
-                DocumentCommand::AddAdvisorOpinion(_) => "addAdvisorOpinion",
-                DocumentCommand::ConcludeReview { .. } => "concludeReview",
-                DocumentCommand::SubmitRevision { .. } => "submitRevision",
-                DocumentCommand::RecordDeliberation(_) => "recordDeliberation",
-                DocumentCommand::Issue { .. } => "issueDocument",
-                DocumentCommand::FileForRecord { .. } => "fileForRecord",
-                DocumentCommand::RecordFilingReview { .. } => "recordFilingReview",
-                DocumentCommand::Correct(_) => "correctDocument",
-                DocumentCommand::Repeal(_) => "repealDocument",
-                DocumentCommand::Withdraw(_) => "withdrawDocument",
-                DocumentCommand::Republish { .. } => "republishDocument",
-                DocumentCommand::Expire { .. } => "expireDocument",
-                DocumentCommand::ApplyCleanupDecision(_) => "applyCleanupDecision",
-                DocumentCommand::Supersede(_) => "supersedeDocument",
-                DocumentCommand::Import { .. } => "importDocument",
-            },
-            Command::CertificationItem { command, .. } => match command {
-                CertificationItemCommand::Register { .. } => "registerCertificationItem",
-                CertificationItemCommand::Retain { .. } => "retainCertificationItem",
-                CertificationItemCommand::Cancel { .. } => "cancelCertificationItem",
-                CertificationItemCommand::EnableCommitment { .. } => "enableCommitment",
-                CertificationItemCommand::DisableCommitment { .. } => "disableCommitment",
-                CertificationItemCommand::ApplyCleanupDecision { .. } => "applyItemCleanupDecision",
-            },
-            Command::CleanupCampaign { command, .. } => match command {
-                CleanupCampaignCommand::Launch { .. } => "launchCleanup",
-                CleanupCampaignCommand::ProposeDecision(_) => "proposeCleanupDecision",
-                CleanupCampaignCommand::ReviewDecision(_) => "reviewCleanupDecision",
-                CleanupCampaignCommand::PublishResult(_) => "publishCleanupResult",
-                CleanupCampaignCommand::RecordApplied { .. } => "recordCleanupApplied",
-                CleanupCampaignCommand::ReportToSuperior(_) => "reportCleanupToSuperior",
-                CleanupCampaignCommand::Close { .. } => "closeCleanup",
-            },
-        }
+        self.permission().mutation
     }
 
     /// The command as data, for the input limits.
@@ -440,6 +410,21 @@ pub enum CommandError {
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
+}
+
+impl CommandError {
+    /// A bounded label for metrics: the kind of failure, or the rule that refused.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            CommandError::Forbidden(_) => "FORBIDDEN",
+            CommandError::NotFound(_) => "NOT_FOUND",
+            CommandError::InputLimit { .. } => "INPUT_LIMIT",
+            CommandError::Rejected(e) => e.rule(),
+            CommandError::Conflict(_) => "CONFLICT",
+            CommandError::Unavailable(_) => "UNAVAILABLE",
+            CommandError::Internal(_) => "INTERNAL",
+        }
+    }
 }
 
 impl From<sqlx::Error> for CommandError {
@@ -593,6 +578,25 @@ impl Ledger {
         command: Command,
     ) -> Result<Receipt, CommandError> {
         let mutation = command.mutation();
+        let started = std::time::Instant::now();
+        let result = self.execute_counted(ctx, command).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.outcome(),
+        };
+        metrics::counter!("normledger_commands_total", "mutation" => mutation, "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("normledger_command_seconds", "mutation" => mutation)
+            .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn execute_counted(
+        &self,
+        ctx: &RequestContext,
+        command: Command,
+    ) -> Result<Receipt, CommandError> {
+        let mutation = command.mutation();
         self.authorise(ctx, &command).await?;
         self.settings
             .input_limits
@@ -695,9 +699,8 @@ impl Ledger {
 
     async fn authorise(&self, ctx: &RequestContext, command: &Command) -> Result<(), CommandError> {
         let actor = &ctx.actor;
-        let mutation = command.mutation();
-        let rule = permission(mutation)
-            .ok_or_else(|| CommandError::Internal(format!("no policy for {mutation}")))?;
+        let rule = command.permission();
+        let mutation = rule.mutation;
         if !rule.roles.contains(&actor.role) {
             return Err(CommandError::Forbidden(format!(
                 "{mutation} is not allowed for role {}",

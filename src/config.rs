@@ -168,7 +168,7 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: ImportCommand,
     },
-    /// Print the annual figures (domain.md §4.3) for the 法治政府建设情况报告.
+    /// Print the annual figures for the 法治政府建设情况报告.
     Report {
         #[arg(long)]
         year: i32,
@@ -230,7 +230,7 @@ pub enum CliCommand {
     },
 }
 
-/// Per-jurisdiction settings of the deadlines and warn-only rules (domain.md §4.2).
+/// Per-jurisdiction settings of the deadlines and warn-only rules.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RuleSettings {
     /// Days after publication within which a document is filed for record (15 or 30).

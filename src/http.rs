@@ -106,6 +106,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphiql_or_websocket).post(graphql))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -216,6 +218,70 @@ async fn serve_websocket(socket: WebSocket, state: AppState, protocol: GraphQLPr
     }
 }
 
+/// Ready to serve what it promises: 200 when the database answers and the read model is
+/// moving; 503 naming the cause when the projection is stalled (an event it cannot apply, with
+/// its position) or the database does not answer.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match crate::projection::status(state.ledger.pool()).await {
+        Ok(rows) => match rows.iter().find(|p| p.last_error.is_some()) {
+            None => (StatusCode::OK, axum::Json(json!({"status": "ready"}))).into_response(),
+            Some(p) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(json!({
+                    "status": "projection stalled",
+                    "projection": p.name,
+                    "stuckPosition": p.stuck_position,
+                    "since": p.last_error_at,
+                    "lagEvents": p.lag_events,
+                })),
+            )
+                .into_response(),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(json!({"status": "unavailable", "database": "unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `GET /metrics`: the Prometheus text format, for a bearer token of role ADMIN or AUDITOR
+/// (not public: it tells how the ledger is used).
+async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let allowed = match bearer(&headers) {
+        Some(secret) => tokens::authenticate(state.ledger.pool(), secret)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|a| {
+                matches!(
+                    a.role,
+                    crate::domain::Role::Admin | crate::domain::Role::Auditor
+                )
+            }),
+        None => false,
+    };
+    if !allowed {
+        let body = json!({"errors": [{"message": "metrics need a bearer token of role ADMIN or AUDITOR",
+            "extensions": {"code": "UNAUTHENTICATED"}}]});
+        return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+    }
+    let open = state
+        .sockets
+        .lock()
+        .map(|s| s.values().sum())
+        .unwrap_or_default();
+    crate::telemetry::refresh(state.ledger.pool(), open).await;
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::telemetry::render(),
+    )
+        .into_response()
+}
+
 /// 200 when the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
     match sqlx::query("SELECT 1").execute(state.ledger.pool()).await {
@@ -241,6 +307,38 @@ async fn graphql(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let started = std::time::Instant::now();
+    let mut kind = "invalid";
+    let response = answer(state, headers, body, &mut kind).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("normledger_http_requests_total", "kind" => kind, "status" => status)
+        .increment(1);
+    metrics::histogram!("normledger_http_request_seconds", "kind" => kind)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// What kind of operation a GraphQL document holds, by its first keyword (a bounded label).
+fn operation_kind(query: &str) -> &'static str {
+    let first = query
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
+    match first {
+        "mutation" => "mutation",
+        "subscription" => "subscription",
+        _ => "query",
+    }
+}
+
+/// Answers one `POST /graphql`; sets `kind` once the body is a GraphQL request.
+async fn answer(
+    state: AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    kind: &mut &'static str,
+) -> Response {
     let body = match body {
         Ok(b) => b,
         Err(rejection) => {
@@ -262,6 +360,7 @@ async fn graphql(
         Ok(r) => r,
         Err(e) => return bad_request(&format!("the body is not a GraphQL request: {e}")),
     };
+    *kind = operation_kind(&request.query);
     let actor = match bearer(&headers) {
         Some(secret) => match tokens::authenticate(state.ledger.pool(), secret).await {
             Ok(actor) => actor,

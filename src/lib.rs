@@ -18,7 +18,8 @@
 //!   chain, signed checkpoints, tokens, the calendar table, the aggregates' services.
 //! - [`projection`] — the commit-safe projector, the read-model writers and queries, replay.
 //! - [`graphql`] — schema, resolvers and the one place errors become `extensions.code`.
-//! - [`http`] — axum: `/graphql` (POST, websocket, GraphiQL) and `/healthz`.
+//! - [`http`] — axum: `/graphql` (POST, websocket, GraphiQL), `/healthz`, `/readyz`, `/metrics`.
+//! - [`telemetry`] — Prometheus metrics through the `metrics` facade.
 //! - [`app`] and [`config`] — wiring and settings; `main.rs` is the thin binary.
 pub mod app;
 pub mod commands;
@@ -32,3 +33,4 @@ pub mod input_limits;
 pub mod process;
 pub mod projection;
 pub mod store;
+pub mod telemetry;

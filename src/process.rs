@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::commands::{Command, CommandError, Ledger, RequestContext};
 use crate::domain::certification_item::ItemCleanupDecision;
-use crate::domain::cleanup_campaign::{CampaignStatus, EntryKind};
+use crate::domain::cleanup_campaign::{CampaignStatus, EntryFailure, EntryKind};
 use crate::domain::document::CleanupOutcome;
 use crate::domain::{
     Actor, CertificationItemCommand, CleanupCampaignCommand, DocumentCommand, DomainError, Role,
@@ -63,7 +63,10 @@ pub struct CleanupRun {
     /// Entries sent to their document or item in this run (re-sent ones included: they
     /// write nothing the second time).
     pub entries_sent: usize,
-    /// True once the campaign records that every decision was applied.
+    /// Entries whose document or item refused the decision (each recorded on the campaign).
+    pub entries_failed: usize,
+    /// True once the campaign records that every decision was applied (or its refusal
+    /// recorded).
     pub complete: bool,
 }
 
@@ -146,11 +149,27 @@ pub async fn apply_cleanup(
         };
         match ledger.execute(&ctx, command).await {
             Ok(_) => {}
-            // An item cancelled outside the campaign meanwhile cannot take the decision; the
-            // campaign's result is still on record, and nothing more can be applied.
-            Err(CommandError::Rejected(DomainError::InvalidTransition { .. })) => {
-                tracing::warn!(campaign = %campaign_id, entry = %entry.entry.id,
-                    "cleanup decision not applicable any more; skipped");
+            // The document or item refuses the decision for good (ended, cancelled or changed
+            // outside the campaign meanwhile): recorded on the campaign, where the legal
+            // office sees it, and the other entries go on. Anything else (the database, a
+            // conflict) stops this run; the next one starts over, idempotently.
+            Err(CommandError::Rejected(refusal))
+                if !matches!(refusal, DomainError::ServiceUnavailable(_)) =>
+            {
+                tracing::warn!(campaign = %campaign_id, entry = %entry.entry.id, %refusal,
+                    "cleanup decision refused by its document or item; recorded");
+                let failure = EntryFailure {
+                    entry_id: entry.entry.id.clone(),
+                    rule: refusal.rule().to_owned(),
+                    reason: refusal.to_string(),
+                    failed_on: publication.published_on,
+                };
+                let record = Command::CleanupCampaign {
+                    id: campaign_id,
+                    command: CleanupCampaignCommand::RecordEntryFailure(failure),
+                };
+                ledger.execute(&ctx, record).await?;
+                run.entries_failed += 1;
             }
             Err(e) => return Err(e),
         }
@@ -208,13 +227,17 @@ async fn pending_campaigns(ledger: &Ledger) -> Result<Vec<Uuid>, CommandError> {
     .map_err(|e| CommandError::Internal(e.to_string()))
 }
 
-/// One pass of everything the ledger does on its own.
+/// One pass of everything the ledger does on its own. A campaign that cannot be finished now
+/// does not hold back the others; the first error is returned after all were tried.
 pub async fn run_once(ledger: &Ledger, clock: Clock) -> Result<(), CommandError> {
-    expire_due(ledger, clock.today()).await?;
+    let mut first_error = expire_due(ledger, clock.today()).await.err();
     for id in pending_campaigns(ledger).await? {
-        apply_cleanup(ledger, id, None).await?;
+        if let Err(e) = apply_cleanup(ledger, id, None).await {
+            tracing::warn!(campaign = %id, error = %e, "cleanup result not applied yet; retried on the next run");
+            first_error.get_or_insert(e);
+        }
     }
-    Ok(())
+    first_error.map_or(Ok(()), Err)
 }
 
 /// The periodic runner inside `serve`.

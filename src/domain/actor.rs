@@ -1,4 +1,4 @@
-//! Who acts: the roles of DESIGN.md §1 and the actor recorded in every event's metadata.
+//! Who acts: the roles and the actor recorded in every event's metadata.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -176,6 +176,21 @@ pub struct EntryState {
     /// The proposal awaiting review, or the accepted one.
     pub proposal: Option<Proposal>,
     pub review: Option<DecisionReview>,
+    /// Why the published decision could not be applied to its document or item, if it
+    /// could not (the latest failure).
+    #[serde(default)]
+    pub failure: Option<EntryFailure>,
+}
+
+/// A published decision its document or item refused (it was ended, cancelled or changed
+/// outside the campaign meanwhile): recorded on the campaign so the legal office sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryFailure {
+    pub entry_id: String,
+    /// The rule that refused it (as in `extensions.rule`), e.g. `INVALID_TRANSITION`.
+    pub rule: String,
+    pub reason: String,
+    pub failed_on: NaiveDate,
 }
 
 impl EntryState {
@@ -210,10 +225,13 @@ pub enum CleanupCampaignCommand {
     ProposeDecision(Proposal),
     ReviewDecision(DecisionReview),
     PublishResult(Publication),
-    /// Sent by the process manager once every decision reached its document or item.
+    /// Sent by the process manager once every decision reached its document or item, or
+    /// was refused by it (each refusal recorded first).
     RecordApplied {
         applied_on: NaiveDate,
     },
+    /// Sent by the process manager when a document or item refuses its published decision.
+    RecordEntryFailure(EntryFailure),
     ReportToSuperior(SuperiorReport),
     Close {
         closed_on: NaiveDate,
@@ -228,6 +246,7 @@ pub enum CleanupCampaignEvent {
     DecisionReviewed(DecisionReview),
     ResultPublished(Publication),
     DecisionsApplied { applied_on: NaiveDate },
+    EntryApplicationFailed(EntryFailure),
     ReportedToSuperior(SuperiorReport),
     CleanupClosed { closed_on: NaiveDate },
 }
@@ -241,6 +260,7 @@ impl DomainEvent for CleanupCampaignEvent {
             Self::DecisionReviewed(_) => "DecisionReviewed",
             Self::ResultPublished(_) => "ResultPublished",
             Self::DecisionsApplied { .. } => "DecisionsApplied",
+            Self::EntryApplicationFailed(_) => "EntryApplicationFailed",
             Self::ReportedToSuperior(_) => "ReportedToSuperior",
             Self::CleanupClosed { .. } => "CleanupClosed",
         }
@@ -279,8 +299,12 @@ impl CleanupCampaignEvent {
                 )
             }
             Self::DecisionsApplied { .. } => {
-                "Every decision applied to its document or item".into()
+                "Every decision applied to its document or item, or its refusal recorded".into()
             }
+            Self::EntryApplicationFailed(f) => format!(
+                "Decision for {} could not be applied ({}): {}",
+                f.entry_id, f.rule, f.reason
+            ),
             Self::ReportedToSuperior(r) => format!("Reported to {} (报送)", r.to),
             Self::CleanupClosed { .. } => "Cleanup closed".into(),
         }
@@ -346,6 +370,11 @@ impl CleanupCampaign {
             });
         }
         Ok(entry)
+    }
+
+    /// Entries whose published decision their document or item refused.
+    pub fn failed(&self) -> usize {
+        self.entries.iter().filter(|e| e.failure.is_some()).count()
     }
 
     /// Entries still without a final decision.
@@ -451,6 +480,23 @@ impl Aggregate for CleanupCampaign {
                 self.expect("recordCleanupApplied", &[S::Published])?;
                 E::DecisionsApplied { applied_on }
             }
+            C::RecordEntryFailure(f) => {
+                self.expect("recordCleanupEntryFailure", &[S::Published])?;
+                let entry = self
+                    .entry(&f.entry_id)
+                    .ok_or_else(|| DomainError::NotInInventory {
+                        what: f.entry_id.clone(),
+                    })?;
+                // A re-run meets the same refusal: recorded once.
+                if entry
+                    .failure
+                    .as_ref()
+                    .is_some_and(|known| known.rule == f.rule && known.reason == f.reason)
+                {
+                    return Ok(());
+                }
+                E::EntryApplicationFailed(f)
+            }
             C::ReportToSuperior(r) => {
                 self.expect("reportCleanupToSuperior", &[S::Published, S::Applied])?;
                 check_text("to", &r.to, MAX_SHORT)?;
@@ -496,6 +542,7 @@ impl Aggregate for CleanupCampaign {
                         entry,
                         proposal: None,
                         review: None,
+                        failure: None,
                     })
                     .collect();
             }
@@ -517,6 +564,11 @@ impl Aggregate for CleanupCampaign {
             E::DecisionsApplied { applied_on } => {
                 self.applied_on = Some(applied_on);
                 self.status = CampaignStatus::Applied;
+            }
+            E::EntryApplicationFailed(f) => {
+                if let Some(e) = self.entries.iter_mut().find(|e| e.entry.id == f.entry_id) {
+                    e.failure = Some(f);
+                }
             }
             E::ReportedToSuperior(r) => self.reports.push(r),
             E::CleanupClosed { closed_on } => {

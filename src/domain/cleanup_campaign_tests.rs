@@ -338,3 +338,63 @@ fn publishing_needs_every_decision_and_closing_needs_them_applied() {
             closed_on: d("2019-12-31"),
         }]);
 }
+
+fn failure(entry: &str, rule: &str) -> EntryFailure {
+    EntryFailure {
+        entry_id: entry.into(),
+        rule: rule.into(),
+        reason: "the certification item is CANCELLED".into(),
+        failed_on: d("2019-09-30"),
+    }
+}
+
+#[test]
+fn a_refused_entry_is_recorded_once_and_only_after_publication() {
+    let mut published = decided();
+    published.push(CleanupCampaignEvent::ResultPublished(publication()));
+    let record =
+        || CleanupCampaignCommand::RecordEntryFailure(failure("item-law", "INVALID_TRANSITION"));
+    given(published.clone())
+        .when(record())
+        .then_expect_events(vec![CleanupCampaignEvent::EntryApplicationFailed(failure(
+            "item-law",
+            "INVALID_TRANSITION",
+        ))]);
+    // The same refusal met again by a re-run writes nothing.
+    let mut recorded = published.clone();
+    recorded.push(CleanupCampaignEvent::EntryApplicationFailed(failure(
+        "item-law",
+        "INVALID_TRANSITION",
+    )));
+    given(recorded.clone())
+        .when(record())
+        .then_expect_events(vec![]);
+    // Nothing to apply before publication; no such entry.
+    assert_eq!(refused(decided(), record()), "INVALID_TRANSITION");
+    assert_eq!(
+        refused(
+            published,
+            CleanupCampaignCommand::RecordEntryFailure(failure("nope", "INVALID_TRANSITION"))
+        ),
+        "NOT_IN_INVENTORY"
+    );
+    // The failure stays on the entry after the campaign is applied.
+    let mut state = CleanupCampaign::default();
+    for e in recorded {
+        state.apply(e);
+    }
+    state.apply(CleanupCampaignEvent::DecisionsApplied {
+        applied_on: d("2019-09-30"),
+    });
+    assert_eq!(state.failed(), 1);
+    assert_eq!(
+        state
+            .entry("item-law")
+            .unwrap()
+            .failure
+            .as_ref()
+            .unwrap()
+            .rule,
+        "INVALID_TRANSITION"
+    );
+}

@@ -40,7 +40,7 @@ pub trait DocumentServices: Send + Sync {
     ) -> Result<Option<String>, DomainError>;
 }
 
-/// Lifecycle status (DESIGN.md §2).
+/// Lifecycle status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DocumentStatus {
@@ -703,7 +703,7 @@ impl DocumentEvent {
     }
 }
 
-/// A recorded-and-warned rule (domain.md §4.2): never blocks, always shown.
+/// A recorded-and-warned rule: never blocks, always shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     pub code: &'static str,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::error::{DomainError, check_optional_text, check_text};
 
-/// Kinds of body (DESIGN.md §2, domain.md §1). The last six are never eligible.
+/// Kinds of body. The last six are never eligible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum IssuingBodyKind {

@@ -1,4 +1,4 @@
-//! The annual figures (domain.md §4.3) for the 法治政府建设情况报告, computed from folded
+//! The annual figures for the 法治政府建设情况报告, computed from folded
 //! aggregate states. Pure: the caller loads the states; every figure carries the aggregates
 //! and event types it counted, so an auditor can reproduce it from the audit trail.
 //!

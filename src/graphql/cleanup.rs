@@ -126,6 +126,11 @@ impl CleanupCampaign {
     async fn undecided(&self) -> usize {
         self.state.undecided()
     }
+    /// Entries whose document or item refused the published decision (see each entry's
+    /// `applicationFailure`).
+    async fn failed(&self) -> usize {
+        self.state.failed()
+    }
     /// 文号 of the document that published the result.
     async fn result_number(&self) -> Option<String> {
         self.state
@@ -216,6 +221,25 @@ impl InventoryEntry {
     async fn final_decision(&self) -> Option<CampaignDecision> {
         self.0.final_proposal().map(|p| p.decision.into())
     }
+    /// Why the published decision could not be applied to the document or item (it was
+    /// ended, cancelled or changed outside the campaign meanwhile); null when it was applied
+    /// or is still to be.
+    async fn application_failure(&self) -> Option<EntryFailure> {
+        self.0.failure.as_ref().map(|f| EntryFailure {
+            rule: f.rule.clone(),
+            reason: f.reason.clone(),
+            failed_on: f.failed_on,
+        })
+    }
+}
+
+/// A published decision its document or item refused.
+#[derive(SimpleObject)]
+pub struct EntryFailure {
+    /// The rule that refused it, as in `extensions.rule`.
+    rule: String,
+    reason: String,
+    failed_on: NaiveDate,
 }
 
 pub struct Proposal(c::Proposal);

@@ -100,6 +100,10 @@ impl From<StoreError> for ApiError {
                 tracing::error!(%detail, "stored data does not decode");
                 ApiError::Internal
             }
+            poison @ StoreError::Poison { .. } => {
+                tracing::error!(%poison, "an event cannot be applied");
+                ApiError::Internal
+            }
         }
     }
 }

@@ -222,7 +222,7 @@ impl LedgerQueries {
     }
 
     /// Documents whose legality review is past its due date (as of `today`, default today in
-    /// Asia/Shanghai), oldest due first. A warning, never a block (domain.md §4.2).
+    /// Asia/Shanghai), oldest due first. A warning, never a block.
     async fn overdue_reviews(
         &self,
         ctx: &Context<'_>,

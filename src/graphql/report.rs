@@ -1,4 +1,4 @@
-//! The annual report (domain.md §4.3) in GraphQL: every figure with the aggregates and event
+//! The annual report in GraphQL: every figure with the aggregates and event
 //! types that reproduce it through `auditTrail`.
 
 use async_graphql::{Context, Object, SimpleObject};

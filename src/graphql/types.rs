@@ -886,6 +886,17 @@ pub struct ProjectionStatus {
     /// Age of the oldest running transaction that has written, in seconds (0 when none).
     /// Every reader of the log waits for it: a large value says why the projection lags.
     oldest_transaction_seconds: f64,
+    /// Why the projection cannot move on (null while it moves): the last failed batch's error.
+    last_error: Option<String>,
+    /// Since when it has been failing at the same place.
+    last_error_at: Option<DateTime<Utc>>,
+    /// The position of the event it cannot apply (a poison event), when that is the cause.
+    stuck_position: Option<i64>,
+    /// Failed batches since the ledger began.
+    errors_total: i64,
+    /// The leading projector's database session (process id, client address, since when);
+    /// null when no server leads.
+    leader: Option<String>,
 }
 
 impl From<crate::projection::ProjectionStatus> for ProjectionStatus {
@@ -900,6 +911,11 @@ impl From<crate::projection::ProjectionStatus> for ProjectionStatus {
             lag_events: p.lag_events,
             lag_seconds: p.lag_seconds,
             oldest_transaction_seconds: p.oldest_transaction_seconds,
+            last_error: p.last_error,
+            last_error_at: p.last_error_at,
+            stuck_position: p.stuck_position,
+            errors_total: p.errors_total,
+            leader: p.leader,
         }
     }
 }

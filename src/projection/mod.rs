@@ -143,8 +143,15 @@ impl Projector {
                     .store(leading, std::sync::atomic::Ordering::Relaxed);
             }
             if leading {
-                if self.catch_up().await? > 0 {
-                    self.projected.poke();
+                match self.catch_up().await {
+                    Ok(n) if n > 0 => self.projected.poke(),
+                    Ok(_) => {}
+                    // An event it cannot apply: recorded by `catch_up`; keep the leadership
+                    // (a hand-over would meet the same event) and try again after the poll.
+                    Err(e @ StoreError::Poison { .. }) => {
+                        tracing::debug!(error = %e, "projection stalled at a poison event");
+                    }
+                    Err(e) => return Err(e),
                 }
             } else {
                 self.publish_point(checkpoint(&self.pool).await?);
@@ -193,11 +200,19 @@ impl Projector {
         });
     }
 
-    /// Applies every settled event past the checkpoint; returns how many.
+    /// Applies every settled event past the checkpoint; returns how many. A failure is
+    /// recorded on the projection's row (error, failing position, time), where
+    /// `projectionStatus` and `/readyz` show it, and cleared by the next batch that succeeds.
     pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
         let mut total = 0;
         loop {
-            let (n, point) = project_batch(&self.pool, READ_MODEL).await?;
+            let (n, point) = match project_batch(&self.pool, READ_MODEL).await {
+                Ok(done) => done,
+                Err(e) => {
+                    record_failure(&self.pool, READ_MODEL, &e).await;
+                    return Err(e);
+                }
+            };
             total += n;
             self.publish_point(point);
             if n < BATCH as u64 {
@@ -255,6 +270,16 @@ pub struct ProjectionStatus {
     /// Age of the oldest running transaction that has written (0 when none): every reader
     /// of the log waits for it, so a large value names why the projection is behind.
     pub oldest_transaction_seconds: f64,
+    /// Why the last batch failed, while the projection cannot move on (null when it moves).
+    pub last_error: Option<String>,
+    /// Since when it has been failing at the same place.
+    pub last_error_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The position of the event it cannot apply (a poison event), when that is the cause.
+    pub stuck_position: Option<i64>,
+    /// Failed batches since the ledger began.
+    pub errors_total: i64,
+    /// The leading projector's database session: process id, client address and since when.
+    pub leader: Option<String>,
 }
 
 /// The status of every projection.
@@ -275,13 +300,44 @@ pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, ProjectionEr
             coalesce((SELECT extract(epoch FROM now() - min(a.xact_start))::float8
              FROM pg_stat_activity a
              WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()), 0)
-              AS oldest_transaction_seconds
+              AS oldest_transaction_seconds,
+            c.last_error, c.last_error_at, c.stuck_position, c.errors_total,
+            (SELECT 'pid ' || l.pid || coalesce(' from ' || host(a.client_addr), ' (local)')
+                    || coalesce(' since ' || date_trunc('second', a.backend_start)::text, '')
+             FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND l.database = (
+                     SELECT oid FROM pg_database WHERE datname = current_database())
+               AND ((l.classid::bigint << 32) | l.objid::bigint) = $2
+             LIMIT 1) AS leader
          FROM projection_checkpoints c ORDER BY c.name",
     )
     .bind(bound)
+    .bind(LEADER_KEY)
     .fetch_all(pool)
     .await?;
     Ok(rows)
+}
+
+/// Notes a failed batch on the projection's row (best effort: the database may be what
+/// failed). Counted in `errors_total` and in the `normledger_projection_errors_total` metric.
+async fn record_failure(pool: &PgPool, name: &str, error: &ProjectionError) {
+    metrics::counter!("normledger_projection_errors_total").increment(1);
+    tracing::warn!(error = %error, "projection batch failed");
+    let recorded = sqlx::query(
+        "UPDATE projection_checkpoints
+         SET last_error = $2, stuck_position = $3, errors_total = errors_total + 1,
+             last_error_at = CASE WHEN last_error IS NULL OR stuck_position IS DISTINCT FROM $3
+                                  THEN now() ELSE last_error_at END
+         WHERE name = $1",
+    )
+    .bind(name)
+    .bind(error.to_string())
+    .bind(error.poison_position())
+    .execute(pool)
+    .await;
+    if let Err(e) = recorded {
+        tracing::debug!(error = %e, "could not record the projection failure");
+    }
 }
 
 /// The stored checkpoint of the read model.
@@ -339,7 +395,8 @@ async fn project_batch(pool: &PgPool, name: &str) -> Result<(u64, LogPoint), Pro
         "UPDATE projection_checkpoints
          SET last_transaction_id = $2::bigint::text::xid8, last_position = $3,
              events_applied = events_applied + $4, events_skipped = events_skipped + $5,
-             updated_at = now()
+             updated_at = now(), last_error = NULL, last_error_at = NULL,
+             stuck_position = NULL
          WHERE name = $1",
     )
     .bind(name)
@@ -423,7 +480,19 @@ async fn apply_events(
     let mut batch = ReadModelBatch::default();
     batch.load(tx, &events).await?;
     for e in events {
-        batch.apply(e)?;
+        let (position, aggregate_type, aggregate_id, event_type) = (
+            e.position,
+            e.aggregate_type.clone(),
+            e.aggregate_id.clone(),
+            e.event_type.clone(),
+        );
+        batch.apply(e).map_err(|source| StoreError::Poison {
+            position,
+            aggregate_type,
+            aggregate_id,
+            event_type,
+            source: Box::new(source),
+        })?;
     }
     let skipped = batch.skipped();
     if skipped > 0 {

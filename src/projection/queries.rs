@@ -382,7 +382,7 @@ pub async fn report_states(pool: &PgPool) -> Result<ReportStates, StoreError> {
     })
 }
 
-/// The annual figures (domain.md §4.3) from the read model.
+/// The annual figures from the read model.
 pub async fn annual_report(
     pool: &PgPool,
     year: i32,

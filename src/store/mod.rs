@@ -21,6 +21,27 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("an event does not decode: {0}")]
     Decode(#[from] serde_json::Error),
+    /// An event the read model cannot apply: the projection stops before it.
+    #[error(
+        "event at position {position} ({event_type} of {aggregate_type} {aggregate_id}) cannot be applied: {source}"
+    )]
+    Poison {
+        position: i64,
+        aggregate_type: String,
+        aggregate_id: String,
+        event_type: String,
+        source: Box<StoreError>,
+    },
+}
+
+impl StoreError {
+    /// The position of the event that cannot be applied, for a poison event.
+    pub fn poison_position(&self) -> Option<i64> {
+        match self {
+            StoreError::Poison { position, .. } => Some(*position),
+            _ => None,
+        }
+    }
 }
 
 /// Every schema change, embedded in the binary (`migrations/`).

@@ -59,8 +59,8 @@ impl DocumentServices for LedgerServices {
     }
 }
 
-/// The inventory is the one service answered from the read model, as domain.md §3.2 says
-/// ("auto-populate from the projection"): the ledger waits for the read model to reach the
+/// The inventory is the one service answered from the read model (a campaign's inventory is
+/// compiled from what is in force, which only the projection knows): the ledger waits for the read model to reach the
 /// log's head before a launch, so nothing committed is missed.
 #[async_trait]
 impl CampaignServices for LedgerServices {

@@ -237,6 +237,13 @@ async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so
     settings.write.read_your_writes_timeout = std::time::Duration::ZERO;
     let app = TestApp::spawn_with(&fresh_database().await, settings).await;
     list_bodies(&app).await;
+    // A running writer holds the safe bound, so the draft cannot be projected before the
+    // answer (without it, a fast projector may win the race even with no wait).
+    let mut holder = app.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
     let r = app
         .gql(
             Role::Drafter,
@@ -244,6 +251,7 @@ async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so
             json!({"input": {"bodyCode": "NCX-GOV", "title": "不等投影", "class": "GOVERNMENT"}}),
         )
         .await;
+    holder.rollback().await.unwrap();
     let payload = &r["data"]["draftDocument"];
     let position = payload["position"].as_i64().unwrap();
     assert_eq!(payload["projected"], false, "{r:#}");

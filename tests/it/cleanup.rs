@@ -558,3 +558,174 @@ async fn a_published_result_left_unapplied_is_finished_by_the_servers_scheduler(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Launches and decides a campaign over GraphQL (every entry accepted); returns its id.
+async fn decided_campaign(
+    app: &TestApp,
+    notice: &str,
+    scope: Value,
+    decisions: &[(Role, &str, Value)],
+) -> String {
+    let launched = app
+        .ok(
+            Role::LegalOffice,
+            "mutation($input: LaunchCleanupInput!) { launchCleanup(input: $input) { campaign { id } } }",
+            json!({"input": {"noticeNumber": notice, "title": "清理", "kind": "SPECIAL",
+                   "organiser": "南昌县司法局", "deadline": "2019-11-30", "launchedOn": "2019-11-01",
+                   "scope": scope}}),
+        )
+        .await;
+    let id = launched["launchCleanup"]["campaign"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (role, entry, decision) in decisions {
+        let mut input =
+            json!({"entryId": entry, "grounds": "依据已变化", "proposedOn": "2019-11-10"});
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(decision.as_object().unwrap().clone());
+        app.ok(*role, PROPOSE, json!({"id": id, "input": input}))
+            .await;
+        app.ok(
+            Role::LegalOffice,
+            REVIEW,
+            json!({"id": id, "input": {"entryId": entry, "accepted": true, "reviewedOn": "2019-11-20"}}),
+        )
+        .await;
+    }
+    id
+}
+
+/// Proves that one entry refused by its item is recorded on the campaign (and the others
+/// applied), and that a campaign that cannot be applied now does not hold back the next one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_entry_is_recorded_and_a_stuck_campaign_does_not_block_the_next() {
+    let url = fresh_database().await;
+    let http = TestApp::spawn_on(&url).await;
+    list_bodies(&http).await;
+    let doc = issued(&http, "卡住的文件", "南政办发〔2019〕90号").await;
+    let income = register_item(&http, "收入证明", "LAW").await;
+    let residence = register_item(&http, "居住证明", "LAW").await;
+    let stuck = decided_campaign(
+        &http,
+        "通知一",
+        json!({"cutOff": "2019-10-31", "documents": true, "certificationItems": false}),
+        &[(Role::Drafter, &doc, json!({"decision": "REPEAL"}))],
+    )
+    .await;
+    let items = decided_campaign(
+        &http,
+        "通知二",
+        json!({"cutOff": "2030-01-01", "documents": false, "certificationItems": true}),
+        &[
+            (
+                Role::LegalOffice,
+                &income,
+                json!({"decision": "CANCEL", "replacementMethod": "告知承诺"}),
+            ),
+            (
+                Role::LegalOffice,
+                &residence,
+                json!({"decision": "RETAIN", "commitmentAllowed": true}),
+            ),
+        ],
+    )
+    .await;
+    // Outside the campaign, the second item is cancelled before the result is applied.
+    http.ok(
+        Role::LegalOffice,
+        "mutation($id: ID!) { cancelCertificationItem(id: $id, replacementMethod: \"告知承诺\") { position } }",
+        json!({"id": residence}),
+    )
+    .await;
+    // Publications wait for the read model (the scheduler lists campaigns from it); after the
+    // poison below, nothing more is projected and each command answers after this wait.
+    let mut settings = quiet_settings();
+    settings.write.read_your_writes_timeout = std::time::Duration::from_millis(1000);
+    let app = App::start(http.pool.clone(), settings).await.unwrap();
+    let legal = system_free(Role::LegalOffice);
+    for (campaign, number) in [
+        (&stuck, "南府发〔2019〕41号"),
+        (&items, "南府发〔2019〕42号"),
+    ] {
+        app.ledger
+            .execute(
+                &legal,
+                Command::CleanupCampaign {
+                    id: campaign.parse().unwrap(),
+                    command: CleanupCampaignCommand::PublishResult(Publication {
+                        result_number: DocumentNumber::parse(number).unwrap(),
+                        published_on: "2019-12-20".parse().unwrap(),
+                    }),
+                },
+            )
+            .await
+            .unwrap()
+            .projected
+            .then_some(())
+            .expect("the publication is projected");
+    }
+    // Published (and projected) but not applied yet: the scheduler's work list.
+    // The first campaign's document cannot be loaded (an undecodable event, as a bug would
+    // leave): its application fails with an internal error, not a refusal.
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                             payload, metadata)
+         SELECT aggregate_type, aggregate_id, max(sequence) + 1, 'Bogus', '1', '{\"Bogus\": {}}',
+                '{}'
+         FROM events WHERE aggregate_id = $1 GROUP BY aggregate_type, aggregate_id",
+    )
+    .bind(&doc)
+    .execute(&http.pool)
+    .await
+    .unwrap();
+    let d = "2019-12-31".parse().unwrap();
+    let run = process::run_once(&app.ledger, process::Clock::Fixed(d)).await;
+    assert!(
+        run.is_err(),
+        "the stuck campaign's error is reported: {run:?}"
+    );
+    let fold = |id: String| {
+        let pool = http.pool.clone();
+        async move {
+            normledger::store::event_log::fold::<normledger::domain::CleanupCampaign>(
+                &pool, &id, None,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+        }
+    };
+    let stuck_state = fold(stuck.clone()).await;
+    assert_eq!(stuck_state.status.as_str(), "PUBLISHED", "retried next run");
+    let items_state = fold(items.clone()).await;
+    assert_eq!(
+        items_state.status.as_str(),
+        "APPLIED",
+        "the next campaign ran"
+    );
+    assert_eq!(items_state.failed(), 1);
+    let failure = items_state
+        .entry(&residence)
+        .unwrap()
+        .failure
+        .clone()
+        .expect("the refusal is on record");
+    assert_eq!(failure.rule, "INVALID_TRANSITION");
+    assert!(items_state.entry(&income).unwrap().failure.is_none());
+    // A second run records nothing new for the refused entry.
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM events WHERE aggregate_id = $1")
+            .bind(&items)
+            .fetch_one(&http.pool)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    let _ = process::run_once(&app.ledger, process::Clock::Fixed(d)).await;
+    assert_eq!(count().await, before);
+    app.stop().await.ok();
+}

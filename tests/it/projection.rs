@@ -300,3 +300,86 @@ async fn an_idle_transaction_is_cut_and_the_projector_resumes() {
     cluster.stop().await.unwrap();
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// Proves that a poison event (one the read model cannot apply) no longer stalls the
+/// projection invisibly: `projectionStatus` names the error, the stuck position and the
+/// leader; `/readyz` answers 503 with the position; `/metrics` counts it; mutations still
+/// answer (not projected) instead of hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_event_shows_in_projection_status_readyz_and_metrics() {
+    let mut settings = quiet_settings();
+    settings.write.read_your_writes_timeout = Duration::from_millis(300);
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    list_bodies(&app).await;
+    let ready = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let poison: i64 = sqlx::query_scalar(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                             payload, metadata)
+         VALUES ('IssuingBody', 'NCX-GOV', 2, 'Bogus', '1', '{\"Bogus\": {}}', '{}')
+         RETURNING position",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let query =
+        "{ projectionStatus { lastError lastErrorAt stuckPosition errorsTotal leader lagEvents } }";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        let r = app.ok(Role::Auditor, query, json!({})).await;
+        let s = r["projectionStatus"][0].clone();
+        if !s["lastError"].is_null() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "no error shown: {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(status["stuckPosition"], poison, "{status}");
+    assert!(
+        status["lastError"].as_str().unwrap().contains("Bogus"),
+        "{status}"
+    );
+    assert!(status["errorsTotal"].as_i64().unwrap() >= 1);
+    assert!(
+        status["leader"].as_str().unwrap().starts_with("pid "),
+        "{status}"
+    );
+
+    let ready = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["stuckPosition"], poison);
+
+    // Commands still answer, saying they are not projected yet.
+    let r = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "停滞时的草案", "class": "GOVERNMENT"}}),
+        )
+        .await;
+    assert_eq!(r["draftDocument"]["projected"], false);
+
+    let client = reqwest::Client::new();
+    let refused = client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(refused.status(), 401, "metrics are not public");
+    let text = client
+        .get(app.url("/metrics"))
+        .bearer_auth(app.token(Role::Admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "normledger_projection_errors_total",
+        "normledger_projection_stalled{projection=\"read_model\"} 1",
+        "normledger_commands_total{mutation=\"draftDocument\",outcome=\"ok\"}",
+        "normledger_http_requests_total{kind=\"mutation\",status=\"200\"}",
+        "normledger_db_pool_connections",
+        "normledger_open_websockets",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+}
