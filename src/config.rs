@@ -97,6 +97,7 @@ impl Cli {
 pub enum CliCommand {
     /// Serve GraphQL over HTTP.
     Serve {
+        /// Address to serve HTTP on (GraphQL, GraphiQL, /healthz, /readyz, /metrics).
         #[arg(long, env = "NORMLEDGER_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
         /// Load this demo data set first if the ledger is empty, and print demo tokens.
@@ -170,11 +171,13 @@ pub enum CliCommand {
     },
     /// Print the annual figures for the 法治政府建设情况报告.
     Report {
+        /// The calendar year the figures cover.
         #[arg(long)]
         year: i32,
         /// Only documents of this issuing body.
         #[arg(long)]
         body: Option<String>,
+        /// How to print the figures.
         #[arg(long, value_enum, default_value = "md")]
         format: ReportFormat,
         #[command(flatten)]
@@ -203,6 +206,7 @@ pub enum CliCommand {
     Key,
     /// Write the whole log with its hashes.
     Export {
+        /// The export's format.
         #[arg(long, default_value = "jsonl")]
         format: ExportFormat,
         /// Write here instead of standard output.
@@ -211,7 +215,10 @@ pub enum CliCommand {
     },
     /// Restore a log exported with `export` into an empty database (hashes checked first,
     /// all or nothing), then rebuild the read model.
-    ImportLog { file: PathBuf },
+    ImportLog {
+        /// The export to restore (one JSON object per line, as `export` writes it).
+        file: PathBuf,
+    },
     /// Apply the migrations and exit.
     Migrate,
     /// Rebuild the read model from position 0.
@@ -275,6 +282,7 @@ pub enum ImportCommand {
     /// issued_on, valid_until, status; optional class, published_on, effective_on, ended_on,
     /// filed_on, is_trial, provenance) or a JSON array of objects with those fields.
     Documents {
+        /// The catalogue file (.csv or .json).
         file: PathBuf,
         /// Where the catalogue comes from (recorded on every document).
         #[arg(long)]
@@ -298,7 +306,10 @@ pub enum ReportFormat {
 pub enum CalendarCommand {
     /// Replace the calendar with a file: the notices' JSON (as data/calendar/cn-holidays.json)
     /// or CSV lines `date,kind` (kind OFF or WORKDAY). Servers load it when they start.
-    Import { file: PathBuf },
+    Import {
+        /// The calendar file (the notices' JSON, or CSV `date,kind`).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -311,11 +322,13 @@ pub enum ExportFormat {
 pub enum TokenCommand {
     /// Create a token and print its secret once.
     Create {
+        /// LEGAL_OFFICE, DRAFTER, ADVISOR, GOVERNMENT_OFFICE, AUDITOR or ADMIN.
         #[arg(long)]
         role: String,
         /// Issuing-body code a DRAFTER may act for (repeatable).
         #[arg(long = "body")]
         bodies: Vec<String>,
+        /// Who holds the token (recorded as the actor's name on every event it causes).
         #[arg(long)]
         name: String,
         /// Expire after this many days.
@@ -325,5 +338,39 @@ pub enum TokenCommand {
     /// List tokens (never their secrets).
     List,
     /// Revoke a token by id.
-    Revoke { id: uuid::Uuid },
+    Revoke {
+        /// The token's id (from `token list`).
+        id: uuid::Uuid,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every flag and argument of every command says what it is in `--help`.
+    #[test]
+    fn every_argument_has_a_help_line() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = vec![];
+        walk(&Cli::command(), "normledger", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:#?}");
+    }
 }

@@ -138,10 +138,45 @@ pub fn ensure_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
         let ext = error.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
+            // A parse or validation error of async-graphql: name the field or argument it is
+            // about, as the server's own input checks do.
             ext.set("code", "BAD_USER_INPUT");
+            if ext.get("field").is_none()
+                && let Some(field) = field_of(&error.message)
+            {
+                ext.set("field", field);
+            }
         }
         error.message = shorten(std::mem::take(&mut error.message));
     }
+}
+
+/// The field, argument or variable a validation message of async-graphql is about:
+/// `Unknown field "x"`, `argument "x"` (unknown, missing or invalid), `Variable "$x"` or
+/// `Variable x …`.
+fn field_of(message: &str) -> Option<String> {
+    [
+        "argument \"",
+        "Unknown field \"",
+        "Variable \"$",
+        "field \"",
+    ]
+    .iter()
+    .find_map(|prefix| {
+        let rest = &message[message.find(prefix)? + prefix.len()..];
+        let name = &rest[..rest.find('"')?];
+        (!name.is_empty() && name.len() <= 100).then(|| name.to_owned())
+    })
+    .or_else(|| {
+        // `Variable d is not defined.`
+        let rest = message.strip_prefix("Variable ")?;
+        let name: String = rest
+            .trim_start_matches(['$', '"'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        (!name.is_empty()).then_some(name)
+    })
 }
 
 /// Longest error message sent, in characters: a parse error quotes the client's query line,

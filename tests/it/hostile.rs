@@ -386,3 +386,26 @@ async fn an_error_quotes_at_most_a_short_excerpt_of_the_input() {
     );
     assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
+
+/// Proves that validation errors name what they are about in `extensions.field`, as the
+/// server's own input checks do: an unknown field, a missing argument, a bad scalar, a bad
+/// variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_errors_name_their_field() {
+    let app = TestApp::spawn().await;
+    for (query, variables, field) in [
+        ("{ documents { edges { nope } } }", json!({}), "nope"),
+        ("{ document { id } }", json!({}), "id"),
+        ("{ document(id: 5) { id } }", json!({}), "id"),
+        (
+            "query($d: String!) { document(id: $d) { id } }",
+            json!({}),
+            "d",
+        ),
+    ] {
+        let (_, r) = raw(&app, Role::Auditor, request(query, variables)).await;
+        let ext = &r["errors"][0]["extensions"];
+        assert_eq!(ext["code"], "BAD_USER_INPUT", "{query}: {r:#}");
+        assert_eq!(ext["field"], field, "{query}: {r:#}");
+    }
+}
