@@ -613,10 +613,16 @@ impl CleanupQueries {
         ctx: &Context<'_>,
         today: Option<NaiveDate>,
         first: Option<i32>,
-    ) -> ApiResult<Vec<Document>> {
-        let r = reader(ctx, "overdueRevisions")?;
-        let limit = page_size(ctx, first)?;
-        let today = today.unwrap_or_else(crate::graphql::today);
-        r.documents(queries::overdue_revisions(r.session.ledger.pool(), today, limit).await)
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Document>> {
+        reader(ctx, "overdueRevisions")?
+            .deadlines(
+                ctx,
+                queries::DeadlineList::OverdueRevisions,
+                today,
+                first,
+                after,
+            )
+            .await
     }
 }

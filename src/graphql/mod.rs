@@ -98,18 +98,31 @@ impl Reader<'_> {
         may_see_document(self.scope, &self.actor.bodies, body, doc.status.as_str())
     }
 
-    /// A read-model list of documents as GraphQL documents, less those this caller may not
-    /// see (a drafter's list of deadlines holds only its own bodies' documents).
-    pub fn documents(
+    /// A page of a deadline list as a Relay connection, with what this caller may see
+    /// filtered in the query (so pages stay full). Cursors are `<due date>|<id>`.
+    pub async fn deadlines(
         &self,
-        rows: Result<Vec<crate::projection::queries::DocumentRow>, crate::store::StoreError>,
-    ) -> ApiResult<Vec<types::Document>> {
-        Ok(rows
-            .map_err(gql)?
-            .into_iter()
-            .filter(|row| self.sees(&row.state))
-            .map(types::Document)
-            .collect())
+        ctx: &async_graphql::Context<'_>,
+        list: crate::projection::queries::DeadlineList,
+        today: Option<NaiveDate>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<async_graphql::connection::Connection<String, types::Document>> {
+        let limit = page_size(ctx, first)?;
+        let after = after.as_deref().map(deadline_cursor).transpose()?;
+        let rows = crate::projection::queries::deadline_page(
+            self.session.ledger.pool(),
+            list,
+            today.unwrap_or_else(self::today),
+            after,
+            self.visibility().as_ref(),
+            limit + 1,
+        )
+        .await
+        .map_err(gql)?;
+        Ok(page(rows, limit, after.is_some(), |(due, row)| {
+            (format!("{due}|{}", row.id), types::Document(row))
+        }))
     }
 
     /// The same rule as a read-model filter: (bodies, statuses) either of which admits a row;
@@ -171,6 +184,16 @@ pub fn page_size(ctx: &async_graphql::Context<'_>, first: Option<i32>) -> ApiRes
             format!("must be between 1 and {max}"),
         ))),
     }
+}
+
+/// A deadline list's cursor: `<due date>|<id>`.
+fn deadline_cursor(cursor: &str) -> ApiResult<(NaiveDate, uuid::Uuid)> {
+    let bad = || gql(ApiError::bad_input("after", "not a cursor of this list"));
+    let (due, id) = cursor.split_once('|').ok_or_else(bad)?;
+    Ok((
+        due.parse().map_err(|_| bad())?,
+        uuid::Uuid::parse_str(id).map_err(|_| bad())?,
+    ))
 }
 
 /// A Relay page from `rows` fetched with `limit + 1`: the extra row only says there is more.

@@ -15,6 +15,7 @@ use crate::graphql::types::{
     IssuingBody, ItemStatus, ProjectionStatus, audit_page, document_page,
 };
 use crate::graphql::{page, page_size};
+use crate::projection::queries::DeadlineList;
 use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
 use crate::store::integrity::{self, LogDigest};
@@ -228,48 +229,57 @@ impl LedgerQueries {
         ctx: &Context<'_>,
         today: Option<chrono::NaiveDate>,
         first: Option<i32>,
-    ) -> ApiResult<Vec<Document>> {
-        let r = reader(ctx, "overdueReviews")?;
-        let s = r.session;
-        let limit = page_size(ctx, first)?;
-        let today = today.unwrap_or_else(crate::graphql::today);
-        r.documents(queries::overdue_reviews(s.ledger.pool(), today, limit).await)
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Document>> {
+        reader(ctx, "overdueReviews")?
+            .deadlines(ctx, DeadlineList::OverdueReviews, today, first, after)
+            .await
     }
 
     /// Issued documents not yet filed for record (备案) past the filing deadline (30 days
-    /// after publication by default), as of `today`.
+    /// after publication by default), as of `today`, oldest due first.
     async fn overdue_filings(
         &self,
         ctx: &Context<'_>,
         today: Option<chrono::NaiveDate>,
         first: Option<i32>,
-    ) -> ApiResult<Vec<Document>> {
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Document>> {
         let r = reader(ctx, "overdueFilings")?;
-        let s = r.session;
-        let limit = page_size(ctx, first)?;
-        let today = today.unwrap_or_else(crate::graphql::today);
-        let days = s.ledger.settings().warnings.filing_days as i32;
-        r.documents(queries::overdue_filings(s.ledger.pool(), today, days, limit).await)
+        let filing_days = r.session.ledger.settings().warnings.filing_days as i32;
+        r.deadlines(
+            ctx,
+            DeadlineList::OverdueFilings { filing_days },
+            today,
+            first,
+            after,
+        )
+        .await
     }
 
     /// Documents in force whose validity ends within `withinDays` (default 183: the
-    /// six-month pre-expiry evaluation list), as of `today`.
+    /// six-month pre-expiry evaluation list), as of `today`, soonest first.
     async fn expiring_documents(
         &self,
         ctx: &Context<'_>,
         within_days: Option<i32>,
         today: Option<chrono::NaiveDate>,
         first: Option<i32>,
-    ) -> ApiResult<Vec<Document>> {
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Document>> {
         let r = reader(ctx, "expiringDocuments")?;
-        let s = r.session;
-        let limit = page_size(ctx, first)?;
-        let within = within_days.unwrap_or(183);
-        if !(0..=3660).contains(&within) {
+        let within_days = within_days.unwrap_or(183);
+        if !(0..=3660).contains(&within_days) {
             return Err(gql(ApiError::bad_input("withinDays", "must be 0 to 3660")));
         }
-        let today = today.unwrap_or_else(crate::graphql::today);
-        r.documents(queries::expiring_documents(s.ledger.pool(), today, within, limit).await)
+        r.deadlines(
+            ctx,
+            DeadlineList::Expiring { within_days },
+            today,
+            first,
+            after,
+        )
+        .await
     }
 
     /// Per projection: checkpoint, the log's safe head, lag in events and seconds.

@@ -199,90 +199,101 @@ pub async fn certification_item(
         .transpose()
 }
 
-/// Documents under review whose review is past its due date on `today`.
-pub async fn overdue_reviews(
-    pool: &PgPool,
-    today: chrono::NaiveDate,
-    limit: i64,
-) -> Result<Vec<DocumentRow>, StoreError> {
-    let rows: Vec<RawRow> = sqlx::query_as(
-        "SELECT id, state, version FROM rm_documents
-         WHERE status IN ('UNDER_REVIEW', 'REVISING')
-           AND (state -> 'reviews' -> -1 ->> 'due_on')::date < $1
-         ORDER BY (state -> 'reviews' -> -1 ->> 'due_on')::date, id
-         LIMIT $2",
-    )
-    .bind(today)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    decode(rows)
+/// One of the deadline lists: what is on it and what orders it (its due date).
+#[derive(Debug, Clone, Copy)]
+pub enum DeadlineList {
+    /// Legality reviews past their due date.
+    OverdueReviews,
+    /// Issued documents not filed for record this many days after publication.
+    OverdueFilings { filing_days: i32 },
+    /// Documents in force whose validity ends within this many days.
+    Expiring { within_days: i32 },
+    /// Documents decided AMEND in a cleanup, unrevised past the revision deadline.
+    OverdueRevisions,
 }
 
-/// Issued documents not filed for record `filing_days` after publication, as of `today`.
-pub async fn overdue_filings(
-    pool: &PgPool,
-    today: chrono::NaiveDate,
-    filing_days: i32,
-    limit: i64,
-) -> Result<Vec<DocumentRow>, StoreError> {
-    let rows: Vec<RawRow> = sqlx::query_as(
-        "SELECT id, state, version FROM rm_documents
-         WHERE status = 'ISSUED' AND filing_status = 'NOT_FILED'
-           AND (state -> 'issuance' ->> 'published_on')::date + $2 < $1
-         ORDER BY (state -> 'issuance' ->> 'published_on')::date, id
-         LIMIT $3",
-    )
-    .bind(today)
-    .bind(filing_days)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    decode(rows)
+impl DeadlineList {
+    /// (condition, due date): SQL over `rm_documents d` with `$1` today and `$2` the list's
+    /// day count. Constants of this module, never input.
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            DeadlineList::OverdueReviews => (
+                "status IN ('UNDER_REVIEW', 'REVISING')
+                 AND (state -> 'reviews' -> -1 ->> 'due_on')::date < $1",
+                "(state -> 'reviews' -> -1 ->> 'due_on')::date",
+            ),
+            DeadlineList::OverdueFilings { .. } => (
+                "status = 'ISSUED' AND filing_status = 'NOT_FILED'
+                 AND (state -> 'issuance' ->> 'published_on')::date + $2 < $1",
+                "(state -> 'issuance' ->> 'published_on')::date + $2",
+            ),
+            DeadlineList::Expiring { .. } => (
+                "status = 'ISSUED' AND valid_until >= $1 AND valid_until <= $1 + $2",
+                "valid_until",
+            ),
+            DeadlineList::OverdueRevisions => (
+                "status = 'ISSUED'
+                 AND EXISTS (SELECT 1 FROM jsonb_array_elements(d.state -> 'cleanups') c
+                             WHERE c ->> 'decision' = 'AMEND'
+                               AND (c ->> 'revision_deadline')::date < $1)",
+                "issued_on",
+            ),
+        }
+    }
+
+    fn days(self) -> i32 {
+        match self {
+            DeadlineList::OverdueFilings { filing_days } => filing_days,
+            DeadlineList::Expiring { within_days } => within_days,
+            DeadlineList::OverdueReviews | DeadlineList::OverdueRevisions => 0,
+        }
+    }
 }
 
-/// Documents in force whose validity ends within `within_days` of `today`.
-pub async fn expiring_documents(
+/// A page of a deadline list as of `today`, oldest due first: up to `limit` documents after
+/// the cursor `after` (due date, id), only those `visible` admits (bodies, statuses; None:
+/// all). Returns each document with its due date, the page's cursor.
+pub async fn deadline_page(
     pool: &PgPool,
+    list: DeadlineList,
     today: chrono::NaiveDate,
-    within_days: i32,
+    after: Option<(chrono::NaiveDate, Uuid)>,
+    visible: Option<&(Vec<String>, Vec<String>)>,
     limit: i64,
-) -> Result<Vec<DocumentRow>, StoreError> {
-    let rows: Vec<RawRow> = sqlx::query_as(
-        "SELECT id, state, version FROM rm_documents
-         WHERE status = 'ISSUED' AND valid_until >= $1 AND valid_until <= $1 + $2
-         ORDER BY valid_until, id
-         LIMIT $3",
-    )
-    .bind(today)
-    .bind(within_days)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    decode(rows)
-}
-
-/// Documents decided AMEND in a cleanup whose revision deadline has passed on `today` while
-/// they are still in force unrevised (not superseded, repealed or otherwise ended).
-pub async fn overdue_revisions(
-    pool: &PgPool,
-    today: chrono::NaiveDate,
-    limit: i64,
-) -> Result<Vec<DocumentRow>, StoreError> {
-    let rows: Vec<RawRow> = sqlx::query_as(
-        "SELECT id, state, version FROM rm_documents d
-         WHERE status = 'ISSUED'
-           AND EXISTS (SELECT 1 FROM jsonb_array_elements(d.state -> 'cleanups') c
-                       WHERE c ->> 'decision' = 'AMEND'
-                         AND (c ->> 'revision_deadline')::date < $1)
-         ORDER BY issued_on, id
-         LIMIT $2",
-    )
-    .bind(today)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    decode(rows)
+) -> Result<Vec<(chrono::NaiveDate, DocumentRow)>, StoreError> {
+    let (condition, due) = list.sql();
+    // `$2 >= 0` keeps the day count typed for the lists that do not use it.
+    let sql = format!(
+        "SELECT {due} AS due, id, state, version FROM rm_documents d
+         WHERE {condition} AND $2::int >= 0
+           AND ($3::date IS NULL OR ({due}, id) > ($3::date, $4::uuid))
+           AND ($5 OR body_code = ANY ($6::text[]) OR status = ANY ($7::text[]))
+         ORDER BY {due}, id
+         LIMIT $8"
+    );
+    let rows: Vec<(chrono::NaiveDate, Uuid, serde_json::Value, i64)> = sqlx::query_as(&sql)
+        .bind(today)
+        .bind(list.days())
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
+        .bind(visible.is_none())
+        .bind(visible.map(|v| v.0.clone()).unwrap_or_default())
+        .bind(visible.map(|v| v.1.clone()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter()
+        .map(|(due, id, state, version)| {
+            Ok((
+                due,
+                DocumentRow {
+                    id,
+                    state: serde_json::from_value(state)?,
+                    version,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Ids of documents still recorded in force after their last day (`valid_until < today`):

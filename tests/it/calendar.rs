@@ -2,7 +2,7 @@
 //! calendar (with 调休), overdue reviews listed, uncovered years refused, and imports.
 
 use normledger::domain::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -44,10 +44,10 @@ async fn a_review_is_due_fifteen_working_days_after_it_starts_and_is_listed_once
         async move {
             app.ok(
                 Role::LegalOffice,
-                "query($t: NaiveDate) { overdueReviews(today: $t) { id review { dueOn } } }",
+                "query($t: NaiveDate) { overdueReviews(today: $t) { edges { node { id review { dueOn } } } } }",
                 json!({"t": today}),
             )
-            .await["overdueReviews"]
+            .await["overdueReviews"]["edges"]
                 .as_array()
                 .unwrap()
                 .len()
@@ -196,17 +196,14 @@ async fn filing_deadlines_warnings_and_expiring_documents_are_listed() {
         let app = &app;
         async move {
             let r = app.ok(Role::LegalOffice, query, vars).await;
-            r.as_object()
-                .unwrap()
-                .values()
-                .next()
-                .unwrap()
+            r.as_object().unwrap().values().next().unwrap()["edges"]
                 .as_array()
                 .unwrap()
                 .len()
         }
     };
-    const FILINGS: &str = "query($t: NaiveDate) { overdueFilings(today: $t) { id } }";
+    const FILINGS: &str =
+        "query($t: NaiveDate) { overdueFilings(today: $t) { edges { node { id } } } }";
     assert_eq!(list(FILINGS, json!({"t": "2019-10-05"})).await, 0);
     assert_eq!(list(FILINGS, json!({"t": "2019-10-06"})).await, 1);
     let w = app
@@ -234,8 +231,7 @@ async fn filing_deadlines_warnings_and_expiring_documents_are_listed() {
         "the late filing stays on record"
     );
 
-    const EXPIRING: &str =
-        "query($t: NaiveDate, $w: Int) { expiringDocuments(today: $t, withinDays: $w) { id } }";
+    const EXPIRING: &str = "query($t: NaiveDate, $w: Int) { expiringDocuments(today: $t, withinDays: $w) { edges { node { id } } } }";
     assert_eq!(
         list(EXPIRING, json!({"t": "2024-04-01"})).await,
         0,
@@ -254,7 +250,76 @@ async fn filing_deadlines_warnings_and_expiring_documents_are_listed() {
     let r = app
         .gql(
             Role::Auditor,
-            "{ expiringDocuments(withinDays: -1) { id } }",
+            "{ expiringDocuments(withinDays: -1) { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
+}
+
+/// Proves that the deadline lists are Relay connections that page by their due date: every
+/// overdue review exactly once across pages of two, in due order, and a foreign cursor is
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_lists_page_by_due_date_without_gaps_or_repeats() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let mut expected = vec![];
+    for (i, due) in [
+        "2019-07-20",
+        "2019-07-18",
+        "2019-07-22",
+        "2019-07-18",
+        "2019-07-25",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let id = draft(&app, &format!("逾期审核{i}"), false).await;
+        step(
+            &app,
+            Role::Drafter,
+            "submitForReview",
+            &id,
+            json!({"materials": ["送审稿"], "submittedOn": "2019-07-01"}),
+        )
+        .await;
+        step(
+            &app,
+            Role::LegalOffice,
+            "startReview",
+            &id,
+            json!({"startedOn": "2019-07-02", "dueOn": due}),
+        )
+        .await;
+        expected.push((due.to_string(), id));
+    }
+    expected.sort();
+    let query =
+        "query($after: String) { overdueReviews(today: \"2019-08-01\", first: 2, after: $after) {
+        edges { cursor node { id review { dueOn } } } pageInfo { hasNextPage } } }";
+    let (mut seen, mut after) = (vec![], Value::Null);
+    loop {
+        let r = app
+            .ok(Role::LegalOffice, query, json!({"after": after}))
+            .await;
+        let page = &r["overdueReviews"];
+        for e in page["edges"].as_array().unwrap() {
+            seen.push((
+                e["node"]["review"]["dueOn"].as_str().unwrap().to_owned(),
+                e["node"]["id"].as_str().unwrap().to_owned(),
+            ));
+            after = e["cursor"].clone();
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+    }
+    assert_eq!(seen, expected);
+    let r = app
+        .gql(
+            Role::LegalOffice,
+            "{ overdueReviews(after: \"nope\") { edges { cursor } } }",
             json!({}),
         )
         .await;

@@ -259,15 +259,18 @@ async fn a_campaign_goes_from_launch_to_close_and_applies_each_decision_once() {
     assert_eq!(item["certificationItem"]["campaigns"][0], id.as_str());
 
     // The AMEND document is overdue for revision after its deadline, until superseded.
-    let overdue = "query($t: NaiveDate!) { overdueRevisions(today: $t) { id } }";
+    let overdue = "query($t: NaiveDate!) { overdueRevisions(today: $t) { edges { node { id } } } }";
     let before_deadline = app
         .ok(Role::Auditor, overdue, json!({"t": "2020-03-31"}))
         .await;
-    assert_eq!(before_deadline["overdueRevisions"], json!([]));
+    assert_eq!(before_deadline["overdueRevisions"]["edges"], json!([]));
     let after = app
         .ok(Role::Auditor, overdue, json!({"t": "2020-04-01"}))
         .await;
-    assert_eq!(after["overdueRevisions"], json!([{"id": amend}]));
+    assert_eq!(
+        after["overdueRevisions"]["edges"],
+        json!([{"node": {"id": amend}}])
+    );
     app.ok(
         Role::GovernmentOffice,
         "mutation($id: ID!) { supersedeDocument(id: $id, supersededBy: \"南政办发〔2020〕5号\", on: \"2020-04-10\") { document { status supersededBy } } }",
@@ -277,7 +280,7 @@ async fn a_campaign_goes_from_launch_to_close_and_applies_each_decision_once() {
     let after = app
         .ok(Role::Auditor, overdue, json!({"t": "2020-04-11"}))
         .await;
-    assert_eq!(after["overdueRevisions"], json!([]));
+    assert_eq!(after["overdueRevisions"]["edges"], json!([]));
 
     // Report to the city and close.
     app.ok(

@@ -486,10 +486,16 @@ const READ_CALLS: &[(&str, &str)] = &[
         "certificationItems",
         "{ certificationItems { edges { cursor } } }",
     ),
-    ("overdueReviews", "{ overdueReviews { id } }"),
-    ("overdueFilings", "{ overdueFilings { id } }"),
-    ("expiringDocuments", "{ expiringDocuments { id } }"),
-    ("overdueRevisions", "{ overdueRevisions { id } }"),
+    ("overdueReviews", "{ overdueReviews { edges { cursor } } }"),
+    ("overdueFilings", "{ overdueFilings { edges { cursor } } }"),
+    (
+        "expiringDocuments",
+        "{ expiringDocuments { edges { cursor } } }",
+    ),
+    (
+        "overdueRevisions",
+        "{ overdueRevisions { edges { cursor } } }",
+    ),
     (
         "cleanupCampaign",
         "{ cleanupCampaign(id: \"$DOC\") { id } }",
