@@ -38,6 +38,23 @@ ensure_postgres() {
     fi
 }
 
+# The tests look at pages in a real browser: Debian's chromium, installed when missing and we
+# may (root with apt-get).
+ensure_chromium() {
+    if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "chromium not found: installing it from Debian's packages (the browser tests need it)" >&2
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+    fi
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+        echo "A browser for the page tests is missing: install Debian's chromium ('apt-get install chromium')." >&2
+        exit 1
+    fi
+}
+
 # Runs a PostgreSQL binary as the 'postgres' user when we are root (initdb refuses root).
 as_pg() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

@@ -10,6 +10,7 @@ mod calendar;
 mod certification;
 mod cleanup;
 mod database;
+mod graphiql;
 mod hostile;
 mod idempotent;
 mod integrity;

@@ -2,7 +2,9 @@
 //!
 //! Every GraphQL answer is JSON with coded errors, even for a body that is not JSON at all.
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+mod graphiql;
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
@@ -13,7 +15,7 @@ use axum::extract::ws::{
 };
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
@@ -105,6 +107,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphiql_or_websocket).post(graphql))
+        .route("/graphiql/{file}", get(graphiql_asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
@@ -124,13 +127,7 @@ async fn graphiql_or_websocket(
         if !state.settings.graphiql {
             return StatusCode::NOT_FOUND.into_response();
         }
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .finish(),
-        )
-        .into_response();
+        return graphiql::page();
     };
     let Some(slot) = SocketSlot::take(&state, client.ip()) else {
         let body = json!({"errors": [{"message": format!(
@@ -144,6 +141,17 @@ async fn graphiql_or_websocket(
             let _slot = slot;
             serve_websocket(socket, state, protocol).await;
         })
+}
+
+/// `GET /graphiql/{file}`: GraphiQL's vendored files, when GraphiQL is served.
+async fn graphiql_asset(
+    State(state): State<AppState>,
+    file: axum::extract::Path<String>,
+) -> Response {
+    if !state.settings.graphiql {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    graphiql::asset(file).await
 }
 
 /// The close code sent when a socket's token stops being valid (graphql-ws's "Forbidden").
