@@ -73,12 +73,25 @@ impl Database {
 
     /// Closes the pool and stops the private cluster if this process started it.
     pub async fn close(self) -> Result<(), AppError> {
-        self.pool.close().await;
+        close_pool(&self.pool).await;
         if let Some(cluster) = self.cluster {
             cluster.stop().await?;
             tracing::info!("stopped private PostgreSQL");
         }
         Ok(())
+    }
+}
+
+/// Closes every connection of `pool` with a proper goodbye to the server. A connection that
+/// was being handed back (sqlx returns it from a spawned task) when `close` began can end up
+/// idle after it; closing again takes it, so no session is left for the server to cut off.
+pub async fn close_pool(pool: &PgPool) {
+    for _ in 0..10 {
+        pool.close().await;
+        if pool.size() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -209,7 +222,7 @@ impl App {
             // A stalled projection is on record (projectionStatus); the log holds everything.
             tracing::warn!(error = %e, "the read model could not catch up before stopping");
         }
-        self.ledger.pool().close().await;
+        close_pool(self.ledger.pool()).await;
         Ok(())
     }
 }

@@ -331,7 +331,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             }
             // From here on the server works only as the app role: no owner connection stays
             // open while serving.
-            pool.close().await;
+            normledger::app::close_pool(&pool).await;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

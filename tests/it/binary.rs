@@ -82,7 +82,7 @@ async fn serve_starts_and_stops_its_own_postgres_and_loads_the_demo_once() {
             ]
         );
         counts.push(events);
-        pool.close().await;
+        normledger::app::close_pool(&pool).await;
         // While serving, every connection of the server is the app role's.
         let probe = normledger::store::connect(&cluster.url("normledger"), 1)
             .await
@@ -179,4 +179,36 @@ async fn token_commands_create_list_and_revoke_without_showing_secrets() {
     assert!(run(&["token", "revoke", &id]).0);
     assert!(run(&["token", "list"]).1.contains("revoked"));
     assert!(!run(&["token", "revoke", &id]).0, "revoking twice says so");
+}
+
+/// Proves that the administrative commands close their connections before they stop the
+/// PostgreSQL they started: its log shows no session cut off or broken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_leave_no_connection_for_postgres_to_cut_off() {
+    let root = temp_dir("normledger-cli");
+    let pg_port = free_port();
+    for args in [
+        &["migrate"][..],
+        &["token", "list"],
+        &["verify"],
+        &["digest"],
+        &["replay"],
+    ] {
+        let out = normledger(&root, pg_port).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let log = std::fs::read_to_string(root.join("pg/server.log")).unwrap();
+    for sign in [
+        "terminating connection due to administrator command",
+        "could not send data to client",
+        "could not receive data from client",
+        "unexpected EOF",
+    ] {
+        assert!(!log.contains(sign), "{sign}:\n{log}");
+    }
+    std::fs::remove_dir_all(&root).ok();
 }
