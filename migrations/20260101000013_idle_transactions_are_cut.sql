@@ -23,7 +23,7 @@ BEGIN
 EXCEPTION
     WHEN insufficient_privilege THEN
         RAISE NOTICE 'run as a superuser: ALTER ROLE normledger_app SET idle_in_transaction_session_timeout = ''15s'';';
-    WHEN internal_error THEN NULL;
+    WHEN internal_error OR unique_violation THEN NULL;
 END
 $$;
 

@@ -218,6 +218,11 @@ pub const READS: &[ReadPermission] = &[
         query: "document",
         grants: DOCUMENT_READERS,
     },
+    // A body's documents, nested under the public body list: the same rule as `documents`.
+    ReadPermission {
+        query: "IssuingBody.documents",
+        grants: DOCUMENT_READERS,
+    },
     // A document's history names every actor, role and token and shows every draft: unlike
     // the document itself it is not public once published. Drafters see their own bodies'.
     ReadPermission {

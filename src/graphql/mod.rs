@@ -6,6 +6,7 @@ pub mod error;
 mod loaders;
 mod mutation;
 mod query;
+mod read_policy;
 mod report;
 mod subscription;
 pub mod types;
@@ -225,6 +226,7 @@ pub fn build_schema(limits: Limits) -> NormledgerSchema {
         MutationRoot::default(),
         SubscriptionRoot,
     )
+    .extension(read_policy::ReadPolicy)
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .data(limits);

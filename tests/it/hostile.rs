@@ -315,7 +315,7 @@ async fn tightened_input_limits_refuse_longer_input_and_write_nothing() {
 
 /// The introspection query GraphiQL and graphql-js send (`getIntrospectionQuery()`), with its
 /// seven levels of `ofType`.
-const STANDARD_INTROSPECTION: &str = "query IntrospectionQuery {
+pub const STANDARD_INTROSPECTION: &str = "query IntrospectionQuery {
   __schema {
     queryType { name } mutationType { name } subscriptionType { name }
     types { ...FullType }

@@ -4,6 +4,7 @@
 use normledger::domain::Role;
 use normledger::store::tokens;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 use crate::support::*;
 
@@ -349,42 +350,7 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
 
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
-    let doc = draft(&app, "矩阵对象", false).await;
-    to_approved(&app, &doc).await;
-    step(
-        &app,
-        Role::GovernmentOffice,
-        "issueDocument",
-        &doc,
-        issue_input("南政办发〔2019〕63号"),
-    )
-    .await;
-    let item = app
-        .ok(
-            Role::LegalOffice,
-            &format!(
-                "mutation {{ registerCertificationItem({}) {{ certificationItem {{ id }} }} }}",
-                CALLS[22].1
-            ),
-            json!({}),
-        )
-        .await["registerCertificationItem"]["certificationItem"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let campaign = app
-        .ok(
-            Role::LegalOffice,
-            &format!(
-                "mutation {{ launchCleanup({}) {{ campaign {{ id }} }} }}",
-                CALLS[27].1
-            ),
-            json!({}),
-        )
-        .await["launchCleanup"]["campaign"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (doc, item, campaign) = matrix_objects(&app, "矩阵对象").await;
     let (_, other_drafter) = tokens::create(
         &app.pool,
         "other body",
@@ -708,5 +674,282 @@ async fn a_documents_history_is_read_only_by_those_the_policy_names() {
             !allowed,
             "{who} in a list: {r:#}"
         );
+    }
+}
+
+/// An issued document, a certification item and a cleanup campaign to call everything on.
+async fn matrix_objects(app: &TestApp, title: &str) -> (String, String, String) {
+    let doc = draft(app, title, false).await;
+    to_approved(app, &doc).await;
+    step(
+        app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &doc,
+        issue_input("南政办发〔2019〕63号"),
+    )
+    .await;
+    let item = app
+        .ok(
+            Role::LegalOffice,
+            &format!(
+                "mutation {{ registerCertificationItem({}) {{ certificationItem {{ id }} }} }}",
+                CALLS[22].1
+            ),
+            json!({}),
+        )
+        .await["registerCertificationItem"]["certificationItem"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let campaign = app
+        .ok(
+            Role::LegalOffice,
+            &format!(
+                "mutation {{ launchCleanup({}) {{ campaign {{ id }} }} }}",
+                CALLS[27].1
+            ),
+            json!({}),
+        )
+        .await["launchCleanup"]["campaign"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (doc, item, campaign)
+}
+
+/// The schema as introspection gives it: per object type, its fields with their required
+/// arguments and the named type they return.
+struct SchemaMap {
+    objects: HashMap<String, Vec<FieldInfo>>,
+}
+
+/// A field: its name, its required arguments (name, type), the named type it returns and
+/// whether that is an object type.
+struct FieldInfo {
+    name: String,
+    required: Vec<(String, String)>,
+    returns: String,
+    object: bool,
+}
+
+fn named(t: &Value) -> (String, String) {
+    // (the innermost name, the printed type with ! and [])
+    match t["kind"].as_str().unwrap() {
+        "NON_NULL" => {
+            let (n, p) = named(&t["ofType"]);
+            (n, format!("{p}!"))
+        }
+        "LIST" => {
+            let (n, p) = named(&t["ofType"]);
+            (n, format!("[{p}]"))
+        }
+        _ => {
+            let n = t["name"].as_str().unwrap().to_owned();
+            (n.clone(), n)
+        }
+    }
+}
+
+impl SchemaMap {
+    fn from_introspection(r: &Value) -> Self {
+        let types = r["data"]["__schema"]["types"].as_array().unwrap();
+        let is_object: std::collections::HashSet<&str> = types
+            .iter()
+            .filter(|t| t["kind"] == "OBJECT")
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        let mut objects = HashMap::new();
+        for t in types.iter().filter(|t| t["kind"] == "OBJECT") {
+            let name = t["name"].as_str().unwrap();
+            if name.starts_with("__") {
+                continue;
+            }
+            let fields = t["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    let required = f["args"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|a| a["type"]["kind"] == "NON_NULL" && a["defaultValue"].is_null())
+                        .map(|a| (a["name"].as_str().unwrap().to_owned(), named(&a["type"]).1))
+                        .collect();
+                    let (returns, _) = named(&f["type"]);
+                    FieldInfo {
+                        name: f["name"].as_str().unwrap().to_owned(),
+                        required,
+                        object: is_object.contains(returns.as_str()),
+                        returns,
+                    }
+                })
+                .collect();
+            objects.insert(name.to_owned(), fields);
+        }
+        SchemaMap { objects }
+    }
+
+    /// A selection of every field of `type_name` reachable without required arguments, to
+    /// `depth` object levels (types already on the path are not entered again).
+    fn selection(&self, type_name: &str, depth: usize, path: &mut Vec<String>) -> String {
+        let mut out = vec!["__typename".to_owned()];
+        for f in &self.objects[type_name] {
+            if !f.required.is_empty() {
+                continue;
+            }
+            if !f.object {
+                out.push(f.name.clone());
+            } else if depth > 0 && !path.contains(&f.returns) {
+                path.push(f.returns.clone());
+                let inner = self.selection(&f.returns, depth - 1, path);
+                path.pop();
+                out.push(format!("{} {{ {inner} }}", f.name));
+            }
+        }
+        out.join(" ")
+    }
+}
+
+/// Proves, from the schema itself rather than a list, that the read policy holds on every
+/// field reachable from every query: for each query field, one request selecting everything
+/// reachable under it (four object levels deep) is sent as every role; the query's own row
+/// and every nested row of READS (`Type.field`) decide where FORBIDDEN must appear, and
+/// nowhere else may it, nor any INTERNAL error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reachable_field_as_every_role_follows_the_read_policy() {
+    use normledger::commands::{READS, read_scope};
+    let mut settings = quiet_settings();
+    settings.limits.max_depth = 30;
+    settings.limits.max_complexity = 1_000_000;
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    list_bodies(&app).await;
+    let (doc, item, campaign) = matrix_objects(&app, "全字段读取").await;
+    let intro = app
+        .gql(
+            Role::Auditor,
+            crate::hostile::STANDARD_INTROSPECTION,
+            json!({}),
+        )
+        .await;
+    let schema = SchemaMap::from_introspection(&intro);
+    // Values for the required arguments of the query fields.
+    let argument = |query: &str, name: &str| -> Option<String> {
+        Some(match (query, name) {
+            ("document", "id") => format!("\"{doc}\""),
+            ("certificationItem", "id") => format!("\"{item}\""),
+            ("cleanupCampaign", "id") => format!("\"{campaign}\""),
+            ("issuingBody", "code") => "\"NCX-GOV-OFFICE\"".into(),
+            ("annualReport", "year") => "2019".into(),
+            _ => return None,
+        })
+    };
+    let nested_rules: Vec<(&str, &str, &str)> = READS
+        .iter()
+        .filter_map(|r| {
+            let (t, f) = r.query.split_once('.')?;
+            Some((r.query, t, f))
+        })
+        .collect();
+    let mut fields_checked = 0;
+    for FieldInfo {
+        name: query,
+        required,
+        returns,
+        object,
+    } in &schema.objects["QueryRoot"]
+    {
+        let args: Vec<String> = required
+            .iter()
+            .map(|(name, _)| {
+                argument(query, name)
+                    .map(|v| format!("{name}: {v}"))
+                    .unwrap_or_else(|| panic!("no value for {query}({name})"))
+            })
+            .collect();
+        let args = if args.is_empty() {
+            String::new()
+        } else {
+            format!("({})", args.join(", "))
+        };
+        let selection = if *object {
+            format!(
+                "{{ {} }}",
+                schema.selection(returns, 4, &mut vec![returns.clone()])
+            )
+        } else {
+            String::new()
+        };
+        let text = format!("{{ {query}{args} {selection} }}");
+        fields_checked += text.split_whitespace().count();
+        // Which nested rules this request reaches: `Type { … field` appears in the selection.
+        let reached: Vec<&(&str, &str, &str)> = nested_rules
+            .iter()
+            .filter(|(_, _, f)| {
+                text.contains(&format!(" {f} {{")) || text.contains(&format!(" {f} "))
+            })
+            .filter(|(_, t, _)| schema.objects.contains_key(*t))
+            .collect();
+        for role in Role::ALL {
+            let r = app.gql(role, &text, json!({})).await;
+            let errors = r["errors"].as_array().cloned().unwrap_or_default();
+            for e in &errors {
+                let code = e["extensions"]["code"].as_str().unwrap_or("<none>");
+                assert_ne!(code, "INTERNAL", "{query} as {role}: {e}");
+                assert_ne!(code, "<none>", "{query} as {role}: {e}");
+            }
+            let forbidden: Vec<Vec<String>> = errors
+                .iter()
+                .filter(|e| e["extensions"]["code"] == "FORBIDDEN")
+                .map(|e| {
+                    e["path"]
+                        .as_array()
+                        .map(|p| {
+                            p.iter()
+                                .filter_map(|s| s.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect();
+            if read_scope(query, role).is_none() {
+                assert_eq!(
+                    forbidden,
+                    vec![vec![query.clone()]],
+                    "{query} as {role}: {r:#}"
+                );
+                continue;
+            }
+            for path in &forbidden {
+                let last = path.last().map(String::as_str).unwrap_or_default();
+                assert!(
+                    reached
+                        .iter()
+                        .any(|(rule, _, f)| *f == last && read_scope(rule, role).is_none()),
+                    "{query} as {role}: FORBIDDEN at {path:?} that no rule names: {r:#}"
+                );
+            }
+            for (rule, _, field) in &reached {
+                if read_scope(rule, role).is_none() && has_key(&r["data"], field) {
+                    assert!(
+                        forbidden
+                            .iter()
+                            .any(|p| p.last().map(String::as_str) == Some(field)),
+                        "{query} as {role}: {rule} answered without FORBIDDEN: {r:#}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(fields_checked > 1000, "only {fields_checked} selections");
+}
+
+/// Whether `key` appears anywhere in `value` (a field that was resolved, null or not).
+fn has_key(value: &Value, key: &str) -> bool {
+    match value {
+        Value::Object(map) => map.contains_key(key) || map.values().any(|v| has_key(v, key)),
+        Value::Array(items) => items.iter().any(|v| has_key(v, key)),
+        _ => false,
     }
 }

@@ -45,13 +45,14 @@ async fn two_servers_expire_a_lapsed_document_exactly_once_on_the_injected_date(
     settings.scheduler_every = Some(Duration::from_millis(50));
     // In force 2019-10-05 to 2024-10-04 (five years); the clock says 2024-10-06.
     settings.clock = Clock::Fixed(day("2024-10-06"));
-    let a = TestApp::spawn_with(&url, settings).await;
-    let b = TestApp::spawn_with(&url, settings).await;
-    list_bodies(&a).await;
-    let lapsed = issue(&a, "到期文件", "南政办发〔2019〕63号").await;
+    // Set up with no scheduler running, which would otherwise expire the second document
+    // between its issue and its republication.
+    let setup = TestApp::spawn_on(&url).await;
+    list_bodies(&setup).await;
+    let lapsed = issue(&setup, "到期文件", "南政办发〔2019〕63号").await;
     // Republished before expiry: a new period from 2024-09-01, not expired on 2024-10-06.
-    let renewed = issue(&a, "重新公布的文件", "南政办发〔2019〕64号").await;
-    let r = a
+    let renewed = issue(&setup, "重新公布的文件", "南政办发〔2019〕64号").await;
+    let r = setup
         .ok(
             Role::GovernmentOffice,
             "mutation($id: ID!) { republishDocument(id: $id, input: {republishedOn: \"2024-09-01\", registrationNumber: \"NCXR-2024-00012\"}) { document { issuance { validUntil } } } }",
@@ -62,6 +63,9 @@ async fn two_servers_expire_a_lapsed_document_exactly_once_on_the_injected_date(
         r["republishDocument"]["document"]["issuance"]["validUntil"],
         "2029-08-31"
     );
+    setup.stop();
+    let a = TestApp::spawn_with(&url, settings).await;
+    let b = TestApp::spawn_with(&url, settings).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while status(&b, &lapsed).await["status"] != "EXPIRED" {
         assert!(Instant::now() < deadline, "never expired");
