@@ -533,3 +533,28 @@ async fn a_replaced_key_file_is_refused_until_the_rotation_is_recorded() {
     assert!(!ok && said.contains("no such file"), "{said}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Proves that `verifyIntegrity` checks the signer against the key the server was given
+/// (`serve --public-key`): a checkpoint signed by another key makes the log not intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_integrity_checks_the_signer_against_the_servers_public_key() {
+    let ours = test_key(7);
+    let mut settings = quiet_settings();
+    settings.limits.trusted_key = Some(ours.verifying_key().to_bytes());
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    list_bodies(&app).await;
+    let query = "{ verifyIntegrity { intact checkpointsChecked checkpointSignerTrusted checkpointProblem } }";
+    normledger::store::checkpoints::take(&app.pool, &ours)
+        .await
+        .unwrap();
+    let r = app.ok(Role::Auditor, query, json!({})).await;
+    assert_eq!(r["verifyIntegrity"]["intact"], true, "{r}");
+    assert_eq!(r["verifyIntegrity"]["checkpointSignerTrusted"], true);
+    normledger::store::checkpoints::take(&app.pool, &test_key(8))
+        .await
+        .unwrap();
+    let r = app.ok(Role::Auditor, query, json!({})).await;
+    assert_eq!(r["verifyIntegrity"]["intact"], false, "{r}");
+    assert_eq!(r["verifyIntegrity"]["checkpointSignerTrusted"], false);
+    assert_eq!(r["verifyIntegrity"]["checkpointsChecked"], 2);
+}
