@@ -2,7 +2,7 @@
 """Re-verify a `normledger export --format jsonl` file without normledger.
 
 Checks every stream's hash chain and prints the digest of the whole log, exactly as
-README.md ("Auditing") defines them. Exit status 1 on the first broken link.
+docs/auditing.md defines them. Exit status 1 on the first broken link.
 Usage: scripts/verify-export.py EXPORT.jsonl
 """
 import hashlib

@@ -47,7 +47,7 @@ use Role::{Advisor, Drafter, GovernmentOffice, LegalOffice, System};
 
 /// Declares the write policy once, as an exhaustive `match` on the command: a command that
 /// nobody placed in the policy does not compile. The same rows also make [`POLICY`], the table
-/// the role-matrix tests and the README are checked against.
+/// the role-matrix tests are generated from.
 macro_rules! write_policy {
     ($( $pattern:pat => $mutation:literal, [$($role:ident),*], $scoped:expr; )*) => {
         /// The role matrix, one row per command. Auditors and admins write nothing.

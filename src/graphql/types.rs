@@ -701,7 +701,7 @@ pub struct AuditEvent(pub EventRecord);
 
 #[Object]
 impl AuditEvent {
-    /// Global position (assigned at insert; see `cursor` ordering in the README).
+    /// Global position (assigned at insert; cursors follow commit order, see docs/auditing.md).
     async fn position(&self) -> i64 {
         self.0.position
     }
