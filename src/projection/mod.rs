@@ -30,7 +30,7 @@ pub const READ_MODEL: &str = "read_model";
 /// Advisory-lock key that serialises projection batches and replays across processes.
 const LOCK_KEY: i64 = 0x6e6c_7072_6f6a; // "nlproj"
 /// Session advisory-lock key held by the one leading projector.
-const LEADER_KEY: i64 = 0x6e6c_6c65_6164; // "nllead"
+pub const LEADER_KEY: i64 = 0x6e6c_6c65_6164; // "nllead"
 const BATCH: i64 = 1000;
 /// Channel on which processes say "events were committed".
 pub const EVENTS_CHANNEL: &str = "normledger_events";

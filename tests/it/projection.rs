@@ -220,6 +220,24 @@ async fn two_servers_share_one_database_with_one_projecting_leader() {
     assert_eq!(on_a["document"]["status"], "DRAFTING");
     let (events, _, applied, _) = tally(&a.pool).await;
     assert_eq!(applied, events, "each event projected once");
+    // Exactly one session holds the leadership, and projectionStatus names it.
+    let first = leaders(&a.pool).await;
+    assert_eq!(first.len(), 1, "one leader: {first:?}");
+    let status = a
+        .ok(
+            normledger::domain::Role::Auditor,
+            "{ projectionStatus { leader } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        status["projectionStatus"][0]["leader"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("pid {} ", first[0])),
+        "{status}"
+    );
+    let a_led = a.is_leading().await;
 
     // Whichever led, stop a: b keeps (or takes over) the projection and still reads its writes.
     let pool = a.pool.clone();
@@ -236,6 +254,38 @@ async fn two_servers_share_one_database_with_one_projecting_leader() {
     assert!(started.elapsed() < Duration::from_secs(5));
     let (events, _, applied, _) = tally(&pool).await;
     assert_eq!(applied, events);
+    // b leads now: the same session if it led, a new one if a did.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let after = loop {
+        let now = leaders(&pool).await;
+        if now.len() == 1 && (!a_led || now != first) {
+            break now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no single new leader: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        after == first,
+        !a_led,
+        "a led: {a_led}; {first:?} -> {after:?}"
+    );
+}
+
+/// The sessions holding the projection's leadership lock.
+async fn leaders(pool: &PgPool) -> Vec<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_locks
+         WHERE locktype = 'advisory' AND granted
+           AND ((classid::bigint << 32) | objid::bigint) = $1
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .bind(normledger::projection::LEADER_KEY)
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }
 
 /// Proves that one session left idle inside a transaction no longer stops the projection for

@@ -115,6 +115,7 @@ pub struct TestApp {
     pub tokens: HashMap<Role, String>,
     client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
+    ledger: std::sync::Arc<normledger::commands::Ledger>,
 }
 
 impl TestApp {
@@ -134,6 +135,7 @@ impl TestApp {
     pub async fn spawn_with(url: &str, settings: Settings) -> TestApp {
         let pool = connect(url, 20).await.expect("connect");
         let app = App::start(pool.clone(), settings).await.expect("start app");
+        let ledger = app.ledger.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
@@ -157,6 +159,7 @@ impl TestApp {
             tokens,
             client: reqwest::Client::new(),
             server,
+            ledger,
         }
     }
 
@@ -196,6 +199,11 @@ impl TestApp {
             .fetch_one(&self.pool)
             .await
             .unwrap()
+    }
+
+    /// Whether this app's projector leads the projection.
+    pub async fn is_leading(&self) -> bool {
+        self.ledger.projector().is_leader()
     }
 
     /// Stops serving (the listener closes).
