@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::app::DatabaseSource;
+use crate::domain::limits;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -138,17 +139,17 @@ pub enum CliCommand {
         /// Largest page (`first`) a list query may ask for.
         #[arg(long, env = "NORMLEDGER_MAX_PAGE_SIZE", default_value_t = 100)]
         max_page_size: i64,
-        /// Longest title (characters; at most the domain's 300).
-        #[arg(long, env = "NORMLEDGER_MAX_TITLE_CHARS", default_value_t = 300)]
+        /// Longest title (characters; at most the domain's maximum, the default).
+        #[arg(long, env = "NORMLEDGER_MAX_TITLE_CHARS", default_value_t = limits::MAX_TITLE_CHARS)]
         max_title_chars: usize,
         /// Longest free text: opinions, reasons, descriptions (at most the domain's maxima).
-        #[arg(long, env = "NORMLEDGER_MAX_TEXT_CHARS", default_value_t = 20_000)]
+        #[arg(long, env = "NORMLEDGER_MAX_TEXT_CHARS", default_value_t = limits::MAX_TEXT_CHARS)]
         max_text_chars: usize,
         /// Longest other string: names, units, codes (at most the domain's maxima).
-        #[arg(long, env = "NORMLEDGER_MAX_SHORT_CHARS", default_value_t = 500)]
+        #[arg(long, env = "NORMLEDGER_MAX_SHORT_CHARS", default_value_t = limits::MAX_SHORT_CHARS)]
         max_short_chars: usize,
         /// Most entries in any list of a command.
-        #[arg(long, env = "NORMLEDGER_MAX_LIST_LEN", default_value_t = 200)]
+        #[arg(long, env = "NORMLEDGER_MAX_LIST_LEN", default_value_t = limits::MAX_LIST_LEN)]
         max_list_len: usize,
         /// Do not serve GraphiQL on GET /graphql (production).
         #[arg(long, env = "NORMLEDGER_NO_GRAPHIQL")]
@@ -348,6 +349,51 @@ pub enum TokenCommand {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// The operator's limits default to the domain's maxima: one source for all three.
+    #[test]
+    fn the_input_limit_defaults_are_the_domains_maxima() {
+        let cli = Cli::try_parse_from(["normledger", "serve"]).unwrap();
+        let CliCommand::Serve {
+            max_title_chars,
+            max_text_chars,
+            max_short_chars,
+            max_list_len,
+            ..
+        } = cli.command
+        else {
+            unreachable!()
+        };
+        let defaults = crate::input_limits::InputLimits::default();
+        assert_eq!(
+            (
+                max_title_chars,
+                max_text_chars,
+                max_short_chars,
+                max_list_len
+            ),
+            (
+                limits::MAX_TITLE_CHARS,
+                limits::MAX_TEXT_CHARS,
+                limits::MAX_SHORT_CHARS,
+                limits::MAX_LIST_LEN
+            )
+        );
+        assert_eq!(
+            (
+                defaults.title_chars,
+                defaults.text_chars,
+                defaults.short_chars,
+                defaults.list_len
+            ),
+            (
+                max_title_chars,
+                max_text_chars,
+                max_short_chars,
+                max_list_len
+            )
+        );
+    }
 
     /// Every flag and argument of every command says what it is in `--help`.
     #[test]

@@ -1,9 +1,10 @@
 //! Operator limits on the size of command input, set per deployment (`serve --max-*`) and
-//! applied to every command before the domain sees it. The domain keeps its own maxima (a
-//! title is never longer than 300 characters, an opinion than 20,000); these settings can
-//! tighten them, and the defaults equal them.
+//! applied to every command before the domain sees it. The domain keeps its own maxima
+//! (`domain::limits`); these settings can tighten them, and the defaults are them.
 
 use serde_json::Value;
+
+use crate::domain::limits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputLimits {
@@ -20,10 +21,10 @@ pub struct InputLimits {
 impl Default for InputLimits {
     fn default() -> Self {
         InputLimits {
-            title_chars: 300,
-            text_chars: 20_000,
-            short_chars: 500,
-            list_len: 200,
+            title_chars: limits::MAX_TITLE_CHARS,
+            text_chars: limits::MAX_TEXT_CHARS,
+            short_chars: limits::MAX_SHORT_CHARS,
+            list_len: limits::MAX_LIST_LEN,
         }
     }
 }

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::error::{DomainError, check_optional_text, check_text};
 
-const MAX_TEXT: usize = 5_000;
-const MAX_SHORT: usize = 500;
+use crate::domain::limits::{MAX_SHORT_CHARS as MAX_SHORT, MAX_TEXT_CHARS as MAX_TEXT};
 
 /// Level of the legal basis that sets the item (设定依据).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,9 +19,9 @@ use crate::domain::document::{CleanupDecision, DocumentClass};
 use crate::domain::document_number::DocumentNumber;
 use crate::domain::error::{DomainError, check_optional_text, check_text};
 
-const MAX_TEXT: usize = 5_000;
-const MAX_SHORT: usize = 500;
-const MAX_LIST: usize = 200;
+use crate::domain::limits::{
+    MAX_LIST_LEN as MAX_LIST, MAX_SHORT_CHARS as MAX_SHORT, MAX_TEXT_CHARS as MAX_TEXT,
+};
 
 /// Why the campaign is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

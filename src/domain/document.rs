@@ -22,10 +22,10 @@ use crate::domain::document_number::DocumentNumber;
 use crate::domain::error::{DomainError, check_optional_text, check_text};
 use crate::domain::issuing_body::IssuingBody;
 
-const MAX_TITLE: usize = 300;
-const MAX_TEXT: usize = 20_000;
-const MAX_SHORT: usize = 500;
-const MAX_ITEMS: usize = 200;
+use crate::domain::limits::{
+    MAX_LIST_LEN as MAX_ITEMS, MAX_SHORT_CHARS as MAX_SHORT, MAX_TEXT_CHARS as MAX_TEXT,
+    MAX_TITLE_CHARS as MAX_TITLE,
+};
 
 /// What the document aggregate needs to know about the rest of the ledger. Implemented over
 /// the event log by the store; in memory by the tests.

@@ -15,6 +15,7 @@ pub mod document;
 pub mod document_number;
 pub mod error;
 pub mod issuing_body;
+pub mod limits;
 pub mod report;
 
 #[cfg(test)]
