@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::cleanup_campaign::EntryKind;
-use crate::domain::document::{DRAFTED_VERSION, WarningSettings, upcast};
+use crate::domain::document::{
+    DRAFTED_VERSION, SUPERSEDED_FORMERLY, WarningSettings, needs_upcast, upcast,
+};
 use crate::domain::{
     Actor, CertificationItem, CertificationItemCommand, CleanupCampaign, CleanupCampaignCommand,
     DocumentCommand, DomainError, IssuingBody, IssuingBodyCommand, NormativeDocument, Role,
@@ -500,17 +502,22 @@ impl Default for WriteSettings {
     }
 }
 
-/// Lets cqrs-es load stored older `Drafted` events through the domain's own upcaster.
-struct DraftedUpcaster;
+/// Lets cqrs-es load stored older document events (`Drafted` before version 3, `Amended`)
+/// through the domain's own upcaster.
+struct DocumentUpcaster;
 
-impl EventUpcaster for DraftedUpcaster {
+impl EventUpcaster for DocumentUpcaster {
     fn can_upcast(&self, event_type: &str, event_version: &str) -> bool {
-        event_type == "Drafted" && event_version != DRAFTED_VERSION
+        needs_upcast(event_type, event_version)
     }
 
     fn upcast(&self, mut event: SerializedEvent) -> SerializedEvent {
         event.payload = upcast(&event.event_type, &event.event_version, event.payload);
-        event.event_version = DRAFTED_VERSION.to_owned();
+        if event.event_type == SUPERSEDED_FORMERLY {
+            event.event_type = "Superseded".to_owned();
+        } else {
+            event.event_version = DRAFTED_VERSION.to_owned();
+        }
         event
     }
 }
@@ -529,7 +536,7 @@ pub struct Ledger {
 
 fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs<A> {
     let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()))
-        .with_upcasters(vec![Box::new(DraftedUpcaster)]);
+        .with_upcasters(vec![Box::new(DocumentUpcaster)]);
     // No cqrs-es queries: the read model is built by the projector from the log.
     CqrsFramework::new(store, vec![], services)
 }

@@ -535,7 +535,9 @@ pub enum DocumentEvent {
     },
     CleanupDecided(CleanupOutcome),
     DeclaredInvalid(Ending),
-    Amended(Supersession),
+    /// Replaced by a newer document (被修改): the document's status becomes SUPERSEDED.
+    /// Stored before as `Amended`, which the upcaster renames.
+    Superseded(Supersession),
     DocumentImported {
         id: String,
         record: ImportedRecord,
@@ -566,7 +568,7 @@ impl DomainEvent for DocumentEvent {
             DocumentEvent::Expired { .. } => "Expired",
             DocumentEvent::CleanupDecided(_) => "CleanupDecided",
             DocumentEvent::DeclaredInvalid(_) => "DeclaredInvalid",
-            DocumentEvent::Amended(_) => "Amended",
+            DocumentEvent::Superseded(_) => "Superseded",
             DocumentEvent::DocumentImported { .. } => "DocumentImported",
         }
         .to_owned()
@@ -582,6 +584,15 @@ impl DomainEvent for DocumentEvent {
 
 /// `Drafted` version 2 added `draft.drafting_unit`; version 3 added `draft.market_related`.
 pub const DRAFTED_VERSION: &str = "3";
+
+/// The stored name of `Superseded` events written before it was renamed.
+pub const SUPERSEDED_FORMERLY: &str = "Amended";
+
+/// Whether a stored event needs [`upcast`] before it decodes.
+pub fn needs_upcast(event_type: &str, event_version: &str) -> bool {
+    (event_type == "Drafted" && event_version != DRAFTED_VERSION)
+        || event_type == SUPERSEDED_FORMERLY
+}
 
 impl DocumentEvent {
     /// Decodes a stored payload of any version: older shapes are upcast first, so every
@@ -690,7 +701,7 @@ impl DocumentEvent {
             DocumentEvent::DeclaredInvalid(e) => {
                 format!("Declared invalid (宣布失效) from {}: {}", e.on, e.reason)
             }
-            DocumentEvent::Amended(s) => {
+            DocumentEvent::Superseded(s) => {
                 format!("Superseded (被修订替代) by {} on {}", s.superseded_by, s.on)
             }
             DocumentEvent::DocumentImported { record, .. } => format!(
@@ -819,6 +830,15 @@ pub fn upcast(
     event_version: &str,
     mut payload: serde_json::Value,
 ) -> serde_json::Value {
+    if event_type == SUPERSEDED_FORMERLY {
+        // The supersession was first stored as `Amended`; the event is named for what it is.
+        if let Some(body) = payload
+            .as_object_mut()
+            .and_then(|o| o.remove(SUPERSEDED_FORMERLY))
+        {
+            return serde_json::json!({ "Superseded": body });
+        }
+    }
     let old_draft = event_type == "Drafted" && event_version != DRAFTED_VERSION;
     if let Some(draft) = payload
         .pointer_mut("/Drafted/draft")
@@ -1383,7 +1403,7 @@ impl Aggregate for NormativeDocument {
                 if let Some(i) = &self.issuance {
                     not_before("on", s.on, i.issued_on, "the issue date")?;
                 }
-                DocumentEvent::Amended(s)
+                DocumentEvent::Superseded(s)
             }
             DocumentCommand::Import { id, record } => {
                 if self.draft.is_some() {
@@ -1608,7 +1628,7 @@ impl Aggregate for NormativeDocument {
                 self.ending = Some(e);
                 self.status = S::DeclaredInvalid;
             }
-            DocumentEvent::Amended(s) => {
+            DocumentEvent::Superseded(s) => {
                 self.ending = Some(Ending {
                     on: s.on,
                     reason: format!("superseded by {}", s.superseded_by),

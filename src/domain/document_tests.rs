@@ -1092,7 +1092,7 @@ fn a_superseded_document_ends_and_names_its_successor() {
     };
     given(through_issue())
         .when(DocumentCommand::Supersede(s.clone()))
-        .then_expect_events(vec![DocumentEvent::Amended(s.clone())]);
+        .then_expect_events(vec![DocumentEvent::Superseded(s.clone())]);
     assert_eq!(
         refused(through_approval(), DocumentCommand::Supersede(s)),
         "INVALID_TRANSITION"
@@ -1239,4 +1239,22 @@ fn warn_only_rules_are_reported_not_enforced() {
         }
     }));
     assert!(codes(soon, "2019-09-20").contains(&"COMMENCEMENT_TOO_SOON"));
+}
+
+/// A supersession stored under its former name `Amended` decodes as `Superseded`, with the
+/// same content; the stored row itself is never rewritten.
+#[test]
+fn a_stored_amended_event_reads_as_superseded() {
+    let stored = serde_json::json!({"Amended": {"on": "2020-03-01", "superseded_by": "南政办发〔2020〕1号"}});
+    assert!(super::needs_upcast("Amended", "1"));
+    assert!(!super::needs_upcast("Superseded", "1"));
+    let event = DocumentEvent::decode("Amended", "1", stored).unwrap();
+    assert_eq!(
+        event,
+        DocumentEvent::Superseded(Supersession {
+            on: "2020-03-01".parse().unwrap(),
+            superseded_by: "南政办发〔2020〕1号".into(),
+        })
+    );
+    assert_eq!(event.event_type(), "Superseded");
 }

@@ -263,3 +263,83 @@ async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so
     assert_eq!(payload["document"]["status"], "DRAFTING");
     assert_eq!(payload["document"]["title"], "不等投影");
 }
+
+/// Proves that a supersession stored under its former name `Amended` still loads on the write
+/// side, projects, replays and verifies as `Superseded`, and that the stored row is untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_amended_event_reads_as_superseded_everywhere() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = draft(&app, "旧名事件", false).await;
+    to_approved(&app, &id).await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &id,
+        issue_input("南政办发〔2019〕63号"),
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                             payload, metadata)
+         SELECT 'NormativeDocument', $1, max(sequence) + 1, 'Amended', '1',
+                '{\"Amended\": {\"on\": \"2020-03-01\", \"superseded_by\": \"南政办发〔2020〕1号\"}}',
+                '{\"actor_id\": \"fixture\"}'
+         FROM events WHERE aggregate_id = $1",
+    )
+    .bind(&id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // The write side loads it: the document is superseded, so repealing it is refused.
+    let r = act(
+        &app,
+        Role::GovernmentOffice,
+        "repealDocument",
+        &id,
+        json!({"reason": "废止"}),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r),
+        ("BUSINESS_RULE".into(), Some("INVALID_TRANSITION".into())),
+        "{r:#}"
+    );
+    let query = "query($id: String!) { document(id: $id) { status supersededBy } }";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let doc = app.ok(Role::Auditor, query, json!({"id": id})).await;
+        if doc["document"]["status"] == "SUPERSEDED" {
+            assert_eq!(doc["document"]["supersededBy"], "南政办发〔2020〕1号");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not projected: {doc}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    normledger::projection::replay(&app.pool, |_| {})
+        .await
+        .unwrap();
+    let doc = app.ok(Role::Auditor, query, json!({"id": id})).await;
+    assert_eq!(doc["document"]["status"], "SUPERSEDED");
+    let stored: String = sqlx::query_scalar(
+        "SELECT event_type FROM events WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1",
+    )
+    .bind(&id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, "Amended", "the stored event is never rewritten");
+    assert!(
+        normledger::store::integrity::verify(
+            &app.pool,
+            None,
+            None,
+            None,
+            normledger::store::integrity::Trust::StoredKeys,
+        )
+        .await
+        .unwrap()
+        .is_intact()
+    );
+}
