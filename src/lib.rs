@@ -7,8 +7,10 @@
 //! - [`domain`] — pure rules, no I/O: the aggregates `IssuingBody`, `NormativeDocument`,
 //!   `CertificationItem`, `CleanupCampaign` (cqrs-es), value types (`DocumentNumber`), the
 //!   working-day calendar, the warn-only rules and the annual report's arithmetic.
-//! - [`commands`] — the one write path: authorise against `POLICY`, record the actor in the
-//!   metadata, execute with bounded retries, wait for the read model.
+//! - [`authz`] — who may do what: the write policy (`POLICY`, an exhaustive match on the
+//!   command) and the read policy (`READS`, with a scope per role).
+//! - [`commands`] — the one write path: authorise against the write policy, record the actor
+//!   in the metadata, execute with bounded retries, wait for the read model.
 //! - [`process`] — the ledger acting on its own events as the SYSTEM actor: the cleanup
 //!   process manager and the expiry scheduler.
 //! - [`import`] — catalogues of documents issued before the ledger, all rows or none.
@@ -22,6 +24,7 @@
 //! - [`telemetry`] — Prometheus metrics through the `metrics` facade.
 //! - [`app`] and [`config`] — wiring and settings; `main.rs` is the thin binary.
 pub mod app;
+pub mod authz;
 pub mod commands;
 pub mod config;
 pub mod demo;

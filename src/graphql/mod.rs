@@ -16,7 +16,8 @@ use async_graphql::dataloader::DataLoader;
 use chrono::NaiveDate;
 use std::sync::Arc;
 
-use crate::commands::{IN_REVIEW, Ledger, PUBLISHED, ReadScope, may_see_document};
+use crate::authz::{IN_REVIEW, PUBLISHED, ReadScope, may_see_document};
+use crate::commands::Ledger;
 use crate::domain::Actor;
 use error::{ApiError, ApiResult, gql};
 
@@ -74,12 +75,12 @@ pub struct Reader<'a> {
     pub scope: ReadScope,
 }
 
-/// The caller of `query`, checked against [`commands::READS`](crate::commands::READS):
+/// The caller of `query`, checked against [`authz::READS`](crate::authz::READS):
 /// UNAUTHENTICATED without a valid token, FORBIDDEN for a role the table does not list.
 pub fn reader<'a>(ctx: &'a async_graphql::Context<'_>, query: &str) -> ApiResult<Reader<'a>> {
     let session = ctx.data::<Session>()?;
     let actor = session.actor()?;
-    let scope = crate::commands::read_scope(query, actor.role).ok_or_else(|| {
+    let scope = crate::authz::read_scope(query, actor.role).ok_or_else(|| {
         gql(ApiError::Forbidden(format!(
             "{query} is not allowed for role {}",
             actor.role

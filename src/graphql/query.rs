@@ -1,7 +1,7 @@
 //! Queries: issuing bodies, documents (current or as of an instant), the audit trail,
 //! integrity, projection status, certification items and the deadline lists. Every query
 //! needs an authenticated caller; what each role may read is the READS table
-//! (`commands::READS`), checked by the read-policy extension and scoped in the resolvers.
+//! (`authz::READS`), checked by the read-policy extension and scoped in the resolvers.
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object};

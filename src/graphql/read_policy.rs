@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::Session;
 use super::error::{ApiError, gql};
-use crate::commands::{READS, read_scope};
+use crate::authz::{READS, read_scope};
 
 /// Installed on the schema by `build_schema`.
 pub struct ReadPolicy;

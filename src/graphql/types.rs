@@ -375,7 +375,7 @@ impl Document {
             .draft
             .as_ref()
             .map_or("", |d| d.body_code.as_str());
-        if !crate::commands::may_see_document_history(reader.scope, &reader.actor.bodies, body) {
+        if !crate::authz::may_see_document_history(reader.scope, &reader.actor.bodies, body) {
             return Err(gql(crate::graphql::ApiError::Forbidden(
                 "a document's history is for the legal office, the government office, auditors and its own body's drafters".into(),
             )));

@@ -1,0 +1,300 @@
+//! Who may do what: the write policy (one row per command, an exhaustive `match`) and the
+//! read policy (one row per query and per nested field that needs its own rule, with a scope
+//! per role). Both are the same question, asked of writes and of reads, so they live together.
+//! `Ledger::authorise` applies the first; the GraphQL read-policy extension and the resolvers
+//! apply the second.
+
+use crate::commands::Command;
+use crate::domain::{
+    CertificationItemCommand, CleanupCampaignCommand, DocumentCommand, IssuingBodyCommand, Role,
+};
+
+/// Which roles may call a mutation, and whether a drafter must cover the document's body.
+#[derive(Debug, Clone, Copy)]
+pub struct Permission {
+    pub mutation: &'static str,
+    pub roles: &'static [Role],
+    /// Drafters act only for the issuing bodies on their token.
+    pub body_scoped: bool,
+}
+
+const fn allow(mutation: &'static str, roles: &'static [Role], body_scoped: bool) -> Permission {
+    Permission {
+        mutation,
+        roles,
+        body_scoped,
+    }
+}
+
+use Role::{Advisor, Drafter, GovernmentOffice, LegalOffice, System};
+
+/// Declares the write policy once, as an exhaustive `match` on the command: a command that
+/// nobody placed in the policy does not compile. The same rows also make [`POLICY`], the table
+/// the role-matrix tests are generated from.
+macro_rules! write_policy {
+    ($( $pattern:pat => $mutation:literal, [$($role:ident),*], $scoped:expr; )*) => {
+        /// The role matrix, one row per command. Auditors and admins write nothing.
+        pub const POLICY: &[Permission] = &[ $( allow($mutation, &[$($role),*], $scoped) ),* ];
+
+        impl Command {
+            /// Who may run this command: its mutation's row of [`POLICY`].
+            pub fn permission(&self) -> Permission {
+                match self {
+                    $( $pattern => allow($mutation, &[$($role),*], $scoped), )*
+                }
+            }
+        }
+    };
+}
+
+use CertificationItemCommand as ItemC;
+use CleanupCampaignCommand as CampaignC;
+use DocumentCommand as DocC;
+use IssuingBodyCommand as BodyC;
+
+write_policy! {
+    Command::IssuingBody { command: BodyC::List(_), .. } => "listIssuingBody", [LegalOffice], false;
+    Command::IssuingBody { command: BodyC::AddAgencyCode { .. }, .. } => "addAgencyCode", [LegalOffice], false;
+    Command::IssuingBody { command: BodyC::Delist { .. }, .. } => "delistIssuingBody", [LegalOffice], false;
+    Command::Document { command: DocC::Draft { .. }, .. } => "draftDocument", [Drafter], true;
+    Command::Document { command: DocC::ReviseDraft { .. }, .. } => "reviseDraft", [Drafter], true;
+    Command::Document { command: DocC::OpenConsultation { .. }, .. } => "openConsultation", [Drafter], true;
+    Command::Document { command: DocC::CloseConsultation { .. }, .. } => "closeConsultation", [Drafter], true;
+    Command::Document { command: DocC::SubmitForReview { .. }, .. } => "submitForReview", [Drafter], true;
+    Command::Document { command: DocC::ReturnMaterials { .. }, .. } => "returnMaterials", [LegalOffice], false;
+    Command::Document { command: DocC::StartReview { .. }, .. } => "startReview", [LegalOffice], false;
+    Command::Document { command: DocC::AddAdvisorOpinion(_), .. } => "addAdvisorOpinion", [Advisor], false;
+    Command::Document { command: DocC::ConcludeReview { .. }, .. } => "concludeReview", [LegalOffice], false;
+    Command::Document { command: DocC::SubmitRevision { .. }, .. } => "submitRevision", [Drafter], true;
+    Command::Document { command: DocC::RecordDeliberation(_), .. } => "recordDeliberation", [GovernmentOffice], false;
+    Command::Document { command: DocC::Issue { .. }, .. } => "issueDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::FileForRecord { .. }, .. } => "fileForRecord", [Drafter], true;
+    Command::Document { command: DocC::RecordFilingReview { .. }, .. } => "recordFilingReview", [LegalOffice], false;
+    Command::Document { command: DocC::Correct(_), .. } => "correctDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::Repeal(_), .. } => "repealDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::Withdraw(_), .. } => "withdrawDocument", [Drafter], true;
+    Command::Document { command: DocC::Republish { .. }, .. } => "republishDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::Supersede(_), .. } => "supersedeDocument", [GovernmentOffice], false;
+    Command::Document { command: DocC::Expire { .. }, .. } => "expireDocument", [System], false;
+    Command::Document { command: DocC::ApplyCleanupDecision(_), .. } => "applyCleanupDecision", [System], false;
+    Command::Document { command: DocC::Import { .. }, .. } => "importDocument", [System], false;
+    Command::CertificationItem { command: ItemC::Register { .. }, .. } => "registerCertificationItem", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::Retain { .. }, .. } => "retainCertificationItem", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::Cancel { .. }, .. } => "cancelCertificationItem", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::EnableCommitment { .. }, .. } => "enableCommitment", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::DisableCommitment { .. }, .. } => "disableCommitment", [LegalOffice], false;
+    Command::CertificationItem { command: ItemC::ApplyCleanupDecision { .. }, .. } => "applyItemCleanupDecision", [System], false;
+    Command::CleanupCampaign { command: CampaignC::Launch { .. }, .. } => "launchCleanup", [LegalOffice, GovernmentOffice], false;
+    // Drafters for their own bodies' documents (谁制定、谁清理); the legal office for items
+    // only (checked per entry in `authorise`).
+    Command::CleanupCampaign { command: CampaignC::ProposeDecision(_), .. } => "proposeCleanupDecision", [Drafter, LegalOffice], true;
+    Command::CleanupCampaign { command: CampaignC::ReviewDecision(_), .. } => "reviewCleanupDecision", [LegalOffice], false;
+    Command::CleanupCampaign { command: CampaignC::PublishResult(_), .. } => "publishCleanupResult", [LegalOffice, GovernmentOffice], false;
+    Command::CleanupCampaign { command: CampaignC::RecordApplied { .. }, .. } => "recordCleanupApplied", [System], false;
+    Command::CleanupCampaign { command: CampaignC::RecordEntryFailure(_), .. } => "recordCleanupEntryFailure", [System], false;
+    Command::CleanupCampaign { command: CampaignC::ReportToSuperior(_), .. } => "reportCleanupToSuperior", [LegalOffice, GovernmentOffice], false;
+    Command::CleanupCampaign { command: CampaignC::Close { .. }, .. } => "closeCleanup", [LegalOffice, GovernmentOffice], false;
+}
+
+/// The row of a mutation, by name (for tests and tools; the server asks the command itself).
+pub fn permission(mutation: &str) -> Option<&'static Permission> {
+    POLICY.iter().find(|p| p.mutation == mutation)
+}
+
+/// How much of the ledger a role may read through a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadScope {
+    /// Everything, drafts and history included.
+    All,
+    /// Its own bodies' documents, drafts included, and every published document.
+    OwnBodies,
+    /// Documents in legality review (what advisors advise on) and every published document.
+    UnderReview,
+}
+
+/// Statuses of published documents (issued, or ended after issue): public information.
+pub const PUBLISHED: [&str; 6] = [
+    "ISSUED",
+    "EXPIRED",
+    "REPEALED",
+    "DECLARED_INVALID",
+    "REVOKED",
+    "SUPERSEDED",
+];
+
+/// Statuses of a document in legality review, from submission to deliberation.
+pub const IN_REVIEW: [&str; 4] = [
+    "SUBMITTED",
+    "UNDER_REVIEW",
+    "REVISING",
+    "AWAITING_DELIBERATION",
+];
+
+/// Which roles may call a query that exposes non-public data, and with which scope.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadPermission {
+    pub query: &'static str,
+    pub grants: &'static [(Role, ReadScope)],
+}
+
+use ReadScope::{All, OwnBodies, UnderReview};
+use Role::{Admin, Auditor};
+
+const DOCUMENT_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, OwnBodies),
+    (Advisor, UnderReview),
+];
+const HISTORY_READERS: &[(Role, ReadScope)] =
+    &[(LegalOffice, All), (GovernmentOffice, All), (Auditor, All)];
+const DEADLINE_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, OwnBodies),
+];
+const CAMPAIGN_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, All),
+];
+const PUBLIC_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, All),
+    (Advisor, All),
+    (Admin, All),
+];
+const ITEM_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, All),
+    (Advisor, All),
+];
+
+/// The read side of the role matrix: drafters read their own bodies' drafts, advisors the
+/// documents under review, auditors everything (history and integrity included), admins
+/// operations only; published documents, the body list and the annual figures are public.
+pub const READS: &[ReadPermission] = &[
+    ReadPermission {
+        query: "issuingBodies",
+        grants: PUBLIC_READERS,
+    },
+    ReadPermission {
+        query: "issuingBody",
+        grants: PUBLIC_READERS,
+    },
+    ReadPermission {
+        query: "annualReport",
+        grants: PUBLIC_READERS,
+    },
+    ReadPermission {
+        query: "documents",
+        grants: DOCUMENT_READERS,
+    },
+    ReadPermission {
+        query: "document",
+        grants: DOCUMENT_READERS,
+    },
+    // A body's documents, nested under the public body list: the same rule as `documents`.
+    ReadPermission {
+        query: "IssuingBody.documents",
+        grants: DOCUMENT_READERS,
+    },
+    // A document's history names every actor, role and token and shows every draft: unlike
+    // the document itself it is not public once published. Drafters see their own bodies'.
+    ReadPermission {
+        query: "Document.history",
+        grants: &[
+            (LegalOffice, All),
+            (GovernmentOffice, All),
+            (Auditor, All),
+            (Drafter, OwnBodies),
+        ],
+    },
+    ReadPermission {
+        query: "auditTrail",
+        grants: HISTORY_READERS,
+    },
+    ReadPermission {
+        query: "events",
+        grants: HISTORY_READERS,
+    },
+    ReadPermission {
+        query: "verifyIntegrity",
+        grants: &[(LegalOffice, All), (Auditor, All)],
+    },
+    ReadPermission {
+        query: "projectionStatus",
+        grants: &[(LegalOffice, All), (Auditor, All), (Admin, All)],
+    },
+    ReadPermission {
+        query: "certificationItem",
+        grants: ITEM_READERS,
+    },
+    ReadPermission {
+        query: "certificationItems",
+        grants: ITEM_READERS,
+    },
+    ReadPermission {
+        query: "overdueReviews",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
+        query: "overdueFilings",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
+        query: "expiringDocuments",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
+        query: "overdueRevisions",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
+        query: "cleanupCampaign",
+        grants: CAMPAIGN_READERS,
+    },
+    ReadPermission {
+        query: "cleanupCampaigns",
+        grants: CAMPAIGN_READERS,
+    },
+];
+
+/// The scope `role` reads `query` with, or `None` when it may not call it.
+pub fn read_scope(query: &str, role: Role) -> Option<ReadScope> {
+    READS
+        .iter()
+        .find(|r| r.query == query)?
+        .grants
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, scope)| *scope)
+}
+
+/// Whether a reader with `scope` (acting for `bodies`) may see a document of `body` in
+/// `status`.
+pub fn may_see_document(scope: ReadScope, bodies: &[String], body: &str, status: &str) -> bool {
+    PUBLISHED.contains(&status)
+        || match scope {
+            ReadScope::All => true,
+            ReadScope::OwnBodies => bodies.iter().any(|b| b == body),
+            ReadScope::UnderReview => IN_REVIEW.contains(&status),
+        }
+}
+
+/// Whether a reader with `scope` (acting for `bodies`) may see what is never public about a
+/// document of `body` (its history), whatever its status.
+pub fn may_see_document_history(scope: ReadScope, bodies: &[String], body: &str) -> bool {
+    match scope {
+        ReadScope::All => true,
+        ReadScope::OwnBodies => bodies.iter().any(|b| b == body),
+        ReadScope::UnderReview => false,
+    }
+}
