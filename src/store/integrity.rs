@@ -1,8 +1,9 @@
 //! Tamper evidence: recompute the per-stream hash chain from the raw rows, and digests of
 //! the whole log that later verifications can check the log still extends.
 //!
-//! The canonical form and the chain are defined in `migrations/*_hash_chain.sql`; this module
-//! recomputes them independently in Rust, so a verification does not trust the trigger.
+//! The canonical form and the chain are specified once, in `docs/auditing.md`; the trigger of
+//! `migrations/*_hash_chain.sql` computes them on insert, and this module recomputes them
+//! independently in Rust, so a verification does not trust the trigger.
 //!
 //! A digest covers every event whose transaction is older than a bound (settled rows: no
 //! later commit can add one below it), in `(transaction_id, position)` order:
