@@ -1,6 +1,7 @@
 //! The GraphQL API: [`build_schema`] assembles query and mutation; [`Session`] carries the
 //! caller into resolvers; `error` maps every failure to a coded error.
 
+mod certification;
 mod cleanup;
 pub mod error;
 mod loaders;

@@ -7,17 +7,16 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::commands::{Command, Receipt, RequestContext};
-use crate::domain::CertificationItemCommand;
 use crate::domain::NormativeDocument;
-use crate::domain::certification_item::ItemRegistration;
 use crate::domain::document::{self as d, DocumentCommand};
 use crate::domain::issuing_body::{IssuingBodyCommand, IssuingBodyListing};
 use crate::domain::{DocumentNumber, DomainError};
+use crate::graphql::certification::ItemMutations;
 use crate::graphql::cleanup::CleanupMutations;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::types::{
-    BasisLevel, CertificationItem, DeliberationOutcome, Document, DocumentClass,
-    FilingReviewOutcome, IssuingBody, IssuingBodyKind, ReviewOutcome, RiskArea,
+    DeliberationOutcome, Document, DocumentClass, FilingReviewOutcome, IssuingBody,
+    IssuingBodyKind, ReviewOutcome,
 };
 use crate::graphql::{Session, today};
 use crate::projection::queries::{self, DocumentRow};
@@ -827,177 +826,6 @@ impl DocumentMutations {
     ) -> ApiResult<DocumentPayload> {
         let command = DocumentCommand::Withdraw(ending(input));
         on_document(ctx, parse_id(&id)?, command).await
-    }
-}
-
-/// A certification item after a command.
-#[derive(SimpleObject)]
-pub struct CertificationItemPayload {
-    certification_item: CertificationItem,
-    position: i64,
-    projected: bool,
-}
-
-#[derive(InputObject)]
-pub struct RegisterCertificationItemInput {
-    /// 证明名称.
-    pub name: String,
-    /// The matter it serves (办理事项).
-    pub matter: String,
-    pub basis_level: BasisLevel,
-    /// The article that sets it; required unless the level is NONE.
-    #[graphql(default)]
-    pub basis_citation: String,
-    /// 索要单位.
-    pub requesting_unit: String,
-    /// 开具单位.
-    pub issuing_unit: String,
-    /// 办理指南.
-    #[graphql(default)]
-    pub service_guide: String,
-    /// Set for items in areas where 告知承诺 is excluded.
-    pub risk_area: Option<RiskArea>,
-    pub registered_on: Option<NaiveDate>,
-}
-
-async fn on_item(
-    ctx: &Context<'_>,
-    id: Uuid,
-    command: CertificationItemCommand,
-) -> ApiResult<CertificationItemPayload> {
-    let (s, receipt) = execute(ctx, Command::CertificationItem { id, command }).await?;
-    let id = receipt_id(&receipt)?;
-    let pool = s.ledger.pool();
-    let (state, version) = if receipt.projected {
-        queries::certification_item(pool, id, None).await
-    } else {
-        event_log::fold::<crate::domain::CertificationItem>(pool, &id.to_string(), None).await
-    }
-    .map_err(gql)?
-    .ok_or_else(|| gql(ApiError::Internal))?;
-    Ok(CertificationItemPayload {
-        certification_item: CertificationItem { id, state, version },
-        position: receipt.point.position,
-        projected: receipt.projected,
-    })
-}
-
-#[derive(Default)]
-pub struct ItemMutations;
-
-#[Object]
-impl ItemMutations {
-    /// Lists a certification item with its legal basis (LEGAL_OFFICE).
-    async fn register_certification_item(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
-        input: RegisterCertificationItemInput,
-    ) -> ApiResult<CertificationItemPayload> {
-        let id = Uuid::now_v7();
-        let registration = ItemRegistration {
-            name: input.name,
-            matter: input.matter,
-            basis_level: input.basis_level.into(),
-            basis_citation: input.basis_citation,
-            requesting_unit: input.requesting_unit,
-            issuing_unit: input.issuing_unit,
-            service_guide: input.service_guide,
-            risk_area: input.risk_area.map(Into::into),
-            registered_on: day(input.registered_on),
-        };
-        let command = CertificationItemCommand::Register {
-            id: id.to_string(),
-            registration,
-        };
-        on_item(ctx, id, command).await
-    }
-
-    /// Retains an item (保留); a basis in law, regulation or State Council decision is needed.
-    /// Says whether 告知承诺 may apply, and why not when it may not (LEGAL_OFFICE).
-    async fn retain_certification_item(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
-        id: ID,
-        commitment_allowed: bool,
-        reason: Option<String>,
-        retained_on: Option<NaiveDate>,
-    ) -> ApiResult<CertificationItemPayload> {
-        let command = CertificationItemCommand::Retain {
-            retained_on: day(retained_on),
-            commitment_allowed,
-            reason,
-        };
-        on_item(ctx, parse_id(&id)?, command).await
-    }
-
-    /// Cancels an item (取消) and records what replaces it (LEGAL_OFFICE).
-    async fn cancel_certification_item(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
-        id: ID,
-        replacement_method: String,
-        cancelled_on: Option<NaiveDate>,
-    ) -> ApiResult<CertificationItemPayload> {
-        let command = CertificationItemCommand::Cancel {
-            cancelled_on: day(cancelled_on),
-            replacement_method,
-        };
-        on_item(ctx, parse_id(&id)?, command).await
-    }
-
-    /// Lets applicants use a written commitment (告知承诺) instead (LEGAL_OFFICE).
-    async fn enable_commitment(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
-        id: ID,
-        template_ref: Option<String>,
-        enabled_on: Option<NaiveDate>,
-    ) -> ApiResult<CertificationItemPayload> {
-        let command = CertificationItemCommand::EnableCommitment {
-            enabled_on: day(enabled_on),
-            template_ref,
-        };
-        on_item(ctx, parse_id(&id)?, command).await
-    }
-
-    /// Stops accepting a written commitment, with the reason (LEGAL_OFFICE).
-    async fn disable_commitment(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
-        id: ID,
-        reason: String,
-        disabled_on: Option<NaiveDate>,
-    ) -> ApiResult<CertificationItemPayload> {
-        let command = CertificationItemCommand::DisableCommitment {
-            disabled_on: day(disabled_on),
-            reason,
-        };
-        on_item(ctx, parse_id(&id)?, command).await
     }
 }
 

@@ -8,13 +8,14 @@ use async_graphql::{Context, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::graphql::certification::ItemQueries;
 use crate::graphql::cleanup::CleanupQueries;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::reader;
 use crate::graphql::report::ReportQueries;
 use crate::graphql::types::{
-    AuditEvent, BasisLevel, CertificationItem, Document, DocumentStatus, IntegrityReport,
-    IssuingBody, ItemStatus, ProjectionStatus, audit_page, document_page,
+    AuditEvent, Document, DocumentStatus, IntegrityReport, IssuingBody, ProjectionStatus,
+    audit_page, document_page,
 };
 use crate::graphql::{page, page_size};
 use crate::projection::queries::DeadlineList;
@@ -28,7 +29,13 @@ pub struct LedgerQueries;
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(LedgerQueries, CleanupQueries, ReportQueries);
+pub struct QueryRoot(
+    LedgerQueries,
+    ItemQueries,
+    DeadlineQueries,
+    CleanupQueries,
+    ReportQueries,
+);
 
 #[derive(InputObject, Default)]
 pub struct DocumentsFilter {
@@ -41,14 +48,6 @@ pub struct DocumentsFilter {
     /// Legally in force on this date (legal time): effective_on ≤ date ≤ valid_until, and not
     /// repealed, declared invalid or revoked by then.
     pub in_force_on: Option<chrono::NaiveDate>,
-}
-
-#[derive(InputObject, Default)]
-pub struct CertificationItemsFilter {
-    pub status: Option<ItemStatus>,
-    pub basis_level: Option<BasisLevel>,
-    pub name_contains: Option<String>,
-    pub commitment_enabled: Option<bool>,
 }
 
 #[derive(InputObject, Default)]
@@ -70,7 +69,7 @@ pub struct AuditTrailFilter {
     pub to_position: Option<i64>,
 }
 
-fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
+pub(crate) fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| gql(ApiError::bad_input(field, "not a UUID")))
 }
 
@@ -170,60 +169,15 @@ impl LedgerQueries {
         };
         audit_page(ctx, filter, first, after).await
     }
+}
 
-    /// One certification item (证明事项); with `asOf`, as recorded up to that instant.
-    async fn certification_item(
-        &self,
-        ctx: &Context<'_>,
-        id: String,
-        as_of: Option<DateTime<Utc>>,
-    ) -> ApiResult<Option<CertificationItem>> {
-        let s = reader(ctx, "certificationItem")?.session;
-        let id = parse_id("id", &id)?;
-        Ok(queries::certification_item(s.ledger.pool(), id, as_of)
-            .await
-            .map_err(gql)?
-            .map(|(state, version)| CertificationItem { id, state, version }))
-    }
+/// The deadline lists and the ledger's own state (projection, integrity), after the items in
+/// the schema's order.
+#[derive(Default)]
+pub struct DeadlineQueries;
 
-    /// Certification items in registration order, filtered.
-    async fn certification_items(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<CertificationItemsFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> ApiResult<Connection<String, CertificationItem>> {
-        let s = reader(ctx, "certificationItems")?.session;
-        let limit = page_size(ctx, first)?;
-        let f = filter.unwrap_or_default();
-        let filter = queries::ItemFilter {
-            status: f.status.map(|x| {
-                crate::domain::certification_item::ItemStatus::from(x)
-                    .as_str()
-                    .to_owned()
-            }),
-            basis_level: f.basis_level.map(|b| {
-                serde_json::to_value(crate::domain::certification_item::BasisLevel::from(b))
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            }),
-            name_contains: f.name_contains,
-            commitment_enabled: f.commitment_enabled,
-        };
-        let after_id = after.as_deref().map(|a| parse_id("after", a)).transpose()?;
-        let rows = queries::certification_items(s.ledger.pool(), &filter, after_id, limit + 1)
-            .await
-            .map_err(gql)?;
-        Ok(page(
-            rows,
-            limit,
-            after.is_some(),
-            |(id, state, version)| (id.to_string(), CertificationItem { id, state, version }),
-        ))
-    }
-
+#[Object]
+impl DeadlineQueries {
     /// Documents whose legality review is past its due date (as of `today`, default today in
     /// Asia/Shanghai), oldest due first. A warning, never a block.
     async fn overdue_reviews(
