@@ -1,9 +1,17 @@
 //! The GraphQL API: [`build_schema`] assembles query and mutation; [`Session`] carries the
 //! caller into resolvers; `error` maps every failure to a coded error.
+//!
+//! One module per resource, each with its types, queries and mutations: `issuing_bodies`,
+//! `certification`, `cleanup` (campaigns), `report` (the annual figures); documents and the
+//! audit are still spread over `types` (output types), `query` and `mutation` (which also
+//! holds the shared execute-and-answer helpers). `subscription` is the live feed,
+//! `read_policy` the extension that enforces the read policy on every field, `loaders` the
+//! DataLoader of histories.
 
 mod certification;
 mod cleanup;
 pub mod error;
+mod issuing_bodies;
 mod loaders;
 mod mutation;
 mod query;

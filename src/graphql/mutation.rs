@@ -1,6 +1,7 @@
-//! Mutations: each builds one domain command and runs it through the ledger's single write
-//! path (`commands::Ledger::execute`), then answers with the read model's fresh state.
-//! Dates left out default to today (Asia/Shanghai).
+//! Document mutations, the root of all mutations, and the helpers every resource's mutations
+//! share: each builds one domain command and runs it through the ledger's single write path
+//! (`commands::Ledger::execute`), then answers with the read model's fresh state. Dates left
+//! out default to today (Asia/Shanghai).
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
@@ -9,14 +10,13 @@ use uuid::Uuid;
 use crate::commands::{Command, Receipt, RequestContext};
 use crate::domain::NormativeDocument;
 use crate::domain::document::{self as d, DocumentCommand};
-use crate::domain::issuing_body::{IssuingBodyCommand, IssuingBodyListing};
 use crate::domain::{DocumentNumber, DomainError};
 use crate::graphql::certification::ItemMutations;
 use crate::graphql::cleanup::CleanupMutations;
 use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::issuing_bodies::BodyMutations;
 use crate::graphql::types::{
-    DeliberationOutcome, Document, DocumentClass, FilingReviewOutcome, IssuingBody,
-    IssuingBodyKind, ReviewOutcome,
+    DeliberationOutcome, Document, DocumentClass, FilingReviewOutcome, ReviewOutcome,
 };
 use crate::graphql::{Session, today};
 use crate::projection::queries::{self, DocumentRow};
@@ -28,7 +28,12 @@ pub struct DocumentMutations;
 
 /// All mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(DocumentMutations, ItemMutations, CleanupMutations);
+pub struct MutationRoot(
+    BodyMutations,
+    DocumentMutations,
+    ItemMutations,
+    CleanupMutations,
+);
 
 /// The document after a command, and where its last event sits in the log.
 #[derive(SimpleObject)]
@@ -39,36 +44,6 @@ pub struct DocumentPayload {
     /// False when the read model had not caught up within the timeout; `document` is then
     /// folded from the log directly.
     projected: bool,
-}
-
-#[derive(SimpleObject)]
-pub struct IssuingBodyPayload {
-    issuing_body: IssuingBody,
-    position: i64,
-    projected: bool,
-}
-
-#[derive(InputObject)]
-pub struct ListIssuingBodyInput {
-    pub code: String,
-    pub name: String,
-    pub kind: IssuingBodyKind,
-    /// 发文机关代字, at least one.
-    pub agency_codes: Vec<String>,
-    pub parent: Option<String>,
-    pub review_body: Option<String>,
-    #[graphql(default)]
-    pub filing_authorities: Vec<String>,
-    pub listed_from: Option<NaiveDate>,
-    pub listing_document: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct DelistIssuingBodyInput {
-    pub code: String,
-    pub reason: String,
-    pub delisted_on: Option<NaiveDate>,
-    pub document: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -309,107 +284,12 @@ async fn on_document(
     })
 }
 
-async fn on_body(
-    ctx: &Context<'_>,
-    code: String,
-    command: IssuingBodyCommand,
-) -> ApiResult<IssuingBodyPayload> {
-    let (s, receipt) = execute(
-        ctx,
-        Command::IssuingBody {
-            code: code.clone(),
-            command,
-        },
-    )
-    .await?;
-    let pool = s.ledger.pool();
-    let body = if receipt.projected {
-        queries::issuing_body(pool, &code, None).await
-    } else {
-        event_log::fold::<crate::domain::IssuingBody>(pool, &code, None)
-            .await
-            .map(|f| f.map(|(body, _)| body))
-    }
-    .map_err(gql)?
-    .ok_or_else(|| gql(ApiError::Internal))?;
-    Ok(IssuingBodyPayload {
-        issuing_body: IssuingBody(body),
-        position: receipt.point.position,
-        projected: receipt.projected,
-    })
-}
-
 pub(crate) fn day(d: Option<NaiveDate>) -> NaiveDate {
     d.unwrap_or_else(today)
 }
 
 #[Object]
 impl DocumentMutations {
-    /// Puts a body on the list of issuing bodies (LEGAL_OFFICE).
-    async fn list_issuing_body(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
-        input: ListIssuingBodyInput,
-    ) -> ApiResult<IssuingBodyPayload> {
-        let code = input.code.clone();
-        let listing = IssuingBodyListing {
-            code: input.code,
-            name: input.name,
-            kind: input.kind.into(),
-            agency_codes: input.agency_codes,
-            parent: input.parent,
-            review_body: input.review_body,
-            filing_authorities: input.filing_authorities,
-            listed_from: day(input.listed_from),
-            listing_document: input.listing_document,
-        };
-        on_body(ctx, code, IssuingBodyCommand::List(listing)).await
-    }
-
-    /// Adds a 代字 to a listed body (LEGAL_OFFICE).
-    async fn add_agency_code(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
-        code: String,
-        agency_code: String,
-        added_on: Option<NaiveDate>,
-    ) -> ApiResult<IssuingBodyPayload> {
-        let command = IssuingBodyCommand::AddAgencyCode {
-            agency_code,
-            added_on: day(added_on),
-        };
-        on_body(ctx, code, command).await
-    }
-
-    /// Takes a body off the list (LEGAL_OFFICE).
-    async fn delist_issuing_body(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
-        input: DelistIssuingBodyInput,
-    ) -> ApiResult<IssuingBodyPayload> {
-        let command = IssuingBodyCommand::Delist {
-            delisted_on: day(input.delisted_on),
-            reason: input.reason,
-            document: input.document,
-        };
-        on_body(ctx, input.code, command).await
-    }
-
     /// Starts a new document (DRAFTER of the body). The id is a new UUIDv7.
     async fn draft_document(
         &self,

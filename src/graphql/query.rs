@@ -1,5 +1,5 @@
-//! Queries: issuing bodies, documents (current or as of an instant), the audit trail,
-//! integrity, projection status, certification items and the deadline lists. Every query
+//! The root of all queries, and the queries of documents (current or as of an instant), the
+//! audit trail, integrity, projection status and the deadline lists. Every query
 //! needs an authenticated caller; what each role may read is the READS table
 //! (`authz::READS`), checked by the read-policy extension and scoped in the resolvers.
 
@@ -11,13 +11,13 @@ use uuid::Uuid;
 use crate::graphql::certification::ItemQueries;
 use crate::graphql::cleanup::CleanupQueries;
 use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::issuing_bodies::BodyQueries;
 use crate::graphql::reader;
 use crate::graphql::report::ReportQueries;
 use crate::graphql::types::{
-    AuditEvent, Document, DocumentStatus, IntegrityReport, IssuingBody, ProjectionStatus,
-    audit_page, document_page,
+    AuditEvent, Document, DocumentStatus, IntegrityReport, ProjectionStatus, audit_page,
+    document_page,
 };
-use crate::graphql::{page, page_size};
 use crate::projection::queries::DeadlineList;
 use crate::projection::queries::{self, DocumentFilter};
 use crate::store::event_log::AuditFilter;
@@ -30,6 +30,7 @@ pub struct LedgerQueries;
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
 pub struct QueryRoot(
+    BodyQueries,
     LedgerQueries,
     ItemQueries,
     DeadlineQueries,
@@ -75,37 +76,6 @@ pub(crate) fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
 
 #[Object]
 impl LedgerQueries {
-    /// Issuing bodies (制定主体) in code order.
-    async fn issuing_bodies(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> ApiResult<Connection<String, IssuingBody>> {
-        let s = reader(ctx, "issuingBodies")?.session;
-        let limit = page_size(ctx, first)?;
-        let rows = queries::issuing_bodies(s.ledger.pool(), after.as_deref(), limit + 1)
-            .await
-            .map_err(gql)?;
-        Ok(page(rows, limit, after.is_some(), |(code, body)| {
-            (code, IssuingBody(body))
-        }))
-    }
-
-    /// One issuing body; with `asOf`, as recorded up to that instant.
-    async fn issuing_body(
-        &self,
-        ctx: &Context<'_>,
-        code: String,
-        as_of: Option<DateTime<Utc>>,
-    ) -> ApiResult<Option<IssuingBody>> {
-        let s = reader(ctx, "issuingBody")?.session;
-        Ok(queries::issuing_body(s.ledger.pool(), &code, as_of)
-            .await
-            .map_err(gql)?
-            .map(IssuingBody))
-    }
-
     /// One document; with `asOf`, its state as recorded up to that instant (record time).
     async fn document(
         &self,

@@ -1,5 +1,5 @@
-//! GraphQL output types, built from the domain's folded state. The domain knows nothing of
-//! GraphQL; these mirrors and conversions are the price of that.
+//! GraphQL output types of documents and of the audit, built from the domain's folded state.
+//! The domain knows nothing of GraphQL; these mirrors and conversions are the price of that.
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ErrorExtensions, ID, Json, Object, SimpleObject};
@@ -73,97 +73,6 @@ pub enum DeliberationOutcome {
 pub enum FilingReviewOutcome {
     Accepted,
     CorrectionRequired,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "crate::domain::IssuingBodyKind")]
-pub enum IssuingBodyKind {
-    CountyGovernment,
-    CountyGovernmentOffice,
-    CountyDepartment,
-    TownshipGovernment,
-    SubdistrictOffice,
-    AuthorisedOrganisation,
-    PartyOrganWithGovernmentName,
-    CoordinationBody,
-    CoordinationBodyOffice,
-    TemporaryBody,
-    InternalUnit,
-    DispatchedAgency,
-    EntrustedEnforcementBody,
-}
-
-/// Issuing body (制定主体).
-pub struct IssuingBody(pub b::IssuingBody);
-
-#[Object]
-impl IssuingBody {
-    async fn code(&self) -> &str {
-        self.listing().map(|l| l.code.as_str()).unwrap_or_default()
-    }
-    async fn name(&self) -> &str {
-        self.listing().map(|l| l.name.as_str()).unwrap_or_default()
-    }
-    async fn kind(&self) -> Option<IssuingBodyKind> {
-        self.listing().map(|l| l.kind.into())
-    }
-    /// 发文机关代字.
-    async fn agency_codes(&self) -> Vec<String> {
-        self.listing()
-            .map(|l| l.agency_codes.clone())
-            .unwrap_or_default()
-    }
-    async fn parent(&self) -> Option<&str> {
-        self.listing().and_then(|l| l.parent.as_deref())
-    }
-    async fn review_body(&self) -> Option<&str> {
-        self.listing().and_then(|l| l.review_body.as_deref())
-    }
-    async fn filing_authorities(&self) -> Vec<String> {
-        self.listing()
-            .map(|l| l.filing_authorities.clone())
-            .unwrap_or_default()
-    }
-    async fn listed_from(&self) -> Option<NaiveDate> {
-        self.listing().map(|l| l.listed_from)
-    }
-    async fn listing_document(&self) -> Option<&str> {
-        self.listing().and_then(|l| l.listing_document.as_deref())
-    }
-    async fn delisted_on(&self) -> Option<NaiveDate> {
-        self.0.delisted_on
-    }
-    async fn delisting_reason(&self) -> Option<&str> {
-        self.0.delisting_reason.as_deref()
-    }
-    /// Whether the body is on the list today (Asia/Shanghai calendar date).
-    async fn listed(&self) -> bool {
-        self.0.is_listed_on(crate::graphql::today())
-    }
-    /// This body's documents, optionally of one status.
-    async fn documents(
-        &self,
-        ctx: &Context<'_>,
-        status: Option<DocumentStatus>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> ApiResult<Connection<String, Document>> {
-        // The body list is public; its documents follow the documents' read policy.
-        let reader = crate::graphql::reader(ctx, "documents")?;
-        let filter = DocumentFilter {
-            body_code: Some(self.listing().map(|l| l.code.clone()).unwrap_or_default()),
-            status: status.map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
-            visible: reader.visibility(),
-            ..Default::default()
-        };
-        document_page(ctx, filter, first, after).await
-    }
-}
-
-impl IssuingBody {
-    fn listing(&self) -> Option<&b::IssuingBodyListing> {
-        self.0.listing.as_ref()
-    }
 }
 
 /// One page of documents in id order.

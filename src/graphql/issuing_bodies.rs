@@ -1,0 +1,276 @@
+//! Issuing bodies (制定主体): their GraphQL type, the public queries that list them, and the
+//! legal office's mutations that list, extend and delist them.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::commands::Command;
+use crate::domain::issuing_body::{self as b, IssuingBodyCommand, IssuingBodyListing};
+use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::mutation::{day, execute};
+use crate::graphql::types::{Document, DocumentStatus, document_page};
+use crate::graphql::{page, page_size, reader};
+use crate::projection::queries::{self, DocumentFilter};
+use crate::store::event_log;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::IssuingBodyKind")]
+pub enum IssuingBodyKind {
+    CountyGovernment,
+    CountyGovernmentOffice,
+    CountyDepartment,
+    TownshipGovernment,
+    SubdistrictOffice,
+    AuthorisedOrganisation,
+    PartyOrganWithGovernmentName,
+    CoordinationBody,
+    CoordinationBodyOffice,
+    TemporaryBody,
+    InternalUnit,
+    DispatchedAgency,
+    EntrustedEnforcementBody,
+}
+
+/// Issuing body (制定主体).
+pub struct IssuingBody(pub b::IssuingBody);
+
+#[Object]
+impl IssuingBody {
+    async fn code(&self) -> &str {
+        self.listing().map(|l| l.code.as_str()).unwrap_or_default()
+    }
+    async fn name(&self) -> &str {
+        self.listing().map(|l| l.name.as_str()).unwrap_or_default()
+    }
+    async fn kind(&self) -> Option<IssuingBodyKind> {
+        self.listing().map(|l| l.kind.into())
+    }
+    /// 发文机关代字.
+    async fn agency_codes(&self) -> Vec<String> {
+        self.listing()
+            .map(|l| l.agency_codes.clone())
+            .unwrap_or_default()
+    }
+    async fn parent(&self) -> Option<&str> {
+        self.listing().and_then(|l| l.parent.as_deref())
+    }
+    async fn review_body(&self) -> Option<&str> {
+        self.listing().and_then(|l| l.review_body.as_deref())
+    }
+    async fn filing_authorities(&self) -> Vec<String> {
+        self.listing()
+            .map(|l| l.filing_authorities.clone())
+            .unwrap_or_default()
+    }
+    async fn listed_from(&self) -> Option<NaiveDate> {
+        self.listing().map(|l| l.listed_from)
+    }
+    async fn listing_document(&self) -> Option<&str> {
+        self.listing().and_then(|l| l.listing_document.as_deref())
+    }
+    async fn delisted_on(&self) -> Option<NaiveDate> {
+        self.0.delisted_on
+    }
+    async fn delisting_reason(&self) -> Option<&str> {
+        self.0.delisting_reason.as_deref()
+    }
+    /// Whether the body is on the list today (Asia/Shanghai calendar date).
+    async fn listed(&self) -> bool {
+        self.0.is_listed_on(crate::graphql::today())
+    }
+    /// This body's documents, optionally of one status.
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<DocumentStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Document>> {
+        // The body list is public; its documents follow the documents' read policy.
+        let reader = crate::graphql::reader(ctx, "documents")?;
+        let filter = DocumentFilter {
+            body_code: Some(self.listing().map(|l| l.code.clone()).unwrap_or_default()),
+            status: status.map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
+            visible: reader.visibility(),
+            ..Default::default()
+        };
+        document_page(ctx, filter, first, after).await
+    }
+}
+
+impl IssuingBody {
+    fn listing(&self) -> Option<&b::IssuingBodyListing> {
+        self.0.listing.as_ref()
+    }
+}
+
+/// The public queries of issuing bodies.
+#[derive(Default)]
+pub struct BodyQueries;
+
+#[Object]
+impl BodyQueries {
+    /// Issuing bodies (制定主体) in code order.
+    async fn issuing_bodies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, IssuingBody>> {
+        let s = reader(ctx, "issuingBodies")?.session;
+        let limit = page_size(ctx, first)?;
+        let rows = queries::issuing_bodies(s.ledger.pool(), after.as_deref(), limit + 1)
+            .await
+            .map_err(gql)?;
+        Ok(page(rows, limit, after.is_some(), |(code, body)| {
+            (code, IssuingBody(body))
+        }))
+    }
+
+    /// One issuing body; with `asOf`, as recorded up to that instant.
+    async fn issuing_body(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        as_of: Option<DateTime<Utc>>,
+    ) -> ApiResult<Option<IssuingBody>> {
+        let s = reader(ctx, "issuingBody")?.session;
+        Ok(queries::issuing_body(s.ledger.pool(), &code, as_of)
+            .await
+            .map_err(gql)?
+            .map(IssuingBody))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct IssuingBodyPayload {
+    issuing_body: IssuingBody,
+    position: i64,
+    projected: bool,
+}
+
+#[derive(InputObject)]
+pub struct ListIssuingBodyInput {
+    pub code: String,
+    pub name: String,
+    pub kind: IssuingBodyKind,
+    /// 发文机关代字, at least one.
+    pub agency_codes: Vec<String>,
+    pub parent: Option<String>,
+    pub review_body: Option<String>,
+    #[graphql(default)]
+    pub filing_authorities: Vec<String>,
+    pub listed_from: Option<NaiveDate>,
+    pub listing_document: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct DelistIssuingBodyInput {
+    pub code: String,
+    pub reason: String,
+    pub delisted_on: Option<NaiveDate>,
+    pub document: Option<String>,
+}
+
+async fn on_body(
+    ctx: &Context<'_>,
+    code: String,
+    command: IssuingBodyCommand,
+) -> ApiResult<IssuingBodyPayload> {
+    let (s, receipt) = execute(
+        ctx,
+        Command::IssuingBody {
+            code: code.clone(),
+            command,
+        },
+    )
+    .await?;
+    let pool = s.ledger.pool();
+    let body = if receipt.projected {
+        queries::issuing_body(pool, &code, None).await
+    } else {
+        event_log::fold::<crate::domain::IssuingBody>(pool, &code, None)
+            .await
+            .map(|f| f.map(|(body, _)| body))
+    }
+    .map_err(gql)?
+    .ok_or_else(|| gql(ApiError::Internal))?;
+    Ok(IssuingBodyPayload {
+        issuing_body: IssuingBody(body),
+        position: receipt.point.position,
+        projected: receipt.projected,
+    })
+}
+
+/// The legal office's mutations of the list of issuing bodies.
+#[derive(Default)]
+pub struct BodyMutations;
+
+#[Object]
+impl BodyMutations {
+    /// Puts a body on the list of issuing bodies (LEGAL_OFFICE).
+    async fn list_issuing_body(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
+        input: ListIssuingBodyInput,
+    ) -> ApiResult<IssuingBodyPayload> {
+        let code = input.code.clone();
+        let listing = IssuingBodyListing {
+            code: input.code,
+            name: input.name,
+            kind: input.kind.into(),
+            agency_codes: input.agency_codes,
+            parent: input.parent,
+            review_body: input.review_body,
+            filing_authorities: input.filing_authorities,
+            listed_from: day(input.listed_from),
+            listing_document: input.listing_document,
+        };
+        on_body(ctx, code, IssuingBodyCommand::List(listing)).await
+    }
+
+    /// Adds a 代字 to a listed body (LEGAL_OFFICE).
+    async fn add_agency_code(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
+        code: String,
+        agency_code: String,
+        added_on: Option<NaiveDate>,
+    ) -> ApiResult<IssuingBodyPayload> {
+        let command = IssuingBodyCommand::AddAgencyCode {
+            agency_code,
+            added_on: day(added_on),
+        };
+        on_body(ctx, code, command).await
+    }
+
+    /// Takes a body off the list (LEGAL_OFFICE).
+    async fn delist_issuing_body(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            name = "commandId",
+            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
+        )]
+        _command_id: Option<ID>,
+        input: DelistIssuingBodyInput,
+    ) -> ApiResult<IssuingBodyPayload> {
+        let command = IssuingBodyCommand::Delist {
+            delisted_on: day(input.delisted_on),
+            reason: input.reason,
+            document: input.document,
+        };
+        on_body(ctx, input.code, command).await
+    }
+}
