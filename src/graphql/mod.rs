@@ -2,12 +2,14 @@
 //! caller into resolvers; `error` maps every failure to a coded error.
 //!
 //! One module per resource, each with its types, queries and mutations: `issuing_bodies`,
-//! `certification`, `cleanup` (campaigns), `report` (the annual figures); documents and the
-//! audit are still spread over `types` (output types), `query` and `mutation` (which also
-//! holds the shared execute-and-answer helpers). `subscription` is the live feed,
-//! `read_policy` the extension that enforces the read policy on every field, `loaders` the
-//! DataLoader of histories.
+//! `certification`, `cleanup` (campaigns), `report` (the annual figures), `audit` (the audit
+//! trail, integrity, projection status). Documents are still spread over `types` (output
+//! types), `query` (which also assembles the root of all queries) and `mutation` (the root of
+//! all mutations and the execute-and-answer helpers every resource shares). `subscription` is
+//! the live feed, `read_policy` the extension that enforces the read policy on every field,
+//! `loaders` the DataLoader of histories.
 
+mod audit;
 mod certification;
 mod cleanup;
 pub mod error;

@@ -1,5 +1,5 @@
-//! The root of all queries, and the queries of documents (current or as of an instant), the
-//! audit trail, integrity, projection status and the deadline lists. Every query
+//! The root of all queries, and the queries of documents (current or as of an instant) and
+//! the deadline lists. Every query
 //! needs an authenticated caller; what each role may read is the READS table
 //! (`authz::READS`), checked by the read-policy extension and scoped in the resolvers.
 
@@ -8,32 +8,30 @@ use async_graphql::{Context, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::graphql::audit::{AuditTrailQueries, IntegrityQueries};
 use crate::graphql::certification::ItemQueries;
 use crate::graphql::cleanup::CleanupQueries;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::issuing_bodies::BodyQueries;
 use crate::graphql::reader;
 use crate::graphql::report::ReportQueries;
-use crate::graphql::types::{
-    AuditEvent, Document, DocumentStatus, IntegrityReport, ProjectionStatus, audit_page,
-    document_page,
-};
+use crate::graphql::types::{Document, DocumentStatus, document_page};
 use crate::projection::queries::DeadlineList;
 use crate::projection::queries::{self, DocumentFilter};
-use crate::store::event_log::AuditFilter;
-use crate::store::integrity::{self, LogDigest};
 
-/// Documents, bodies, items, auditing and deadlines.
+/// Documents, one and many.
 #[derive(Default)]
-pub struct LedgerQueries;
+pub struct DocumentQueries;
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
 pub struct QueryRoot(
     BodyQueries,
-    LedgerQueries,
+    DocumentQueries,
+    AuditTrailQueries,
     ItemQueries,
     DeadlineQueries,
+    IntegrityQueries,
     CleanupQueries,
     ReportQueries,
 );
@@ -51,31 +49,12 @@ pub struct DocumentsFilter {
     pub in_force_on: Option<chrono::NaiveDate>,
 }
 
-#[derive(InputObject, Default)]
-pub struct AuditTrailFilter {
-    pub aggregate_id: Option<String>,
-    /// `NormativeDocument` or `IssuingBody`.
-    pub aggregate_type: Option<String>,
-    pub actor_id: Option<String>,
-    /// A role name, e.g. `LEGAL_OFFICE`.
-    pub role: Option<String>,
-    pub event_types: Option<Vec<String>>,
-    /// Recorded at or after this instant.
-    pub from: Option<DateTime<Utc>>,
-    /// Recorded before this instant.
-    pub to: Option<DateTime<Utc>>,
-    /// Global position at least this.
-    pub from_position: Option<i64>,
-    /// Global position at most this.
-    pub to_position: Option<i64>,
-}
-
 pub(crate) fn parse_id(field: &str, id: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| gql(ApiError::bad_input(field, "not a UUID")))
 }
 
 #[Object]
-impl LedgerQueries {
+impl DocumentQueries {
     /// One document; with `asOf`, its state as recorded up to that instant (record time).
     async fn document(
         &self,
@@ -115,34 +94,9 @@ impl LedgerQueries {
         };
         document_page(ctx, filter, first, after).await
     }
-
-    /// The event log itself, in commit order, filtered: who did what, when, in which role.
-    async fn audit_trail(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<AuditTrailFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> ApiResult<Connection<String, AuditEvent>> {
-        reader(ctx, "auditTrail")?;
-        let f = filter.unwrap_or_default();
-        let filter = AuditFilter {
-            aggregate_id: f.aggregate_id,
-            aggregate_type: f.aggregate_type,
-            actor_id: f.actor_id,
-            role: f.role,
-            event_types: f.event_types,
-            from: f.from,
-            to: f.to,
-            from_position: f.from_position,
-            to_position: f.to_position,
-        };
-        audit_page(ctx, filter, first, after).await
-    }
 }
 
-/// The deadline lists and the ledger's own state (projection, integrity), after the items in
-/// the schema's order.
+/// The deadline lists (after the items, in the schema's order).
 #[derive(Default)]
 pub struct DeadlineQueries;
 
@@ -206,44 +160,5 @@ impl DeadlineQueries {
             after,
         )
         .await
-    }
-
-    /// Per projection: checkpoint, the log's safe head, lag in events and seconds.
-    async fn projection_status(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectionStatus>> {
-        let s = reader(ctx, "projectionStatus")?.session;
-        Ok(crate::projection::status(s.ledger.pool())
-            .await
-            .map_err(gql)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
-    }
-
-    /// Recomputes the hash chain of every stream from the raw rows (optionally only links in a
-    /// position range), checks every signed checkpoint (and, when the server was given
-    /// `--public-key`, that the latest is signed by it) and, given an earlier `digest`, that
-    /// the log still extends it.
-    /// AUDITOR and LEGAL_OFFICE only.
-    async fn verify_integrity(
-        &self,
-        ctx: &Context<'_>,
-        from_position: Option<i64>,
-        to_position: Option<i64>,
-        digest: Option<String>,
-    ) -> ApiResult<IntegrityReport> {
-        let s = reader(ctx, "verifyIntegrity")?.session;
-        let earlier = digest
-            .map(|d| d.parse::<LogDigest>())
-            .transpose()
-            .map_err(|e| gql(ApiError::bad_input("digest", e)))?;
-        let pool = s.ledger.pool();
-        let trust = match ctx.data_unchecked::<super::Limits>().trusted_key {
-            Some(key) => integrity::Trust::Key(key),
-            None => integrity::Trust::StoredKeys,
-        };
-        let v = integrity::verify(pool, from_position, to_position, earlier.as_ref(), trust)
-            .await
-            .map_err(gql)?;
-        Ok(IntegrityReport::new(v))
     }
 }

@@ -8,8 +8,8 @@ use futures::Stream;
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crate::graphql::audit::AuditEvent;
 use crate::graphql::error::{ApiError, gql};
-use crate::graphql::types::AuditEvent;
 use crate::store::event_log::{self, AuditFilter, LogPoint, safe_bound};
 
 pub struct SubscriptionRoot;
