@@ -309,8 +309,9 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             }
             settings.limits.trusted_key = cli.trusted_key().map_err(anyhow::Error::msg)?;
             // Checked before serving: a replaced key file stops the start, not a later tick.
-            normledger::store::migrate(&pool).await?;
+            // (The key check reads the checkpoint tables, so the schema must exist first.)
             let key = if *checkpoint_every_secs > 0 {
+                normledger::store::migrate(&pool).await?;
                 Some(
                     checkpoints::signing_key(&pool, &cli.signing_key, cli.rotate_key.as_deref())
                         .await?,

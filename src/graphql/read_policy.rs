@@ -9,7 +9,8 @@ use async_graphql::extensions::{
 use async_graphql::{
     PathSegment, QueryPathNode, QueryPathSegment, ServerError, ServerResult, Value,
 };
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use super::Session;
 use super::error::{ApiError, gql};
@@ -26,16 +27,27 @@ impl ExtensionFactory for ReadPolicy {
 
 struct ReadPolicyCheck;
 
-/// The READS row that governs a field, if any.
+/// The READS row that governs a field, if any. Asked for every field of every answer, so the
+/// table is indexed once by (parent type, field): root fields under "QueryRoot" and
+/// "SubscriptionRoot", nested rows (`Type.field`) under their type.
 fn rule_name(parent_type: &str, field: &str) -> Option<&'static str> {
-    let root = matches!(parent_type, "QueryRoot" | "SubscriptionRoot");
-    READS.iter().map(|r| r.query).find(|q| {
-        if root {
-            *q == field
-        } else {
-            q.split_once('.') == Some((parent_type, field))
+    static INDEX: OnceLock<HashMap<(&'static str, &'static str), &'static str>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index = HashMap::new();
+        for rule in READS.iter().map(|r| r.query) {
+            match rule.split_once('.') {
+                Some((parent, name)) => {
+                    index.insert((parent, name), rule);
+                }
+                None => {
+                    index.insert(("QueryRoot", rule), rule);
+                    index.insert(("SubscriptionRoot", rule), rule);
+                }
+            }
         }
-    })
+        index
+    });
+    index.get(&(parent_type, field)).copied()
 }
 
 #[async_trait::async_trait]
