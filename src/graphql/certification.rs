@@ -4,17 +4,16 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::commands::Command;
 use crate::domain::CertificationItemCommand;
 use crate::domain::certification_item::ItemRegistration;
-use crate::graphql::error::{ApiError, ApiResult, gql};
-use crate::graphql::mutation::{day, execute, parse_id, receipt_id};
-use crate::graphql::query::parse_id as parse_query_id;
+use crate::graphql::error::{ApiResult, gql};
+use crate::graphql::execute::{Answer, day, execute_and_answer, ledger_id, parse_id, parse_id_arg};
 use crate::graphql::{page, page_size, reader};
 use crate::projection::queries;
-use crate::store::event_log;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::certification_item::BasisLevel")]
@@ -147,7 +146,7 @@ impl ItemQueries {
         as_of: Option<DateTime<Utc>>,
     ) -> ApiResult<Option<CertificationItem>> {
         let s = reader(ctx, "certificationItem")?.session;
-        let id = parse_query_id("id", &id)?;
+        let id = parse_id("id", &id)?;
         Ok(queries::certification_item(s.ledger.pool(), id, as_of)
             .await
             .map_err(gql)?
@@ -180,10 +179,7 @@ impl ItemQueries {
             name_contains: f.name_contains,
             commitment_enabled: f.commitment_enabled,
         };
-        let after_id = after
-            .as_deref()
-            .map(|a| parse_query_id("after", a))
-            .transpose()?;
+        let after_id = after.as_deref().map(|a| parse_id("after", a)).transpose()?;
         let rows = queries::certification_items(s.ledger.pool(), &filter, after_id, limit + 1)
             .await
             .map_err(gql)?;
@@ -226,25 +222,33 @@ pub struct RegisterCertificationItemInput {
     pub registered_on: Option<NaiveDate>,
 }
 
+impl Answer for CertificationItem {
+    type Aggregate = crate::domain::CertificationItem;
+
+    async fn read(pool: &PgPool, id: &str) -> ApiResult<Option<Self>> {
+        let id = ledger_id(id)?;
+        let item = queries::certification_item(pool, id, None)
+            .await
+            .map_err(gql)?;
+        Ok(item.map(|(state, version)| CertificationItem { id, state, version }))
+    }
+
+    fn from_fold(id: &str, state: Self::Aggregate, version: i64) -> ApiResult<Self> {
+        let id = ledger_id(id)?;
+        Ok(CertificationItem { id, state, version })
+    }
+}
+
 async fn on_item(
     ctx: &Context<'_>,
     id: Uuid,
     command: CertificationItemCommand,
 ) -> ApiResult<CertificationItemPayload> {
-    let (s, receipt) = execute(ctx, Command::CertificationItem { id, command }).await?;
-    let id = receipt_id(&receipt)?;
-    let pool = s.ledger.pool();
-    let (state, version) = if receipt.projected {
-        queries::certification_item(pool, id, None).await
-    } else {
-        event_log::fold::<crate::domain::CertificationItem>(pool, &id.to_string(), None).await
-    }
-    .map_err(gql)?
-    .ok_or_else(|| gql(ApiError::Internal))?;
+    let a = execute_and_answer(ctx, Command::CertificationItem { id, command }).await?;
     Ok(CertificationItemPayload {
-        certification_item: CertificationItem { id, state, version },
-        position: receipt.point.position,
-        projected: receipt.projected,
+        certification_item: a.resource,
+        position: a.position,
+        projected: a.projected,
     })
 }
 
@@ -257,11 +261,6 @@ impl ItemMutations {
     async fn register_certification_item(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         input: RegisterCertificationItemInput,
     ) -> ApiResult<CertificationItemPayload> {
         let id = Uuid::now_v7();
@@ -288,11 +287,6 @@ impl ItemMutations {
     async fn retain_certification_item(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         commitment_allowed: bool,
         reason: Option<String>,
@@ -303,18 +297,13 @@ impl ItemMutations {
             commitment_allowed,
             reason,
         };
-        on_item(ctx, parse_id(&id)?, command).await
+        on_item(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Cancels an item (取消) and records what replaces it (LEGAL_OFFICE).
     async fn cancel_certification_item(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         replacement_method: String,
         cancelled_on: Option<NaiveDate>,
@@ -323,18 +312,13 @@ impl ItemMutations {
             cancelled_on: day(cancelled_on),
             replacement_method,
         };
-        on_item(ctx, parse_id(&id)?, command).await
+        on_item(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Lets applicants use a written commitment (告知承诺) instead (LEGAL_OFFICE).
     async fn enable_commitment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         template_ref: Option<String>,
         enabled_on: Option<NaiveDate>,
@@ -343,18 +327,13 @@ impl ItemMutations {
             enabled_on: day(enabled_on),
             template_ref,
         };
-        on_item(ctx, parse_id(&id)?, command).await
+        on_item(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Stops accepting a written commitment, with the reason (LEGAL_OFFICE).
     async fn disable_commitment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         reason: String,
         disabled_on: Option<NaiveDate>,
@@ -363,6 +342,6 @@ impl ItemMutations {
             disabled_on: day(disabled_on),
             reason,
         };
-        on_item(ctx, parse_id(&id)?, command).await
+        on_item(ctx, parse_id_arg(&id)?, command).await
     }
 }

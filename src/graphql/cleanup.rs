@@ -5,15 +5,16 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::commands::Command;
 use crate::domain::DocumentNumber;
 use crate::domain::cleanup_campaign as c;
 use crate::graphql::certification::BasisLevel;
+use crate::graphql::documents::{Document, DocumentClass};
 use crate::graphql::error::{ApiError, ApiResult, gql};
-use crate::graphql::mutation::{day, execute, parse_id, receipt_id};
-use crate::graphql::types::{Document, DocumentClass};
+use crate::graphql::execute::{Answer, day, execute_and_answer, ledger_id, parse_id, parse_id_arg};
 use crate::graphql::{Session, page, page_size, reader};
 use crate::process;
 use crate::projection::queries;
@@ -338,25 +339,33 @@ pub struct ReviewCleanupDecisionInput {
     pub reviewed_on: Option<NaiveDate>,
 }
 
+impl Answer for CleanupCampaign {
+    type Aggregate = c::CleanupCampaign;
+
+    async fn read(pool: &PgPool, id: &str) -> ApiResult<Option<Self>> {
+        let id = ledger_id(id)?;
+        let campaign = queries::cleanup_campaign(pool, id, None)
+            .await
+            .map_err(gql)?;
+        Ok(campaign.map(|(state, version)| CleanupCampaign { id, state, version }))
+    }
+
+    fn from_fold(id: &str, state: c::CleanupCampaign, version: i64) -> ApiResult<Self> {
+        let id = ledger_id(id)?;
+        Ok(CleanupCampaign { id, state, version })
+    }
+}
+
 async fn on_campaign(
     ctx: &Context<'_>,
     id: Uuid,
     command: c::CleanupCampaignCommand,
 ) -> ApiResult<CleanupCampaignPayload> {
-    let (s, receipt) = execute(ctx, Command::CleanupCampaign { id, command }).await?;
-    let id = receipt_id(&receipt)?;
-    let pool = s.ledger.pool();
-    let (state, version) = if receipt.projected {
-        queries::cleanup_campaign(pool, id, None).await
-    } else {
-        event_log::fold::<c::CleanupCampaign>(pool, &id.to_string(), None).await
-    }
-    .map_err(gql)?
-    .ok_or_else(|| gql(ApiError::Internal))?;
+    let a = execute_and_answer(ctx, Command::CleanupCampaign { id, command }).await?;
     Ok(CleanupCampaignPayload {
-        campaign: CleanupCampaign { id, state, version },
-        position: receipt.point.position,
-        projected: receipt.projected,
+        campaign: a.resource,
+        position: a.position,
+        projected: a.projected,
     })
 }
 
@@ -371,11 +380,6 @@ impl CleanupMutations {
     async fn launch_cleanup(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         input: LaunchCleanupInput,
     ) -> ApiResult<CleanupCampaignPayload> {
         let id = Uuid::now_v7();
@@ -407,11 +411,6 @@ impl CleanupMutations {
     async fn propose_cleanup_decision(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: ProposeCleanupDecisionInput,
     ) -> ApiResult<CleanupCampaignPayload> {
@@ -425,7 +424,7 @@ impl CleanupMutations {
             commitment_allowed: input.commitment_allowed,
             commitment_reason: input.commitment_reason,
         });
-        on_campaign(ctx, parse_id(&id)?, command).await
+        on_campaign(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Accepts a proposal as the entry's final decision, or refuses it with comments
@@ -433,11 +432,6 @@ impl CleanupMutations {
     async fn review_cleanup_decision(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: ReviewCleanupDecisionInput,
     ) -> ApiResult<CleanupCampaignPayload> {
@@ -447,7 +441,7 @@ impl CleanupMutations {
             comments: input.comments,
             reviewed_on: day(input.reviewed_on),
         });
-        on_campaign(ctx, parse_id(&id)?, command).await
+        on_campaign(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Publishes the result under its 文号 once every entry has a final decision, then
@@ -457,16 +451,11 @@ impl CleanupMutations {
     async fn publish_cleanup_result(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         result_number: String,
         published_on: Option<NaiveDate>,
     ) -> ApiResult<CleanupCampaignPayload> {
-        let id = parse_id(&id)?;
+        let id = parse_id_arg(&id)?;
         let result_number = DocumentNumber::parse(&result_number)
             .map_err(|e| gql(ApiError::bad_input("resultNumber", e.to_string())))?;
         let command = c::CleanupCampaignCommand::PublishResult(c::Publication {
@@ -490,11 +479,6 @@ impl CleanupMutations {
     async fn report_cleanup_to_superior(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         to: String,
         reference: Option<String>,
@@ -505,7 +489,7 @@ impl CleanupMutations {
             to,
             reference,
         });
-        on_campaign(ctx, parse_id(&id)?, command).await
+        on_campaign(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Closes a campaign whose every decision has been applied
@@ -513,18 +497,13 @@ impl CleanupMutations {
     async fn close_cleanup(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         closed_on: Option<NaiveDate>,
     ) -> ApiResult<CleanupCampaignPayload> {
         let command = c::CleanupCampaignCommand::Close {
             closed_on: day(closed_on),
         };
-        on_campaign(ctx, parse_id(&id)?, command).await
+        on_campaign(ctx, parse_id_arg(&id)?, command).await
     }
 }
 
@@ -574,7 +553,7 @@ impl CleanupQueries {
         as_of: Option<DateTime<Utc>>,
     ) -> ApiResult<Option<CleanupCampaign>> {
         let s = reader(ctx, "cleanupCampaign")?.session;
-        let id = parse_id(&id)?;
+        let id = parse_id_arg(&id)?;
         Ok(queries::cleanup_campaign(s.ledger.pool(), id, as_of)
             .await
             .map_err(gql)?
@@ -591,10 +570,7 @@ impl CleanupQueries {
     ) -> ApiResult<Connection<String, CleanupCampaign>> {
         let s = reader(ctx, "cleanupCampaigns")?.session;
         let limit = page_size(ctx, first)?;
-        let after_id = after
-            .as_deref()
-            .map(|a| parse_id(&ID(a.to_owned())))
-            .transpose()?;
+        let after_id = after.as_deref().map(|a| parse_id("after", a)).transpose()?;
         let status = status.map(|x| c::CampaignStatus::from(x).as_str());
         let rows = queries::cleanup_campaigns(s.ledger.pool(), status, after_id, limit + 1)
             .await

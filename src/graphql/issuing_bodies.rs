@@ -2,17 +2,17 @@
 //! legal office's mutations that list, extend and delist them.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
 
 use crate::commands::Command;
 use crate::domain::issuing_body::{self as b, IssuingBodyCommand, IssuingBodyListing};
-use crate::graphql::error::{ApiError, ApiResult, gql};
-use crate::graphql::mutation::{day, execute};
-use crate::graphql::types::{Document, DocumentStatus, document_page};
+use crate::graphql::documents::{Document, DocumentStatus, document_page};
+use crate::graphql::error::{ApiResult, gql};
+use crate::graphql::execute::{Answer, day, execute_and_answer};
 use crate::graphql::{page, page_size, reader};
 use crate::projection::queries::{self, DocumentFilter};
-use crate::store::event_log;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::IssuingBodyKind")]
@@ -173,33 +173,29 @@ pub struct DelistIssuingBodyInput {
     pub document: Option<String>,
 }
 
+impl Answer for IssuingBody {
+    type Aggregate = b::IssuingBody;
+
+    async fn read(pool: &PgPool, code: &str) -> ApiResult<Option<Self>> {
+        let body = queries::issuing_body(pool, code, None).await.map_err(gql)?;
+        Ok(body.map(IssuingBody))
+    }
+
+    fn from_fold(_code: &str, body: b::IssuingBody, _version: i64) -> ApiResult<Self> {
+        Ok(IssuingBody(body))
+    }
+}
+
 async fn on_body(
     ctx: &Context<'_>,
     code: String,
     command: IssuingBodyCommand,
 ) -> ApiResult<IssuingBodyPayload> {
-    let (s, receipt) = execute(
-        ctx,
-        Command::IssuingBody {
-            code: code.clone(),
-            command,
-        },
-    )
-    .await?;
-    let pool = s.ledger.pool();
-    let body = if receipt.projected {
-        queries::issuing_body(pool, &code, None).await
-    } else {
-        event_log::fold::<crate::domain::IssuingBody>(pool, &code, None)
-            .await
-            .map(|f| f.map(|(body, _)| body))
-    }
-    .map_err(gql)?
-    .ok_or_else(|| gql(ApiError::Internal))?;
+    let a = execute_and_answer(ctx, Command::IssuingBody { code, command }).await?;
     Ok(IssuingBodyPayload {
-        issuing_body: IssuingBody(body),
-        position: receipt.point.position,
-        projected: receipt.projected,
+        issuing_body: a.resource,
+        position: a.position,
+        projected: a.projected,
     })
 }
 
@@ -213,11 +209,6 @@ impl BodyMutations {
     async fn list_issuing_body(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         input: ListIssuingBodyInput,
     ) -> ApiResult<IssuingBodyPayload> {
         let code = input.code.clone();
@@ -239,11 +230,6 @@ impl BodyMutations {
     async fn add_agency_code(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         code: String,
         agency_code: String,
         added_on: Option<NaiveDate>,
@@ -259,11 +245,6 @@ impl BodyMutations {
     async fn delist_issuing_body(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         input: DelistIssuingBodyInput,
     ) -> ApiResult<IssuingBodyPayload> {
         let command = IssuingBodyCommand::Delist {

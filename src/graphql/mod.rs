@@ -1,26 +1,26 @@
-//! The GraphQL API: [`build_schema`] assembles query and mutation; [`Session`] carries the
-//! caller into resolvers; `error` maps every failure to a coded error.
+//! The GraphQL API: [`build_schema`] assembles the schema from `root`; [`Session`] carries
+//! the caller into resolvers; `error` maps every failure to a coded error.
 //!
 //! One module per resource, each with its types, queries and mutations: `issuing_bodies`,
-//! `certification`, `cleanup` (campaigns), `report` (the annual figures), `audit` (the audit
-//! trail, integrity, projection status). Documents are still spread over `types` (output
-//! types), `query` (which also assembles the root of all queries) and `mutation` (the root of
-//! all mutations and the execute-and-answer helpers every resource shares). `subscription` is
-//! the live feed, `read_policy` the extension that enforces the read policy on every field,
-//! `loaders` the DataLoader of histories.
+//! `documents` (with their deadline lists), `certification` (items), `cleanup` (campaigns),
+//! `report` (the annual figures), `audit` (the audit trail, integrity, projection status).
+//! Beside them: `root` (the roots and the `commandId` every mutation takes), `execute` (the
+//! one path every mutation takes), `subscription` (the live feed), `read_policy` (the
+//! extension that enforces the read policy on every field) and `loaders` (the DataLoader of
+//! histories).
 
 mod audit;
 mod certification;
 mod cleanup;
+pub mod documents;
 pub mod error;
+mod execute;
 mod issuing_bodies;
 mod loaders;
-mod mutation;
-mod query;
 mod read_policy;
 mod report;
+mod root;
 mod subscription;
-pub mod types;
 
 use async_graphql::Schema;
 use async_graphql::dataloader::DataLoader;
@@ -32,8 +32,7 @@ use crate::commands::Ledger;
 use crate::domain::Actor;
 use error::{ApiError, ApiResult, gql};
 
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
+pub use root::{MutationRoot, QueryRoot};
 pub use subscription::SubscriptionRoot;
 
 pub type NormledgerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -111,33 +110,6 @@ impl Reader<'_> {
         may_see_document(self.scope, &self.actor.bodies, body, doc.status.as_str())
     }
 
-    /// A page of a deadline list as a Relay connection, with what this caller may see
-    /// filtered in the query (so pages stay full). Cursors are `<due date>|<id>`.
-    pub async fn deadlines(
-        &self,
-        ctx: &async_graphql::Context<'_>,
-        list: crate::projection::queries::DeadlineList,
-        today: Option<NaiveDate>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> ApiResult<async_graphql::connection::Connection<String, types::Document>> {
-        let limit = page_size(ctx, first)?;
-        let after = after.as_deref().map(deadline_cursor).transpose()?;
-        let rows = crate::projection::queries::deadline_page(
-            self.session.ledger.pool(),
-            list,
-            today.unwrap_or_else(self::today),
-            after,
-            self.visibility().as_ref(),
-            limit + 1,
-        )
-        .await
-        .map_err(gql)?;
-        Ok(page(rows, limit, after.is_some(), |(due, row)| {
-            (format!("{due}|{}", row.id), types::Document(row))
-        }))
-    }
-
     /// The same rule as a read-model filter: (bodies, statuses) either of which admits a row;
     /// `None` when everything is visible.
     pub fn visibility(&self) -> Option<(Vec<String>, Vec<String>)> {
@@ -197,16 +169,6 @@ pub fn page_size(ctx: &async_graphql::Context<'_>, first: Option<i32>) -> ApiRes
             format!("must be between 1 and {max}"),
         ))),
     }
-}
-
-/// A deadline list's cursor: `<due date>|<id>`.
-fn deadline_cursor(cursor: &str) -> ApiResult<(NaiveDate, uuid::Uuid)> {
-    let bad = || gql(ApiError::bad_input("after", "not a cursor of this list"));
-    let (due, id) = cursor.split_once('|').ok_or_else(bad)?;
-    Ok((
-        due.parse().map_err(|_| bad())?,
-        uuid::Uuid::parse_str(id).map_err(|_| bad())?,
-    ))
 }
 
 /// A Relay page from `rows` fetched with `limit + 1`: the extra row only says there is more.

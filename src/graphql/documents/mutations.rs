@@ -1,39 +1,28 @@
-//! Document mutations, the root of all mutations, and the helpers every resource's mutations
-//! share: each builds one domain command and runs it through the ledger's single write path
-//! (`commands::Ledger::execute`), then answers with the read model's fresh state. Dates left
-//! out default to today (Asia/Shanghai).
+//! The mutations of documents, one per step of the lifecycle, and their inputs. Each builds
+//! one domain command and runs it through `execute::execute_and_answer`. Dates left out
+//! default to today (Asia/Shanghai).
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::commands::{Command, Receipt, RequestContext};
+use sqlx::PgPool;
+
+use crate::commands::Command;
 use crate::domain::NormativeDocument;
 use crate::domain::document::{self as d, DocumentCommand};
 use crate::domain::{DocumentNumber, DomainError};
-use crate::graphql::certification::ItemMutations;
-use crate::graphql::cleanup::CleanupMutations;
-use crate::graphql::error::{ApiError, ApiResult, gql};
-use crate::graphql::issuing_bodies::BodyMutations;
-use crate::graphql::types::{
+use crate::graphql::Session;
+use crate::graphql::documents::types::{
     DeliberationOutcome, Document, DocumentClass, FilingReviewOutcome, ReviewOutcome,
 };
-use crate::graphql::{Session, today};
+use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::execute::{Answer, day, execute_and_answer, ledger_id, parse_id_arg};
 use crate::projection::queries::{self, DocumentRow};
-use crate::store::event_log;
 
-/// Document and issuing-body mutations.
+/// The mutations of documents.
 #[derive(Default)]
 pub struct DocumentMutations;
-
-/// All mutations.
-#[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(
-    BodyMutations,
-    DocumentMutations,
-    ItemMutations,
-    CleanupMutations,
-);
 
 /// The document after a command, and where its last event sits in the log.
 #[derive(SimpleObject)]
@@ -208,55 +197,20 @@ pub struct EndDocumentInput {
     pub on: Option<NaiveDate>,
 }
 
-pub(crate) fn parse_id(id: &ID) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| gql(ApiError::bad_input("id", "not a UUID")))
-}
+impl Answer for Document {
+    type Aggregate = NormativeDocument;
 
-pub(crate) async fn execute<'a>(
-    ctx: &'a Context<'_>,
-    command: Command,
-) -> ApiResult<(&'a Session, Receipt)> {
-    let s = ctx.data::<Session>()?;
-    let mut rc = RequestContext::new(s.actor()?.clone(), s.correlation_id.clone());
-    rc.command_id = command_id(ctx)?;
-    let receipt = s.ledger.execute(&rc, command).await.map_err(gql)?;
-    if let Ok(mut r) = s.receipts.lock() {
-        r.push(receipt.clone());
+    async fn read(pool: &PgPool, id: &str) -> ApiResult<Option<Self>> {
+        let row = queries::document(pool, ledger_id(id)?, None)
+            .await
+            .map_err(gql)?;
+        Ok(row.map(Document))
     }
-    Ok((s, receipt))
-}
 
-/// The mutation's `commandId`, with a hash of the request it names: the mutation's name and
-/// every other argument, variables resolved, so a retry with the same input hashes the same.
-fn command_id(ctx: &Context<'_>) -> ApiResult<Option<(String, String)>> {
-    let field = ctx.field();
-    let mut id = None;
-    let mut request = serde_json::Map::new();
-    for (name, value) in field.arguments()? {
-        if name.as_str() == "commandId" {
-            id = match value {
-                async_graphql::Value::String(s) => Some(s),
-                _ => None,
-            };
-        } else {
-            request.insert(name.to_string(), value.into_json()?);
-        }
+    fn from_fold(id: &str, state: NormativeDocument, version: i64) -> ApiResult<Self> {
+        let id = ledger_id(id)?;
+        Ok(Document(DocumentRow { id, state, version }))
     }
-    let Some(id) = id else { return Ok(None) };
-    let id = Uuid::parse_str(&id)
-        .map_err(|_| gql(ApiError::bad_input("commandId", "not a UUID")))?
-        .to_string();
-    let canonical = serde_json::json!({"mutation": field.name(), "arguments": request});
-    let hash = crate::store::integrity::hex(&sha2::Digest::finalize(sha2::Digest::chain_update(
-        <sha2::Sha256 as sha2::Digest>::new(),
-        canonical.to_string().as_bytes(),
-    )));
-    Ok(Some((id, hash)))
-}
-
-/// The aggregate a receipt names: the original one when a command id was repeated.
-pub(crate) fn receipt_id(receipt: &Receipt) -> ApiResult<Uuid> {
-    Uuid::parse_str(&receipt.aggregate_id).map_err(|_| gql(ApiError::Internal))
 }
 
 async fn on_document(
@@ -264,28 +218,12 @@ async fn on_document(
     id: Uuid,
     command: DocumentCommand,
 ) -> ApiResult<DocumentPayload> {
-    let (s, receipt) = execute(ctx, Command::Document { id, command }).await?;
-    let id = receipt_id(&receipt)?;
-    let pool = s.ledger.pool();
-    let row = if receipt.projected {
-        queries::document(pool, id, None).await
-    } else {
-        // Not yet projected: fold from the log so the caller still sees its own write.
-        event_log::fold::<NormativeDocument>(pool, &id.to_string(), None)
-            .await
-            .map(|f| f.map(|(state, version)| DocumentRow { id, state, version }))
-    }
-    .map_err(gql)?
-    .ok_or_else(|| gql(ApiError::Internal))?;
+    let a = execute_and_answer(ctx, Command::Document { id, command }).await?;
     Ok(DocumentPayload {
-        document: Document(row),
-        position: receipt.point.position,
-        projected: receipt.projected,
+        document: a.resource,
+        position: a.position,
+        projected: a.projected,
     })
-}
-
-pub(crate) fn day(d: Option<NaiveDate>) -> NaiveDate {
-    d.unwrap_or_else(today)
 }
 
 #[Object]
@@ -294,11 +232,6 @@ impl DocumentMutations {
     async fn draft_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         input: DraftDocumentInput,
     ) -> ApiResult<DocumentPayload> {
         let id = Uuid::now_v7();
@@ -325,11 +258,6 @@ impl DocumentMutations {
     async fn revise_draft(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: ReviseDraftInput,
     ) -> ApiResult<DocumentPayload> {
@@ -340,18 +268,13 @@ impl DocumentMutations {
             is_major_decision: input.is_major_decision,
             revised_on: day(input.revised_on),
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Opens public consultation (公开征求意见).
     async fn open_consultation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: OpenConsultationInput,
     ) -> ApiResult<DocumentPayload> {
@@ -360,17 +283,12 @@ impl DocumentMutations {
             closes_on: input.closes_on,
             channel: input.channel,
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     async fn close_consultation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: CloseConsultationInput,
     ) -> ApiResult<DocumentPayload> {
@@ -379,18 +297,13 @@ impl DocumentMutations {
             comments_received: input.comments_received,
             adoption_summary: input.adoption_summary,
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Submits the materials for legality review (送审).
     async fn submit_for_review(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: SubmitForReviewInput,
     ) -> ApiResult<DocumentPayload> {
@@ -398,18 +311,13 @@ impl DocumentMutations {
             submitted_on: day(input.submitted_on),
             materials: input.materials,
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Returns incomplete materials to the drafter (LEGAL_OFFICE).
     async fn return_materials(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: ReturnMaterialsInput,
     ) -> ApiResult<DocumentPayload> {
@@ -417,18 +325,13 @@ impl DocumentMutations {
             returned_on: day(input.returned_on),
             reason: input.reason,
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Accepts the materials and starts the review clock (LEGAL_OFFICE).
     async fn start_review(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: StartReviewInput,
     ) -> ApiResult<DocumentPayload> {
@@ -444,18 +347,13 @@ impl DocumentMutations {
             }
         };
         let command = DocumentCommand::StartReview { started_on, due_on };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Adds a legal advisor's opinion (ADVISOR); it advises, never decides.
     async fn add_advisor_opinion(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: AddAdvisorOpinionInput,
     ) -> ApiResult<DocumentPayload> {
@@ -467,18 +365,13 @@ impl DocumentMutations {
             conclusion: input.conclusion,
             given_on: day(input.given_on),
         });
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Concludes the legality review: LAWFUL, MUST_REVISE or UNLAWFUL (LEGAL_OFFICE).
     async fn conclude_review(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: ConcludeReviewInput,
     ) -> ApiResult<DocumentPayload> {
@@ -495,18 +388,13 @@ impl DocumentMutations {
             opinion: input.opinion,
             concluded_on: day(input.concluded_on),
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Answers every review issue, adopted or not with a reason (DRAFTER).
     async fn submit_revision(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: SubmitRevisionInput,
     ) -> ApiResult<DocumentPayload> {
@@ -522,18 +410,13 @@ impl DocumentMutations {
                 })
                 .collect(),
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Records the collective deliberation (GOVERNMENT_OFFICE).
     async fn record_deliberation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: RecordDeliberationInput,
     ) -> ApiResult<DocumentPayload> {
@@ -544,18 +427,13 @@ impl DocumentMutations {
             minutes_reference: input.minutes_reference,
             dissent: input.dissent,
         });
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Registers, numbers and publishes an approved document (GOVERNMENT_OFFICE).
     async fn issue_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: IssueDocumentInput,
     ) -> ApiResult<DocumentPayload> {
@@ -572,18 +450,13 @@ impl DocumentMutations {
             valid_until: input.valid_until,
             validity_override_reason: input.validity_override_reason,
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Files an issued document for record (备案) (DRAFTER of the body).
     async fn file_for_record(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: FileForRecordInput,
     ) -> ApiResult<DocumentPayload> {
@@ -591,18 +464,13 @@ impl DocumentMutations {
             filed_on: day(input.filed_on),
             authorities: input.authorities,
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Records the filing authority's review (LEGAL_OFFICE).
     async fn record_filing_review(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: RecordFilingReviewInput,
     ) -> ApiResult<DocumentPayload> {
@@ -611,18 +479,13 @@ impl DocumentMutations {
             reviewed_on: day(input.reviewed_on),
             notes: input.notes,
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Records a correction of errors (勘误), never an amendment (GOVERNMENT_OFFICE).
     async fn correct_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: CorrectDocumentInput,
     ) -> ApiResult<DocumentPayload> {
@@ -630,23 +493,18 @@ impl DocumentMutations {
             corrected_on: day(input.corrected_on),
             description: input.description,
         });
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Repeals an issued document (废止) (GOVERNMENT_OFFICE).
     async fn repeal_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: EndDocumentInput,
     ) -> ApiResult<DocumentPayload> {
         let command = DocumentCommand::Repeal(ending(input));
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Republishes a document in force before it expires (重新登记、公布): its validity starts
@@ -654,11 +512,6 @@ impl DocumentMutations {
     async fn republish_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: RepublishDocumentInput,
     ) -> ApiResult<DocumentPayload> {
@@ -668,7 +521,7 @@ impl DocumentMutations {
             valid_until: input.valid_until,
             validity_override_reason: input.validity_override_reason,
         };
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Records that a new document replaces this one (修订), which then leaves force
@@ -676,11 +529,6 @@ impl DocumentMutations {
     async fn supersede_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         superseded_by: String,
         on: Option<NaiveDate>,
@@ -689,23 +537,18 @@ impl DocumentMutations {
             on: day(on),
             superseded_by,
         });
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
     /// Ends a draft before issue (终止制定) (DRAFTER of the body).
     async fn withdraw_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            name = "commandId",
-            desc = "Makes a retry safe: the same id with the same input returns the first result and writes nothing; with other input it is refused (COMMAND_ID_REUSED)."
-        )]
-        _command_id: Option<ID>,
         id: ID,
         input: EndDocumentInput,
     ) -> ApiResult<DocumentPayload> {
         let command = DocumentCommand::Withdraw(ending(input));
-        on_document(ctx, parse_id(&id)?, command).await
+        on_document(ctx, parse_id_arg(&id)?, command).await
     }
 }
 

@@ -1,16 +1,14 @@
 //! GraphQL output types of documents, built from the domain's folded state.
 //! The domain knows nothing of GraphQL; these mirrors and conversions are the price of that.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ErrorExtensions, ID, Object, SimpleObject};
 use chrono::NaiveDate;
-use uuid::Uuid;
 
 use crate::domain::document as d;
+use crate::graphql::Session;
 use crate::graphql::audit::AuditEvent;
 use crate::graphql::error::{ApiResult, gql};
-use crate::graphql::{Session, page, page_size};
-use crate::projection::queries::{self, DocumentFilter, DocumentRow};
+use crate::projection::queries::DocumentRow;
 use crate::store::event_log;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -71,32 +69,6 @@ pub enum DeliberationOutcome {
 pub enum FilingReviewOutcome {
     Accepted,
     CorrectionRequired,
-}
-
-/// One page of documents in id order.
-pub async fn document_page(
-    ctx: &Context<'_>,
-    filter: DocumentFilter,
-    first: Option<i32>,
-    after: Option<String>,
-) -> ApiResult<Connection<String, Document>> {
-    let session = ctx.data::<Session>()?;
-    let limit = page_size(ctx, first)?;
-    let after = after
-        .map(|a| Uuid::parse_str(&a))
-        .transpose()
-        .map_err(|_| {
-            gql(crate::graphql::error::ApiError::bad_input(
-                "after",
-                "not a cursor",
-            ))
-        })?;
-    let rows = queries::documents(session.ledger.pool(), &filter, after, limit + 1)
-        .await
-        .map_err(gql)?;
-    Ok(page(rows, limit, after.is_some(), |r| {
-        (r.id.to_string(), Document(r))
-    }))
 }
 
 /// Normative document (行政规范性文件): status, key dates, review, deliberation, issuance,
