@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::issuing_body::{IssuingBodyEvent, IssuingBodyKind, IssuingBodyListing};
+use cqrs_es::DomainEvent;
 use cqrs_es::test::TestFramework;
 use std::collections::HashMap;
 
@@ -1184,7 +1185,7 @@ fn catalogued_documents_are_imported_with_their_provenance() {
 
 fn calendar() -> crate::domain::calendar::WorkingCalendar {
     crate::domain::calendar::WorkingCalendar::from_notices_json(include_str!(
-        "../../data/calendar/cn-holidays.json"
+        "../../../data/calendar/cn-holidays.json"
     ))
     .unwrap()
 }

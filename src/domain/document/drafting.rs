@@ -1,0 +1,118 @@
+//! Drafting and public consultation (征求意见): the guards of the commands before a
+//! document goes to the legality review.
+
+use chrono::NaiveDate;
+
+use super::DocumentStatus as S;
+use super::*;
+
+impl NormativeDocument {
+    pub(super) async fn start_draft(
+        &self,
+        id: String,
+        draft: Draft,
+        services: &dyn DocumentServices,
+    ) -> Result<DocumentEvent, DomainError> {
+        if self.draft.is_some() {
+            return Err(DomainError::DocumentAlreadyExists { id });
+        }
+        check_text("title", &draft.title, MAX_TITLE)?;
+        check_optional_text("summary", &draft.summary, MAX_TEXT)?;
+        check_text("draftingUnit", &draft.drafting_unit, MAX_SHORT)?;
+        let body = services.issuing_body(&draft.body_code).await?;
+        if !body.is_some_and(|b| b.is_listed_on(draft.drafted_on)) {
+            return Err(DomainError::IssuingBodyNotListed {
+                code: draft.body_code,
+                on: draft.drafted_on.to_string(),
+            });
+        }
+        Ok(DocumentEvent::Drafted { id, draft })
+    }
+
+    pub(super) fn revise_draft(
+        &self,
+        title: Option<String>,
+        summary: Option<String>,
+        is_trial: Option<bool>,
+        is_major_decision: Option<bool>,
+        revised_on: NaiveDate,
+    ) -> Result<DocumentEvent, DomainError> {
+        let draft = self.expect("reviseDraft", &[S::Drafting, S::Revising])?;
+        check_opt("summary", &summary, MAX_TEXT)?;
+        if let Some(t) = &title {
+            check_text("title", t, MAX_TITLE)?;
+        }
+        not_before("revisedOn", revised_on, draft.drafted_on, "the draft date")?;
+        if title.is_none() && summary.is_none() && is_trial.is_none() && is_major_decision.is_none()
+        {
+            return Err(DomainError::invalid("input", "nothing to revise"));
+        }
+        Ok(DocumentEvent::DraftRevised {
+            title,
+            summary,
+            is_trial,
+            is_major_decision,
+            revised_on,
+        })
+    }
+
+    pub(super) fn open_consultation(
+        &self,
+        opened_on: NaiveDate,
+        closes_on: NaiveDate,
+        channel: String,
+    ) -> Result<DocumentEvent, DomainError> {
+        let draft = self.expect("openConsultation", &[S::Drafting])?;
+        check_text("channel", &channel, MAX_SHORT)?;
+        not_before("openedOn", opened_on, draft.drafted_on, "the draft date")?;
+        not_before("closesOn", closes_on, opened_on, "the opening date")?;
+        Ok(DocumentEvent::ConsultationOpened {
+            opened_on,
+            closes_on,
+            channel,
+        })
+    }
+
+    pub(super) fn close_consultation(
+        &self,
+        closed_on: NaiveDate,
+        comments_received: u32,
+        adoption_summary: String,
+    ) -> Result<DocumentEvent, DomainError> {
+        self.expect("closeConsultation", &[S::Consultation])?;
+        check_optional_text("adoptionSummary", &adoption_summary, MAX_TEXT)?;
+        if let Some(c) = self.consultations.last() {
+            not_before("closedOn", closed_on, c.opened_on, "the opening date")?;
+        }
+        Ok(DocumentEvent::ConsultationClosed {
+            closed_on,
+            comments_received,
+            adoption_summary,
+        })
+    }
+
+    pub(super) fn submit_for_review(
+        &self,
+        submitted_on: NaiveDate,
+        materials: Vec<String>,
+    ) -> Result<DocumentEvent, DomainError> {
+        let draft = self.expect("submitForReview", &[S::Drafting])?;
+        if materials.is_empty() {
+            return Err(DomainError::invalid(
+                "materials",
+                "list the submitted materials (送审材料), at least the draft",
+            ));
+        }
+        check_list("materials", &materials, MAX_SHORT)?;
+        not_before(
+            "submittedOn",
+            submitted_on,
+            draft.drafted_on,
+            "the draft date",
+        )?;
+        Ok(DocumentEvent::SubmittedForReview {
+            submitted_on,
+            materials,
+        })
+    }
+}

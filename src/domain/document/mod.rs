@@ -1,0 +1,322 @@
+//! Normative document (行政规范性文件): its lifecycle from drafting to repeal.
+//!
+//! ```text
+//! DRAFTING ⇄ CONSULTATION;  DRAFTING → SUBMITTED → UNDER_REVIEW ⇄ REVISING
+//!   → AWAITING_DELIBERATION → APPROVED → ISSUED → EXPIRED | REPEALED | DECLARED_INVALID
+//!                                                 | SUPERSEDED
+//! ISSUED → ISSUED again when republished (重新公布: a new validity period).
+//! A document issued before the ledger existed enters directly by DocumentImported.
+//! WITHDRAWN and REJECTED end a draft. Filing (备案) runs beside ISSUED:
+//!   NOT_FILED → FILED → ACCEPTED | CORRECTION_REQUIRED (→ FILED again)
+//! ```
+//! Every guard here refuses the command and writes nothing; the rule names are in
+//! [`DomainError::rule`].
+//!
+//! # Layout
+//! - this file: the commands, what the aggregate needs from the rest of the ledger
+//!   ([`DocumentServices`]), and `handle`, which sends each command to its phase;
+//! - `state`: the folded state and `apply`;
+//! - `events`: the events, their one-line summaries and the upcasting of older payloads;
+//! - one file per phase of the lifecycle for the guards of its commands: `drafting`
+//!   (drafting and public consultation), `review` (the legality review), `issue`
+//!   (deliberation, issue, republication, import), `filing` (备案), `endings` (corrections,
+//!   repeal, withdrawal, supersession), `cleanup` (cleanup decisions and expiry);
+//! - `warnings`: the warn-only rules, which never refuse a command.
+
+mod cleanup;
+mod drafting;
+mod endings;
+mod events;
+mod filing;
+mod issue;
+mod review;
+mod state;
+mod warnings;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use cqrs_es::Aggregate;
+use cqrs_es::event_sink::EventSink;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::document_number::DocumentNumber;
+use crate::domain::error::{DomainError, check_optional_text, check_text};
+use crate::domain::issuing_body::IssuingBody;
+use crate::domain::limits::{
+    MAX_LIST_LEN as MAX_ITEMS, MAX_SHORT_CHARS as MAX_SHORT, MAX_TEXT_CHARS as MAX_TEXT,
+    MAX_TITLE_CHARS as MAX_TITLE,
+};
+
+pub use events::*;
+pub use issue::check_import;
+pub use state::*;
+pub use warnings::*;
+
+/// What the document aggregate needs to know about the rest of the ledger. Implemented over
+/// the event log by the store; in memory by the tests.
+#[async_trait]
+pub trait DocumentServices: Send + Sync {
+    /// The issuing body's state folded from its events, if it was ever listed.
+    async fn issuing_body(&self, code: &str) -> Result<Option<IssuingBody>, DomainError>;
+    /// The document that holds `number`, if any (numbers are never released).
+    async fn document_number_holder(
+        &self,
+        number: &DocumentNumber,
+    ) -> Result<Option<String>, DomainError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueInput {
+    pub clause: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DocumentCommand {
+    Draft {
+        id: String,
+        draft: Draft,
+    },
+    ReviseDraft {
+        title: Option<String>,
+        summary: Option<String>,
+        is_trial: Option<bool>,
+        is_major_decision: Option<bool>,
+        revised_on: NaiveDate,
+    },
+    OpenConsultation {
+        opened_on: NaiveDate,
+        closes_on: NaiveDate,
+        channel: String,
+    },
+    CloseConsultation {
+        closed_on: NaiveDate,
+        comments_received: u32,
+        adoption_summary: String,
+    },
+    SubmitForReview {
+        submitted_on: NaiveDate,
+        materials: Vec<String>,
+    },
+    ReturnMaterials {
+        returned_on: NaiveDate,
+        reason: String,
+    },
+    StartReview {
+        started_on: NaiveDate,
+        due_on: NaiveDate,
+    },
+    AddAdvisorOpinion(AdvisorOpinion),
+    ConcludeReview {
+        outcome: ReviewOutcome,
+        issues: Vec<IssueInput>,
+        opinion: String,
+        concluded_on: NaiveDate,
+    },
+    SubmitRevision {
+        submitted_on: NaiveDate,
+        responses: Vec<IssueResponse>,
+    },
+    RecordDeliberation(Deliberation),
+    Issue {
+        number: DocumentNumber,
+        registration_number: Option<String>,
+        signer: String,
+        issued_on: NaiveDate,
+        published_on: NaiveDate,
+        effective_on: NaiveDate,
+        valid_until: Option<NaiveDate>,
+        validity_override_reason: Option<String>,
+    },
+    FileForRecord {
+        filed_on: NaiveDate,
+        authorities: Vec<String>,
+    },
+    RecordFilingReview {
+        outcome: FilingReviewOutcome,
+        reviewed_on: NaiveDate,
+        notes: Option<String>,
+    },
+    Correct(Correction),
+    Repeal(Ending),
+    Withdraw(Ending),
+    Republish {
+        republished_on: NaiveDate,
+        registration_number: Option<String>,
+        valid_until: Option<NaiveDate>,
+        validity_override_reason: Option<String>,
+    },
+    /// Sent by the ledger's scheduler once `valid_until` has passed.
+    Expire {
+        on: NaiveDate,
+    },
+    /// Sent by the cleanup process manager; a second application of the same campaign's
+    /// decision writes nothing, so the process manager may be re-run at will.
+    ApplyCleanupDecision(CleanupOutcome),
+    Supersede(Supersession),
+    Import {
+        id: String,
+        record: ImportedRecord,
+    },
+}
+
+impl Aggregate for NormativeDocument {
+    const TYPE: &'static str = "NormativeDocument";
+    type Command = DocumentCommand;
+    type Event = DocumentEvent;
+    type Error = DomainError;
+    type Services = Box<dyn DocumentServices>;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        let events = match command {
+            DocumentCommand::Draft { id, draft } => {
+                vec![self.start_draft(id, draft, services.as_ref()).await?]
+            }
+            DocumentCommand::ReviseDraft {
+                title,
+                summary,
+                is_trial,
+                is_major_decision,
+                revised_on,
+            } => {
+                vec![self.revise_draft(title, summary, is_trial, is_major_decision, revised_on)?]
+            }
+            DocumentCommand::OpenConsultation {
+                opened_on,
+                closes_on,
+                channel,
+            } => vec![self.open_consultation(opened_on, closes_on, channel)?],
+            DocumentCommand::CloseConsultation {
+                closed_on,
+                comments_received,
+                adoption_summary,
+            } => vec![self.close_consultation(closed_on, comments_received, adoption_summary)?],
+            DocumentCommand::SubmitForReview {
+                submitted_on,
+                materials,
+            } => vec![self.submit_for_review(submitted_on, materials)?],
+            DocumentCommand::ReturnMaterials {
+                returned_on,
+                reason,
+            } => vec![self.return_materials(returned_on, reason)?],
+            DocumentCommand::StartReview { started_on, due_on } => {
+                vec![self.start_review(started_on, due_on)?]
+            }
+            DocumentCommand::AddAdvisorOpinion(opinion) => vec![self.add_advisor_opinion(opinion)?],
+            DocumentCommand::ConcludeReview {
+                outcome,
+                issues,
+                opinion,
+                concluded_on,
+            } => vec![self.conclude_review(outcome, issues, opinion, concluded_on)?],
+            DocumentCommand::SubmitRevision {
+                submitted_on,
+                responses,
+            } => vec![self.submit_revision(submitted_on, responses)?],
+            DocumentCommand::RecordDeliberation(d) => vec![self.record_deliberation(d)?],
+            DocumentCommand::Issue {
+                number,
+                registration_number,
+                signer,
+                issued_on,
+                published_on,
+                effective_on,
+                valid_until,
+                validity_override_reason,
+            } => vec![
+                self.issue(
+                    number,
+                    registration_number,
+                    signer,
+                    issued_on,
+                    published_on,
+                    effective_on,
+                    valid_until,
+                    validity_override_reason,
+                    services.as_ref(),
+                )
+                .await?,
+            ],
+            DocumentCommand::FileForRecord {
+                filed_on,
+                authorities,
+            } => vec![self.file_for_record(filed_on, authorities)?],
+            DocumentCommand::RecordFilingReview {
+                outcome,
+                reviewed_on,
+                notes,
+            } => vec![self.record_filing_review(outcome, reviewed_on, notes)?],
+            DocumentCommand::Correct(c) => vec![self.correct(c)?],
+            DocumentCommand::Repeal(e) => vec![self.repeal(e)?],
+            DocumentCommand::Withdraw(e) => vec![self.withdraw(e)?],
+            DocumentCommand::Republish {
+                republished_on,
+                registration_number,
+                valid_until,
+                validity_override_reason,
+            } => vec![self.republish(
+                republished_on,
+                registration_number,
+                valid_until,
+                validity_override_reason,
+            )?],
+            DocumentCommand::Expire { on } => vec![self.expire(on)?],
+            DocumentCommand::ApplyCleanupDecision(outcome) => {
+                self.apply_cleanup_decision(outcome)?
+            }
+            DocumentCommand::Supersede(s) => vec![self.supersede(s)?],
+            DocumentCommand::Import { id, record } => {
+                vec![self.import(id, record, services.as_ref()).await?]
+            }
+        };
+        for event in events {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.evolve(event);
+    }
+}
+
+fn check_list(field: &'static str, items: &[String], max_chars: usize) -> Result<(), DomainError> {
+    if items.len() > MAX_ITEMS {
+        return Err(DomainError::invalid(
+            field,
+            format!("at most {MAX_ITEMS} entries"),
+        ));
+    }
+    items
+        .iter()
+        .try_for_each(|i| check_text(field, i, max_chars))
+}
+
+fn check_opt(field: &'static str, value: &Option<String>, max: usize) -> Result<(), DomainError> {
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| check_optional_text(field, v, max))
+}
+
+fn not_before(
+    field: &'static str,
+    later: NaiveDate,
+    earlier: NaiveDate,
+    what: &str,
+) -> Result<(), DomainError> {
+    if later < earlier {
+        return Err(DomainError::invalid(
+            field,
+            format!("must not be before {what} ({earlier})"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

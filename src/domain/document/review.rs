@@ -1,0 +1,149 @@
+//! The legality review (合法性审核): submission, materials returned, the review, advisors'
+//! opinions (法律顾问), its conclusion and the drafter's revision.
+
+use chrono::NaiveDate;
+
+use super::DocumentStatus as S;
+use super::*;
+
+impl NormativeDocument {
+    pub(super) fn return_materials(
+        &self,
+        returned_on: NaiveDate,
+        reason: String,
+    ) -> Result<DocumentEvent, DomainError> {
+        self.expect("returnMaterials", &[S::Submitted])?;
+        check_text("reason", &reason, MAX_TEXT)?;
+        Ok(DocumentEvent::MaterialsReturned(MaterialsReturn {
+            returned_on,
+            reason,
+        }))
+    }
+
+    pub(super) fn start_review(
+        &self,
+        started_on: NaiveDate,
+        due_on: NaiveDate,
+    ) -> Result<DocumentEvent, DomainError> {
+        self.expect("startReview", &[S::Submitted])?;
+        if let Some(r) = self.review() {
+            not_before("startedOn", started_on, r.submitted_on, "the submission")?;
+        }
+        not_before("dueOn", due_on, started_on, "the start of the review")?;
+        Ok(DocumentEvent::ReviewStarted { started_on, due_on })
+    }
+
+    pub(super) fn add_advisor_opinion(
+        &self,
+        opinion: AdvisorOpinion,
+    ) -> Result<DocumentEvent, DomainError> {
+        self.expect(
+            "addAdvisorOpinion",
+            &[S::UnderReview, S::Revising, S::AwaitingDeliberation],
+        )?;
+        check_text("text", &opinion.text, MAX_TEXT)?;
+        check_opt("conclusion", &opinion.conclusion, MAX_SHORT)?;
+        Ok(DocumentEvent::AdvisorOpinionAdded(opinion))
+    }
+
+    pub(super) fn conclude_review(
+        &self,
+        outcome: ReviewOutcome,
+        issues: Vec<IssueInput>,
+        opinion: String,
+        concluded_on: NaiveDate,
+    ) -> Result<DocumentEvent, DomainError> {
+        let draft = self.expect("concludeReview", &[S::UnderReview])?;
+        check_text("opinion", &opinion, MAX_TEXT)?;
+        if issues.len() > MAX_ITEMS {
+            return Err(DomainError::invalid("issues", "at most 200 issues"));
+        }
+        for i in &issues {
+            check_text("issues.text", &i.text, MAX_TEXT)?;
+            check_opt("issues.clause", &i.clause, MAX_SHORT)?;
+        }
+        if outcome != ReviewOutcome::Lawful && issues.is_empty() {
+            return Err(DomainError::IssuesRequired {
+                outcome: match outcome {
+                    ReviewOutcome::MustRevise => "MUST_REVISE",
+                    _ => "UNLAWFUL",
+                },
+            });
+        }
+        let review = self.review().expect("UNDER_REVIEW implies a review");
+        if draft.is_major_decision && review.opinions.is_empty() {
+            return Err(DomainError::AdvisorOpinionRequired);
+        }
+        if let Some(started) = review.started_on {
+            not_before(
+                "concludedOn",
+                concluded_on,
+                started,
+                "the start of the review",
+            )?;
+        }
+        Ok(DocumentEvent::ReviewConcluded {
+            outcome,
+            issues: issues
+                .into_iter()
+                .zip(1..)
+                .map(|(i, number)| ReviewIssue {
+                    number,
+                    clause: i.clause,
+                    text: i.text,
+                })
+                .collect(),
+            opinion,
+            concluded_on,
+        })
+    }
+
+    pub(super) fn submit_revision(
+        &self,
+        submitted_on: NaiveDate,
+        responses: Vec<IssueResponse>,
+    ) -> Result<DocumentEvent, DomainError> {
+        self.expect("submitRevision", &[S::Revising])?;
+        let conclusion = self
+            .last_conclusion()
+            .expect("REVISING implies a conclusion");
+        check_responses(conclusion, &responses)?;
+        Ok(DocumentEvent::RevisionSubmitted {
+            submitted_on,
+            responses,
+        })
+    }
+}
+
+/// Every issue answered exactly once; a reason for each one not adopted.
+fn check_responses(
+    conclusion: &ReviewConclusion,
+    responses: &[IssueResponse],
+) -> Result<(), DomainError> {
+    let incomplete = |detail: String| DomainError::IssueResponsesIncomplete { detail };
+    for r in responses {
+        check_opt("responses.reason", &r.reason, MAX_TEXT)?;
+        if !conclusion.issues.iter().any(|i| i.number == r.issue_number) {
+            return Err(incomplete(format!("there is no issue {}", r.issue_number)));
+        }
+        if !r.adopted && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            return Err(incomplete(format!(
+                "issue {} is not adopted and has no reason",
+                r.issue_number
+            )));
+        }
+    }
+    for issue in &conclusion.issues {
+        let n = responses
+            .iter()
+            .filter(|r| r.issue_number == issue.number)
+            .count();
+        if n != 1 {
+            return Err(incomplete(format!(
+                "issue {} is answered {n} times",
+                issue.number
+            )));
+        }
+    }
+    Ok(())
+}

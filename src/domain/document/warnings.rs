@@ -1,0 +1,115 @@
+//! The warn-only rules: deadlines and periods the law sets that the ledger shows but never
+//! enforces, since a late step is still a step that happened.
+
+use chrono::{Days, NaiveDate};
+
+use super::DocumentStatus as S;
+use super::*;
+
+/// A recorded-and-warned rule: never blocks, always shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Per-jurisdiction settings of the warn-only rules.
+#[derive(Debug, Clone, Copy)]
+pub struct WarningSettings {
+    /// Days after publication within which a document is filed (15 or 30 by jurisdiction).
+    pub filing_days: u64,
+    /// Minimum consultation period in working days for rights-affecting documents.
+    pub consultation_working_days: u32,
+    /// Minimum consultation period in days for documents tied to business activity.
+    pub market_consultation_days: u64,
+    /// Minimum days between publication and commencement, unless urgent.
+    pub commencement_days: u64,
+}
+
+impl Default for WarningSettings {
+    fn default() -> Self {
+        WarningSettings {
+            filing_days: 30,
+            consultation_working_days: 7,
+            market_consultation_days: 30,
+            commencement_days: 30,
+        }
+    }
+}
+
+impl NormativeDocument {
+    /// The warn-only rules this document breaks as of `today`.
+    pub fn warnings(
+        &self,
+        today: NaiveDate,
+        calendar: &crate::domain::calendar::WorkingCalendar,
+        settings: &WarningSettings,
+    ) -> Vec<Warning> {
+        let mut out = vec![];
+        let open_review = matches!(self.status, S::UnderReview | S::Revising);
+        if let Some(due) = self
+            .review()
+            .and_then(|r| r.due_on)
+            .filter(|d| open_review && *d < today)
+        {
+            out.push(Warning {
+                code: "REVIEW_OVERDUE",
+                message: format!("the legality review was due on {due}"),
+            });
+        }
+        let market = self.draft.as_ref().is_some_and(|d| d.market_related);
+        for c in &self.consultations {
+            let (min, rule) = if market {
+                (
+                    Ok(c.opened_on + Days::new(settings.market_consultation_days)),
+                    format!(
+                        "{} days (business-related)",
+                        settings.market_consultation_days
+                    ),
+                )
+            } else {
+                (
+                    calendar.add_working_days(c.opened_on, settings.consultation_working_days),
+                    format!("{} working days", settings.consultation_working_days),
+                )
+            };
+            // A period the calendar does not cover cannot be judged: no warning, no guess.
+            if min.is_ok_and(|min| c.closes_on < min) {
+                out.push(Warning {
+                    code: "CONSULTATION_TOO_SHORT",
+                    message: format!(
+                        "consultation from {} to {} is shorter than {rule}",
+                        c.opened_on, c.closes_on
+                    ),
+                });
+            }
+        }
+        // The ledger does not know how an imported document was filed: no filing warnings.
+        if let Some(i) = self.issuance.as_ref().filter(|_| self.imported.is_none()) {
+            let deadline = i.published_on + Days::new(settings.filing_days);
+            match self.filings.first() {
+                None if today > deadline && self.status == S::Issued => out.push(Warning {
+                    code: "FILING_OVERDUE",
+                    message: format!("not filed for record; due by {deadline}"),
+                }),
+                Some(f) if f.filed_on > deadline => out.push(Warning {
+                    code: "FILED_LATE",
+                    message: format!("filed on {}, due by {deadline}", f.filed_on),
+                }),
+                _ => {}
+            }
+            let earliest = i.published_on + Days::new(settings.commencement_days);
+            if i.effective_on < earliest {
+                out.push(Warning {
+                    code: "COMMENCEMENT_TOO_SOON",
+                    message: format!(
+                        "in force {} days after publication (rule: at least {} unless urgent)",
+                        (i.effective_on - i.published_on).num_days(),
+                        settings.commencement_days
+                    ),
+                });
+            }
+        }
+        out
+    }
+}
