@@ -493,16 +493,25 @@ impl Ledger {
         command_id: &str,
         hash: &str,
     ) -> Result<Option<Receipt>, CommandError> {
-        let row: Option<(String, String)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct Recorded {
+            request_hash: String,
+            aggregate_id: String,
+        }
+        let row: Option<Recorded> = sqlx::query_as(
             "SELECT request_hash, aggregate_id FROM command_ids WHERE command_id = $1",
         )
         .bind(command_id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((recorded_hash, aggregate_id)) = row else {
+        let Some(Recorded {
+            request_hash,
+            aggregate_id,
+        }) = row
+        else {
             return Ok(None);
         };
-        if recorded_hash != hash {
+        if request_hash != hash {
             return Err(CommandError::Rejected(DomainError::CommandIdReused {
                 command_id: command_id.to_owned(),
             }));
@@ -526,8 +535,8 @@ impl Ledger {
     /// The last event a recorded command wrote: the newest event of its aggregate in the
     /// transaction that recorded the id (the record itself keeps the first).
     async fn command_point(&self, command_id: &str) -> Result<Option<LogPoint>, sqlx::Error> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT e.transaction_id::text::bigint, e.position
+        sqlx::query_as(
+            "SELECT e.transaction_id::text::bigint AS transaction_id, e.position
              FROM command_ids c JOIN events e
                ON e.aggregate_type = c.aggregate_type AND e.aggregate_id = c.aggregate_id
               AND e.transaction_id = c.transaction_id
@@ -536,11 +545,7 @@ impl Ledger {
         )
         .bind(command_id)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(transaction_id, position)| LogPoint {
-            transaction_id,
-            position,
-        }))
+        .await
     }
 
     /// Waits until the read model has applied the log's head as it is now.
@@ -570,8 +575,13 @@ impl Ledger {
         id: uuid::Uuid,
         entry_id: &str,
     ) -> Result<Option<(EntryKind, Option<String>)>, sqlx::Error> {
-        let row: Option<(serde_json::Value, Option<String>)> = sqlx::query_as(
-            "SELECT entry -> 'kind', entry ->> 'body_code'
+        #[derive(sqlx::FromRow)]
+        struct Entry {
+            kind: serde_json::Value,
+            body_code: Option<String>,
+        }
+        let row: Option<Entry> = sqlx::query_as(
+            "SELECT entry -> 'kind' AS kind, entry ->> 'body_code' AS body_code
              FROM events, jsonb_array_elements(payload -> 'InventoryCompiled' -> 'entries') entry
              WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = 'InventoryCompiled'
                AND entry ->> 'id' = $3",
@@ -581,7 +591,7 @@ impl Ledger {
         .bind(entry_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.and_then(|(kind, body)| Some((serde_json::from_value(kind).ok()?, body))))
+        Ok(row.and_then(|e| Some((serde_json::from_value(e.kind).ok()?, e.body_code))))
     }
 
     /// The issuing body of a document, from its first event (`Drafted` or `DocumentImported`).

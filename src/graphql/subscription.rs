@@ -49,8 +49,8 @@ impl SubscriptionRoot {
             None => {
                 // From now: just past the newest settled event.
                 let bound = safe_bound(&pool).await.map_err(gql)?;
-                let last: Option<(i64, i64)> = sqlx::query_as(
-                    "SELECT transaction_id::text::bigint, position FROM events
+                let last: Option<LogPoint> = sqlx::query_as(
+                    "SELECT transaction_id::text::bigint AS transaction_id, position FROM events
                      WHERE transaction_id < $1::bigint::text::xid8
                      ORDER BY events.transaction_id DESC, events.position DESC LIMIT 1",
                 )
@@ -58,10 +58,7 @@ impl SubscriptionRoot {
                 .fetch_optional(&pool)
                 .await
                 .map_err(gql)?;
-                last.map_or_else(LogPoint::default, |(transaction_id, position)| LogPoint {
-                    transaction_id,
-                    position,
-                })
+                last.unwrap_or_default()
             }
         };
         let f = filter.unwrap_or_default();

@@ -342,17 +342,18 @@ async fn record_failure(pool: &PgPool, name: &str, error: &ProjectionError) {
 
 /// The stored checkpoint of the read model.
 pub async fn checkpoint(pool: &PgPool) -> Result<LogPoint, ProjectionError> {
-    let (transaction_id, position): (i64, i64) = sqlx::query_as(
-        "SELECT last_transaction_id::text::bigint, last_position
+    Ok(checkpoint_of(pool, READ_MODEL).await?)
+}
+
+/// A named projection's checkpoint.
+async fn checkpoint_of(db: impl sqlx::PgExecutor<'_>, name: &str) -> sqlx::Result<LogPoint> {
+    sqlx::query_as(
+        "SELECT last_transaction_id::text::bigint AS transaction_id, last_position AS position
          FROM projection_checkpoints WHERE name = $1",
     )
-    .bind(READ_MODEL)
-    .fetch_one(pool)
-    .await?;
-    Ok(LogPoint {
-        transaction_id,
-        position,
-    })
+    .bind(name)
+    .fetch_one(db)
+    .await
 }
 
 /// One transaction: lock, read the checkpoint, apply up to BATCH settled events, move the
@@ -372,17 +373,7 @@ async fn project_batch(pool: &PgPool, name: &str) -> Result<(u64, LogPoint), Pro
         .await?;
     // Taken before this transaction writes anything, so its own id does not hold it back.
     let bound = safe_bound(&mut *tx).await?;
-    let (cx, cp): (i64, i64) = sqlx::query_as(
-        "SELECT last_transaction_id::text::bigint, last_position
-         FROM projection_checkpoints WHERE name = $1",
-    )
-    .bind(name)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut point = LogPoint {
-        transaction_id: cx,
-        position: cp,
-    };
+    let mut point = checkpoint_of(&mut *tx, name).await?;
     let events = settled_after(&mut tx, point, bound, BATCH).await?;
     let Some(last) = events.last() else {
         tx.rollback().await?;
@@ -721,16 +712,28 @@ async fn prepare_shadow(pool: &PgPool) -> Result<(), ProjectionError> {
         ))
         .execute(&mut *tx)
         .await?;
-        let indexes: Vec<(String, String, bool)> = sqlx::query_as(
-            "SELECT i.relname, pg_get_indexdef(i.oid), x.indisprimary
+        #[derive(sqlx::FromRow)]
+        struct Index {
+            name: String,
+            definition: String,
+            primary: bool,
+        }
+        let indexes: Vec<Index> = sqlx::query_as(
+            "SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition,
+                    x.indisprimary AS primary
              FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
              WHERE x.indrelid = ('public.' || $1)::regclass",
         )
         .bind(table)
         .fetch_all(&mut *tx)
         .await?;
-        for (name, def, primary) in indexes {
-            let def = def.replacen(
+        for Index {
+            name,
+            definition,
+            primary,
+        } in indexes
+        {
+            let def = definition.replacen(
                 &format!(" ON public.{table} "),
                 &format!(" ON rebuild.{table} "),
                 1,

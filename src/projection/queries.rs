@@ -1,4 +1,5 @@
-//! Queries on the read model. Filters are bound parameters, never spliced into SQL.
+//! Queries on the read model. Filters are bound parameters, never spliced into SQL; rows are
+//! decoded into named structs (`StateRow`), the folded state straight from its `jsonb`.
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -7,13 +8,18 @@ use crate::domain::{CertificationItem, CleanupCampaign, IssuingBody, NormativeDo
 use crate::store::StoreError;
 use crate::store::event_log;
 
-/// A document as the read model has it.
-#[derive(Debug, Clone)]
-pub struct DocumentRow {
-    pub id: Uuid,
-    pub state: NormativeDocument,
+/// A read-model row: the aggregate's key, its folded state and the version (the aggregate's
+/// last sequence) it was folded to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StateRow<K, S> {
+    pub id: K,
+    #[sqlx(json)]
+    pub state: S,
     pub version: i64,
 }
+
+/// A document as the read model has it.
+pub type DocumentRow = StateRow<Uuid, NormativeDocument>;
 
 #[derive(Debug, Clone, Default)]
 pub struct DocumentFilter {
@@ -27,20 +33,6 @@ pub struct DocumentFilter {
     pub visible: Option<(Vec<String>, Vec<String>)>,
 }
 
-type RawRow = (Uuid, serde_json::Value, i64);
-
-fn decode(rows: Vec<RawRow>) -> Result<Vec<DocumentRow>, StoreError> {
-    rows.into_iter()
-        .map(|(id, state, version)| {
-            Ok(DocumentRow {
-                id,
-                state: serde_json::from_value(state)?,
-                version,
-            })
-        })
-        .collect()
-}
-
 /// Up to `limit` documents with ids after `after`, in id (creation) order.
 pub async fn documents(
     pool: &PgPool,
@@ -48,7 +40,7 @@ pub async fn documents(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<DocumentRow>, StoreError> {
-    let rows: Vec<RawRow> = sqlx::query_as(
+    let rows = sqlx::query_as(
         "SELECT id, state, version FROM rm_documents
          WHERE ($1::uuid IS NULL OR id > $1)
            AND ($2::text IS NULL OR body_code = $2)
@@ -85,7 +77,7 @@ pub async fn documents(
     )
     .fetch_all(pool)
     .await?;
-    decode(rows)
+    Ok(rows)
 }
 
 /// The read model's document, or — with `as_of` — the state folded from the events recorded
@@ -99,12 +91,12 @@ pub async fn document(
         let folded = event_log::fold::<NormativeDocument>(pool, &id.to_string(), as_of).await?;
         return Ok(folded.map(|(state, version)| DocumentRow { id, state, version }));
     }
-    let rows: Vec<RawRow> =
+    Ok(
         sqlx::query_as("SELECT id, state, version FROM rm_documents WHERE id = $1")
             .bind(id)
-            .fetch_all(pool)
-            .await?;
-    Ok(decode(rows)?.pop())
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// Issuing bodies ordered by code, after `after`.
@@ -113,17 +105,15 @@ pub async fn issuing_bodies(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<(String, IssuingBody)>, StoreError> {
-    let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(
-        "SELECT code, state FROM rm_issuing_bodies
+    let rows: Vec<StateRow<String, IssuingBody>> = sqlx::query_as(
+        "SELECT code AS id, state, version FROM rm_issuing_bodies
          WHERE ($1::text IS NULL OR code > $1) ORDER BY code LIMIT $2",
     )
     .bind(after)
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|(code, state)| Ok((code, serde_json::from_value(state)?)))
-        .collect()
+    Ok(rows.into_iter().map(|r| (r.id, r.state)).collect())
 }
 
 /// One issuing body from the read model, or folded from the log as of an instant.
@@ -135,12 +125,12 @@ pub async fn issuing_body(
     if as_of.is_some() {
         return crate::store::services::load_issuing_body(pool, code, as_of).await;
     }
-    let state: Option<serde_json::Value> =
-        sqlx::query_scalar("SELECT state FROM rm_issuing_bodies WHERE code = $1")
+    let row: Option<StateRow<String, IssuingBody>> =
+        sqlx::query_as("SELECT code AS id, state, version FROM rm_issuing_bodies WHERE code = $1")
             .bind(code)
             .fetch_optional(pool)
             .await?;
-    Ok(state.map(serde_json::from_value).transpose()?)
+    Ok(row.map(|r| r.state))
 }
 
 /// Certification-item filters; `None` means any.
@@ -159,7 +149,7 @@ pub async fn certification_items(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<(Uuid, CertificationItem, i64)>, StoreError> {
-    let rows: Vec<RawRow> = sqlx::query_as(
+    let rows: Vec<StateRow<Uuid, CertificationItem>> = sqlx::query_as(
         "SELECT id, state, version FROM rm_certification_items
          WHERE ($1::uuid IS NULL OR id > $1)
            AND ($2::text IS NULL OR status = $2)
@@ -176,9 +166,10 @@ pub async fn certification_items(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|(id, state, version)| Ok((id, serde_json::from_value(state)?, version)))
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.state, r.version))
+        .collect())
 }
 
 /// One certification item; with `as_of`, folded from the events recorded up to then.
@@ -190,13 +181,12 @@ pub async fn certification_item(
     if as_of.is_some() {
         return event_log::fold::<CertificationItem>(pool, &id.to_string(), as_of).await;
     }
-    let row: Option<(serde_json::Value, i64)> =
-        sqlx::query_as("SELECT state, version FROM rm_certification_items WHERE id = $1")
+    let row: Option<StateRow<Uuid, CertificationItem>> =
+        sqlx::query_as("SELECT id, state, version FROM rm_certification_items WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?;
-    row.map(|(state, version)| Ok((serde_json::from_value(state)?, version)))
-        .transpose()
+    Ok(row.map(|r| (r.state, r.version)))
 }
 
 /// One of the deadline lists: what is on it and what orders it (its due date).
@@ -271,7 +261,13 @@ pub async fn deadline_page(
          ORDER BY {due}, id
          LIMIT $8"
     );
-    let rows: Vec<(chrono::NaiveDate, Uuid, serde_json::Value, i64)> = sqlx::query_as(&sql)
+    #[derive(sqlx::FromRow)]
+    struct Due {
+        due: chrono::NaiveDate,
+        #[sqlx(flatten)]
+        row: DocumentRow,
+    }
+    let rows: Vec<Due> = sqlx::query_as(&sql)
         .bind(today)
         .bind(list.days())
         .bind(after.map(|a| a.0))
@@ -282,18 +278,7 @@ pub async fn deadline_page(
         .bind(limit)
         .fetch_all(pool)
         .await?;
-    rows.into_iter()
-        .map(|(due, id, state, version)| {
-            Ok((
-                due,
-                DocumentRow {
-                    id,
-                    state: serde_json::from_value(state)?,
-                    version,
-                },
-            ))
-        })
-        .collect()
+    Ok(rows.into_iter().map(|d| (d.due, d.row)).collect())
 }
 
 /// Ids of documents still recorded in force after their last day (`valid_until < today`):
@@ -322,13 +307,12 @@ pub async fn cleanup_campaign(
     if as_of.is_some() {
         return event_log::fold::<CleanupCampaign>(pool, &id.to_string(), as_of).await;
     }
-    let row: Option<(serde_json::Value, i64)> =
-        sqlx::query_as("SELECT state, version FROM rm_cleanup_campaigns WHERE id = $1")
+    let row: Option<StateRow<Uuid, CleanupCampaign>> =
+        sqlx::query_as("SELECT id, state, version FROM rm_cleanup_campaigns WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?;
-    row.map(|(state, version)| Ok((serde_json::from_value(state)?, version)))
-        .transpose()
+    Ok(row.map(|r| (r.state, r.version)))
 }
 
 /// Cleanup campaigns in launch order (ids are UUIDv7), optionally of one status.
@@ -338,7 +322,7 @@ pub async fn cleanup_campaigns(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<(Uuid, CleanupCampaign, i64)>, StoreError> {
-    let rows: Vec<(Uuid, serde_json::Value, i64)> = sqlx::query_as(
+    let rows: Vec<StateRow<Uuid, CleanupCampaign>> = sqlx::query_as(
         "SELECT id, state, version FROM rm_cleanup_campaigns
          WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR id > $2)
          ORDER BY id LIMIT $3",
@@ -348,9 +332,10 @@ pub async fn cleanup_campaigns(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|(id, state, version)| Ok((id, serde_json::from_value(state)?, version)))
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.state, r.version))
+        .collect())
 }
 
 /// Every aggregate's state the annual report reads, from the read model.
@@ -361,33 +346,35 @@ pub struct ReportStates {
     pub bodies: Vec<(String, IssuingBody)>,
 }
 
-async fn states<A: serde::de::DeserializeOwned>(
+async fn states<A: serde::de::DeserializeOwned + Send + Unpin + 'static>(
     pool: &PgPool,
     sql: &'static str,
 ) -> Result<Vec<(String, A)>, StoreError> {
-    let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(sql).fetch_all(pool).await?;
-    rows.into_iter()
-        .map(|(id, state)| Ok((id, serde_json::from_value(state)?)))
-        .collect()
+    let rows: Vec<StateRow<String, A>> = sqlx::query_as(sql).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.state)).collect())
 }
 
 /// Loads the report's states (a county's ledger holds thousands of rows, not millions).
 pub async fn report_states(pool: &PgPool) -> Result<ReportStates, StoreError> {
     Ok(ReportStates {
-        documents: states(pool, "SELECT id::text, state FROM rm_documents ORDER BY id").await?,
+        documents: states(
+            pool,
+            "SELECT id::text AS id, state, version FROM rm_documents ORDER BY id",
+        )
+        .await?,
         items: states(
             pool,
-            "SELECT id::text, state FROM rm_certification_items ORDER BY id",
+            "SELECT id::text AS id, state, version FROM rm_certification_items ORDER BY id",
         )
         .await?,
         campaigns: states(
             pool,
-            "SELECT id::text, state FROM rm_cleanup_campaigns ORDER BY id",
+            "SELECT id::text AS id, state, version FROM rm_cleanup_campaigns ORDER BY id",
         )
         .await?,
         bodies: states(
             pool,
-            "SELECT code, state FROM rm_issuing_bodies ORDER BY code",
+            "SELECT code AS id, state, version FROM rm_issuing_bodies ORDER BY code",
         )
         .await?,
     })

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::domain::{
     CertificationItem, CleanupCampaign, IssuingBody, NormativeDocument, StoredEvent,
 };
+use crate::projection::queries::StateRow;
 use crate::store::StoreError;
 use crate::store::event_log::EventRecord;
 
@@ -28,8 +29,8 @@ struct Row<A> {
 /// The touched rows of one aggregate type, and how to read stored rows back.
 struct Rows<A> {
     rows: HashMap<String, Row<A>>,
-    /// `SELECT key, state, version` for the keys in `$1` (a text array); a constant, never
-    /// input.
+    /// `SELECT key AS id, state, version` for the keys in `$1` (a text array); a constant,
+    /// never input.
     select: &'static str,
     /// Events at or below their row's version, left alone.
     skipped: u64,
@@ -37,7 +38,7 @@ struct Rows<A> {
 
 impl<A> Rows<A>
 where
-    A: Aggregate + Default + DeserializeOwned,
+    A: Aggregate + Default + DeserializeOwned + Unpin + 'static,
     A::Event: StoredEvent,
 {
     fn new(select: &'static str) -> Self {
@@ -65,18 +66,16 @@ where
             return Ok(());
         }
         let keys: Vec<&str> = first.keys().copied().collect();
-        let stored: Vec<(String, serde_json::Value, i64)> = sqlx::query_as(self.select)
+        let stored: Vec<StateRow<String, A>> = sqlx::query_as(self.select)
             .bind(&keys)
             .fetch_all(&mut **tx)
             .await?;
-        let mut stored: HashMap<String, (serde_json::Value, i64)> = stored
-            .into_iter()
-            .map(|(key, state, version)| (key, (state, version)))
-            .collect();
+        let mut stored: HashMap<String, StateRow<String, A>> =
+            stored.into_iter().map(|r| (r.id.clone(), r)).collect();
         for (key, e) in first {
             let row = match stored.remove(key) {
-                Some((state, version)) => Row {
-                    state: serde_json::from_value(state)?,
+                Some(StateRow { state, version, .. }) => Row {
+                    state,
                     advanced: false,
                     version,
                     position: e.position,
@@ -120,19 +119,19 @@ impl Default for ReadModelBatch {
         ReadModelBatch {
             // Keys come back as they were asked for (the event's aggregate id), not re-printed.
             documents: Rows::new(
-                "SELECT k.key, t.state, t.version FROM unnest($1::text[]) AS k(key)
+                "SELECT k.key AS id, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_documents t ON t.id = k.key::uuid",
             ),
             bodies: Rows::new(
-                "SELECT k.key, t.state, t.version FROM unnest($1::text[]) AS k(key)
+                "SELECT k.key AS id, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_issuing_bodies t ON t.code = k.key",
             ),
             items: Rows::new(
-                "SELECT k.key, t.state, t.version FROM unnest($1::text[]) AS k(key)
+                "SELECT k.key AS id, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_certification_items t ON t.id = k.key::uuid",
             ),
             campaigns: Rows::new(
-                "SELECT k.key, t.state, t.version FROM unnest($1::text[]) AS k(key)
+                "SELECT k.key AS id, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_cleanup_campaigns t ON t.id = k.key::uuid",
             ),
         }

@@ -53,11 +53,15 @@ pub async fn load(pool: &PgPool) -> Result<WorkingCalendar, crate::store::StoreE
         .fetch_all(pool)
         .await?;
     cal.years.extend(years);
-    let days: Vec<(chrono::NaiveDate, String)> =
-        sqlx::query_as("SELECT day, kind FROM calendar_days")
-            .fetch_all(pool)
-            .await?;
-    for (day, kind) in days {
+    #[derive(sqlx::FromRow)]
+    struct Day {
+        day: chrono::NaiveDate,
+        kind: String,
+    }
+    let days: Vec<Day> = sqlx::query_as("SELECT day, kind FROM calendar_days")
+        .fetch_all(pool)
+        .await?;
+    for Day { day, kind } in days {
         if kind == "OFF" {
             cal.off.insert(day);
         } else {

@@ -90,14 +90,24 @@ async fn current_signer(pool: &PgPool) -> Result<Option<[u8; 32]>, sqlx::Error> 
 
 /// Every recorded rotation as (old key, new key), oldest first.
 pub async fn rotations(pool: &PgPool) -> Result<Vec<([u8; 32], [u8; 32])>, sqlx::Error> {
-    let rows: Vec<(Vec<u8>, Vec<u8>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Rotation {
+        old_public_key: Vec<u8>,
+        new_public_key: Vec<u8>,
+    }
+    let rows: Vec<Rotation> = sqlx::query_as(
         "SELECT old_public_key, new_public_key FROM signing_key_rotations ORDER BY rotated_at",
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(o, n)| Some((o.try_into().ok()?, n.try_into().ok()?)))
+        .filter_map(|r| {
+            Some((
+                r.old_public_key.try_into().ok()?,
+                r.new_public_key.try_into().ok()?,
+            ))
+        })
         .collect())
 }
 

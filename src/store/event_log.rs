@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgExecutor, PgPool};
 
-/// A point in commit-safe order: (transaction id, position).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+/// A point in commit-safe order: (transaction id, position). Queries select it as
+/// `transaction_id::text::bigint AS transaction_id, position` (an `xid8` has no Rust type).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
 pub struct LogPoint {
     pub transaction_id: i64,
     pub position: i64,
@@ -112,16 +113,13 @@ pub async fn audit_page(
 
 /// Where the event at `position` sits in commit-safe order (cursors are global positions).
 pub async fn point_of(pool: &PgPool, position: i64) -> Result<Option<LogPoint>, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT transaction_id::text::bigint, position FROM events WHERE position = $1",
+    sqlx::query_as(
+        "SELECT transaction_id::text::bigint AS transaction_id, position
+         FROM events WHERE position = $1",
     )
     .bind(position)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(transaction_id, position)| LogPoint {
-        transaction_id,
-        position,
-    }))
+    .await
 }
 
 /// Every event of one aggregate, in its own order, optionally only those recorded up to `as_of`.
@@ -197,19 +195,15 @@ pub async fn latest_point(
     aggregate_type: &str,
     aggregate_id: &str,
 ) -> Result<Option<LogPoint>, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT transaction_id::text::bigint, position FROM events
+    sqlx::query_as(
+        "SELECT transaction_id::text::bigint AS transaction_id, position FROM events
          WHERE aggregate_type = $1 AND aggregate_id = $2
          ORDER BY sequence DESC LIMIT 1",
     )
     .bind(aggregate_type)
     .bind(aggregate_id)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(transaction_id, position)| LogPoint {
-        transaction_id,
-        position,
-    }))
+    .await
 }
 
 /// Number of events in the log.
@@ -221,14 +215,10 @@ pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
 
 /// The newest committed event in commit-safe order (the log's head), if any.
 pub async fn head(pool: &PgPool) -> Result<Option<LogPoint>, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT transaction_id::text::bigint, position FROM events
+    sqlx::query_as(
+        "SELECT transaction_id::text::bigint AS transaction_id, position FROM events
          ORDER BY events.transaction_id DESC, events.position DESC LIMIT 1",
     )
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(transaction_id, position)| LogPoint {
-        transaction_id,
-        position,
-    }))
+    .await
 }

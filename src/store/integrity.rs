@@ -634,14 +634,19 @@ fn check_link(previous: Option<(i64, &[u8])>, row: &HashedRow) -> Option<BrokenL
 /// The digest of the log as it stands (every settled event).
 pub async fn digest(pool: &PgPool) -> Result<LogDigest, sqlx::Error> {
     let bound = safe_bound(pool).await?;
-    let mut rows = sqlx::query_as::<_, (i64, Vec<u8>)>(
+    #[derive(sqlx::FromRow)]
+    struct Link {
+        position: i64,
+        hash: Vec<u8>,
+    }
+    let mut rows = sqlx::query_as::<_, Link>(
         "SELECT position, hash FROM events WHERE transaction_id < $1::bigint::text::xid8
          ORDER BY events.transaction_id, events.position",
     )
     .bind(bound)
     .fetch(pool);
     let mut d = DigestBuilder::new(bound);
-    while let Some((position, hash)) = rows.try_next().await? {
+    while let Some(Link { position, hash }) = rows.try_next().await? {
         d.push(position, &hash);
     }
     Ok(d.finish())

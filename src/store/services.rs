@@ -77,7 +77,14 @@ impl CampaignServices for LedgerServices {
                         .unwrap_or_default()
                 })
                 .collect();
-            let rows: Vec<(uuid::Uuid, String, String, Option<String>)> = sqlx::query_as(
+            #[derive(sqlx::FromRow)]
+            struct InForce {
+                id: uuid::Uuid,
+                body_code: String,
+                title: String,
+                document_number: Option<String>,
+            }
+            let rows: Vec<InForce> = sqlx::query_as(
                 "SELECT id, body_code, title, document_number FROM rm_documents
                  WHERE status = 'ISSUED' AND issued_on <= $1
                    AND (cardinality($2::text[]) = 0 OR body_code = ANY($2))
@@ -90,20 +97,24 @@ impl CampaignServices for LedgerServices {
             .fetch_all(&self.pool)
             .await
             .map_err(unavailable)?;
-            entries.extend(
-                rows.into_iter()
-                    .map(|(id, body, title, number)| InventoryEntry {
-                        kind: EntryKind::Document,
-                        id: id.to_string(),
-                        label: format!("{} {title}", number.unwrap_or_default()),
-                        body_code: Some(body),
-                        basis_level: None,
-                        commitment_excluded: false,
-                    }),
-            );
+            entries.extend(rows.into_iter().map(|d| InventoryEntry {
+                kind: EntryKind::Document,
+                id: d.id.to_string(),
+                label: format!("{} {}", d.document_number.unwrap_or_default(), d.title),
+                body_code: Some(d.body_code),
+                basis_level: None,
+                commitment_excluded: false,
+            }));
         }
         if scope.certification_items {
-            let rows: Vec<(uuid::Uuid, String, serde_json::Value)> = sqlx::query_as(
+            #[derive(sqlx::FromRow)]
+            struct Listed {
+                id: uuid::Uuid,
+                name: String,
+                #[sqlx(json)]
+                state: CertificationItem,
+            }
+            let rows: Vec<Listed> = sqlx::query_as(
                 "SELECT id, name, state FROM rm_certification_items
                  WHERE status <> 'CANCELLED'
                    AND (state -> 'registration' ->> 'registered_on')::date <= $1
@@ -113,9 +124,8 @@ impl CampaignServices for LedgerServices {
             .fetch_all(&self.pool)
             .await
             .map_err(unavailable)?;
-            for (id, name, state) in rows {
-                let item: CertificationItem = serde_json::from_value(state).map_err(unavailable)?;
-                let registration = item.registration.as_ref();
+            for Listed { id, name, state } in rows {
+                let registration = state.registration.as_ref();
                 entries.push(InventoryEntry {
                     kind: EntryKind::CertificationItem,
                     id: id.to_string(),

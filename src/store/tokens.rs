@@ -68,9 +68,18 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Actor>, 
         return Ok(None);
     }
     let token_hash = hash(secret);
-    let row: Option<(Uuid, String, String, Vec<String>, bool)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Holder {
+        id: Uuid,
+        name: String,
+        role: String,
+        bodies: Vec<String>,
+        /// The last use is older than the resolution: time to record this one.
+        stale: bool,
+    }
+    let row: Option<Holder> = sqlx::query_as(
         "SELECT id, name, role, bodies,
-                coalesce(last_used_at < now() - $2::int * interval '1 second', true)
+                coalesce(last_used_at < now() - $2::int * interval '1 second', true) AS stale
          FROM api_tokens
          WHERE token_hash = $1 AND revoked_at IS NULL
            AND (expires_at IS NULL OR expires_at > now())",
@@ -79,7 +88,7 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Actor>, 
     .bind(LAST_USE_RESOLUTION_SECS)
     .fetch_optional(pool)
     .await?;
-    if row.as_ref().is_some_and(|r| r.4) {
+    if row.as_ref().is_some_and(|r| r.stale) {
         // A write (and its fsync) per request only to move a timestamp would cost as much as
         // the request itself: the last use is kept to the minute.
         sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1")
@@ -87,12 +96,12 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Actor>, 
             .execute(pool)
             .await?;
     }
-    Ok(row.and_then(|(id, name, role, bodies, _)| {
+    Ok(row.and_then(|h| {
         Some(Actor {
-            id: id.to_string(),
-            name,
-            role: role.parse().ok()?,
-            bodies,
+            id: h.id.to_string(),
+            name: h.name,
+            role: h.role.parse().ok()?,
+            bodies: h.bodies,
         })
     }))
 }
