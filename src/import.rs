@@ -17,6 +17,7 @@ use crate::domain::document::{DocumentClass, ImportedRecord, check_import};
 use crate::domain::{
     Actor, DocumentCommand, DocumentNumber, DocumentServices, DocumentStatus, DomainError, Role,
 };
+use crate::progress::{Progress, tick};
 use crate::store::services::LedgerServices;
 
 /// One row as it appears in the file (CSV columns or JSON fields).
@@ -320,6 +321,7 @@ pub async fn import_documents(
     text: &str,
     provenance: &str,
     operator: &str,
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary, ImportError> {
     let (todo, already_present) = check(ledger, text, provenance).await?;
     let actor = Actor {
@@ -333,6 +335,7 @@ pub async fn import_documents(
         imported: 0,
         already_present,
     };
+    let total = Some(todo.len() as u64);
     for (id, record) in todo {
         let number = record.number.to_string();
         let command = Command::Document {
@@ -347,6 +350,7 @@ pub async fn import_documents(
             .await
             .map_err(|source| ImportError::Command { number, source })?;
         summary.imported += 1;
+        tick(progress, summary.imported as u64, total);
     }
     Ok(summary)
 }

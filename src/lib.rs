@@ -34,6 +34,7 @@ pub mod http;
 pub mod import;
 pub mod input_limits;
 pub mod process;
+pub mod progress;
 pub mod projection;
 pub mod store;
 pub mod telemetry;

@@ -75,8 +75,17 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
                 (false, None) => integrity::Trust::StoredKeys,
             };
             let started = std::time::Instant::now();
-            let v = integrity::verify(&pool, *from_position, *to_position, earlier.as_ref(), trust)
-                .await?;
+            let bar = Bar::new("verifying", &pool).await?;
+            let v = integrity::verify_reporting(
+                &pool,
+                *from_position,
+                *to_position,
+                earlier.as_ref(),
+                trust,
+                &mut bar.reporter(),
+            )
+            .await?;
+            bar.finish();
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "checked {} events in {} streams in {secs:.2}s ({:.0} events/s)",
@@ -159,26 +168,33 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             println!("signature  {}", hex(&c.signature));
         }
         CliCommand::Export { format: _, output } => {
+            let bar = Bar::new("exporting", &pool).await?;
             let n = match output {
                 Some(path) => {
                     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-                    let n = integrity::export_jsonl(&pool, &mut f).await?;
+                    let n = integrity::export_jsonl(&pool, &mut f, &mut bar.reporter()).await?;
                     std::io::Write::flush(&mut f)?;
                     n
                 }
                 None => {
                     let mut out = std::io::BufWriter::new(std::io::stdout());
-                    let n = integrity::export_jsonl(&pool, &mut out).await?;
+                    let n = integrity::export_jsonl(&pool, &mut out, &mut bar.reporter()).await?;
                     std::io::Write::flush(&mut out)?;
                     n
                 }
             };
+            bar.finish();
             eprintln!("exported {n} events");
         }
         CliCommand::ImportLog { file } => {
             normledger::store::migrate(&pool).await?;
-            let n = normledger::store::restore::import_log(&pool, file).await?;
-            normledger::projection::replay(&pool, |_| {}).await?;
+            let bar = Bar::hidden_total("restoring");
+            let n =
+                normledger::store::restore::import_log(&pool, file, &mut bar.reporter()).await?;
+            bar.finish();
+            let bar = Bar::hidden_total("rebuilding the read model");
+            normledger::projection::replay(&pool, bar.replay_reporter()).await?;
+            bar.finish();
             println!("restored {n} events; read model rebuilt");
             println!("digest {}", integrity::digest(&pool).await?);
         }
@@ -189,20 +205,9 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
         CliCommand::Replay => {
             normledger::store::migrate(&pool).await?;
             let started = std::time::Instant::now();
-            let n = normledger::projection::replay(&pool, |p| {
-                let rate = p.applied as f64 / p.elapsed.as_secs_f64().max(1e-9);
-                let width = 30;
-                let done = (p.applied * width / p.total.max(1)).min(width) as usize;
-                eprint!(
-                    "\r[{}{}] {}/{} events, {rate:.0} events/s",
-                    "#".repeat(done),
-                    " ".repeat(width as usize - done),
-                    p.applied,
-                    p.total
-                );
-            })
-            .await?;
-            eprintln!();
+            let bar = Bar::hidden_total("replaying");
+            let n = normledger::projection::replay(&pool, bar.replay_reporter()).await?;
+            bar.finish();
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "replayed {n} events in {secs:.2}s ({:.0} events/s)",
@@ -228,9 +233,16 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
                 ..Settings::default()
             };
             let app = App::start(pool.clone(), settings).await?;
-            let result =
-                normledger::import::import_documents(&app.ledger, &text, provenance, operator)
-                    .await;
+            let bar = Bar::hidden_total("importing");
+            let result = normledger::import::import_documents(
+                &app.ledger,
+                &text,
+                provenance,
+                operator,
+                &mut bar.reporter(),
+            )
+            .await;
+            bar.finish();
             app.stop().await?;
             let s = result?;
             println!(
@@ -459,6 +471,61 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
 }
 
 /// A digest given on the command line, or the path of a file holding one.
+/// A progress bar on stderr for long CLI work (rate and ETA); indicatif draws nothing when
+/// stderr is not a terminal, so scripts and logs see only the final lines.
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    /// A bar over the whole event log (its length counted only when it will be drawn).
+    async fn new(label: &'static str, pool: &sqlx::PgPool) -> anyhow::Result<Bar> {
+        let bar = Bar::hidden_total(label);
+        if !bar.0.is_hidden() {
+            let total = normledger::store::event_log::count(pool).await?;
+            bar.0.set_length(total.max(0) as u64);
+        }
+        Ok(bar)
+    }
+
+    /// A bar whose length the operation reports.
+    fn hidden_total(label: &'static str) -> Bar {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            None,
+            indicatif::ProgressDrawTarget::stderr_with_hz(4),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {human_pos}/{human_len} {per_sec} ETA {eta}",
+            )
+            .expect("a valid template")
+            .progress_chars("#>-"),
+        );
+        bar.set_message(label);
+        Bar(bar)
+    }
+
+    fn reporter(&self) -> impl FnMut(normledger::progress::Progress) + Send + use<> {
+        let bar = self.0.clone();
+        move |p| {
+            if let Some(total) = p.total {
+                bar.set_length(total);
+            }
+            bar.set_position(p.done);
+        }
+    }
+
+    fn replay_reporter(&self) -> impl FnMut(normledger::projection::ReplayProgress) + use<> {
+        let bar = self.0.clone();
+        move |p| {
+            bar.set_length(p.total);
+            bar.set_position(p.applied);
+        }
+    }
+
+    fn finish(self) {
+        self.0.finish_and_clear();
+    }
+}
+
 fn read_digest(arg: &str) -> anyhow::Result<LogDigest> {
     if Path::new(arg).is_file() {
         let text = std::fs::read_to_string(arg)

@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::progress::{Progress, tick};
 use crate::store::event_log::safe_bound;
 
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -234,6 +235,18 @@ pub async fn verify(
     earlier: Option<&LogDigest>,
     trust: Trust,
 ) -> Result<Verification, sqlx::Error> {
+    verify_reporting(pool, from, to, earlier, trust, &mut |_| {}).await
+}
+
+/// [`verify`], reporting the events checked so far to `progress`.
+pub async fn verify_reporting(
+    pool: &PgPool,
+    from: Option<i64>,
+    to: Option<i64>,
+    earlier: Option<&LogDigest>,
+    trust: Trust,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Verification, sqlx::Error> {
     let signed = match trust {
         Trust::NoCheckpoints => SignedCheckpoints::default(),
         _ => SignedCheckpoints::load(pool, trust).await?,
@@ -270,7 +283,12 @@ pub async fn verify(
             checked_prefixes.push(p.check(&root, count));
         }
         chains.add(row);
+        tick(progress, count as u64, None);
     }
+    progress(Progress {
+        done: count as u64,
+        total: Some(count as u64),
+    });
     // Prefixes longer than the log: events were removed from its end.
     checked_prefixes.extend(prefixes.map(|p| p.check(&root, count)));
     let mut v = chains.finish(now.finish());
@@ -669,6 +687,7 @@ const EXPORT_SQL: &str = "SELECT position, transaction_id::text::bigint AS trans
 pub async fn export_jsonl(
     pool: &PgPool,
     out: &mut (impl std::io::Write + Send),
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<u64, crate::store::StoreError> {
     let mut rows = export_rows(pool);
     let mut n = 0;
@@ -689,7 +708,12 @@ pub async fn export_jsonl(
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n").map_err(serde_json::Error::io)?;
         n += 1;
+        tick(progress, n, None);
     }
+    progress(Progress {
+        done: n,
+        total: Some(n),
+    });
     Ok(n)
 }
 

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use sqlx::PgPool;
 
+use crate::progress::{Progress, tick};
 use crate::store::integrity::{GENESIS, HashedRow, chain_hash, hex, unhex};
 
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +118,11 @@ fn rows(path: &Path) -> Result<Vec<HashedRow>, RestoreError> {
 }
 
 /// Restores an export into an empty database; returns how many events it wrote.
-pub async fn import_log(pool: &PgPool, path: &Path) -> Result<u64, RestoreError> {
+pub async fn import_log(
+    pool: &PgPool,
+    path: &Path,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<u64, RestoreError> {
     let present: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(pool)
         .await?;
@@ -125,6 +130,7 @@ pub async fn import_log(pool: &PgPool, path: &Path) -> Result<u64, RestoreError>
         return Err(RestoreError::NotEmpty(present));
     }
     let rows = rows(path)?;
+    let total = Some(rows.len() as u64);
     let mut written = 0u64;
     // One transaction per original transaction, in commit order: the new transaction ids
     // then sort exactly as the old ones did.
@@ -161,6 +167,7 @@ pub async fn import_log(pool: &PgPool, path: &Path) -> Result<u64, RestoreError>
                 });
             }
             written += 1;
+            tick(progress, written, total);
         }
         tx.commit().await?;
     }

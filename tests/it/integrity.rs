@@ -558,3 +558,30 @@ async fn verify_integrity_checks_the_signer_against_the_servers_public_key() {
     assert_eq!(r["verifyIntegrity"]["checkpointSignerTrusted"], false);
     assert_eq!(r["verifyIntegrity"]["checkpointsChecked"], 2);
 }
+
+/// `verify` reports its progress and ends on the number of events it checked, so a bar
+/// fed from it reaches 100%.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_reports_its_progress_to_the_last_event() {
+    let (app, _) = ledger_with_documents(2).await;
+    let mut seen = vec![];
+    let v = integrity::verify_reporting(
+        &app.pool,
+        None,
+        None,
+        None,
+        integrity::Trust::StoredKeys,
+        &mut |p| seen.push(p),
+    )
+    .await
+    .unwrap();
+    let events = app.event_count().await as u64;
+    assert_eq!(
+        seen.last(),
+        Some(&normledger::progress::Progress {
+            done: events,
+            total: Some(events)
+        })
+    );
+    assert_eq!(v.events_checked as u64, events);
+}

@@ -257,3 +257,31 @@ async fn an_event_already_in_its_row_is_skipped_and_counted() {
         .await;
     assert_eq!(r["projectionStatus"][0]["eventsSkipped"], events);
 }
+
+/// Long CLI work draws its progress bar only on a terminal: a script or a log (here a pipe)
+/// sees the final lines and no carriage-return redraws.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_cli_work_is_quiet_when_not_on_a_terminal() {
+    let url = fresh_database().await;
+    let app = TestApp::spawn_on(&url).await;
+    list_bodies(&app).await;
+    for command in ["replay", "verify"] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+            .arg(command)
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .await
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(out.status.success(), "{command}: {stderr}");
+        assert!(
+            !stdout.contains('\r') && !stderr.contains('\r'),
+            "{command} redrew a bar off a terminal: {stderr:?}"
+        );
+        assert!(stdout.contains("events"), "{command}: {stdout}");
+    }
+}
