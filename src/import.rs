@@ -144,42 +144,22 @@ fn rows(text: &str) -> Result<Vec<NumberedRow>, ImportError> {
         .collect())
 }
 
-/// RFC 4180 records with the line each starts on: quoted fields may hold commas, quotes
-/// ("") and line breaks.
+/// RFC 4180 records (the `csv` crate) with the line each starts on: quoted fields may hold
+/// commas, quotes ("") and line breaks. The reader's errors are invalid UTF-8, records of
+/// unequal length and I/O; none can occur on a `&str` read with flexible lengths.
 fn csv_records(text: &str) -> Vec<(usize, Vec<String>)> {
-    let mut out = vec![];
-    let (mut field, mut fields) = (String::new(), vec![]);
-    let (mut line, mut start, mut quoted) = (1, 1, false);
-    let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => fields.push(std::mem::take(&mut field)),
-            (false, '\n') => {
-                fields.push(std::mem::take(&mut field));
-                out.push((start, std::mem::take(&mut fields)));
-                line += 1;
-                start = line;
-            }
-            (false, '\r') => {}
-            (_, c) => {
-                if c == '\n' {
-                    line += 1;
-                }
-                field.push(c);
-            }
-        }
-    }
-    if !field.is_empty() || !fields.is_empty() {
-        fields.push(field);
-        out.push((start, fields));
-    }
-    out
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    reader
+        .records()
+        .map_while(Result::ok)
+        .map(|r| {
+            let line = r.position().map_or(0, |p| p.line() as usize);
+            (line, r.iter().map(str::to_owned).collect())
+        })
+        .collect()
 }
 
 fn date(field: &str, value: &str) -> Result<NaiveDate, String> {

@@ -4,9 +4,10 @@
 //!
 //! Layers point one way: `main → http → graphql → commands/process → projection/store → domain`.
 //!
-//! - [`domain`] — pure rules, no I/O: the aggregates `IssuingBody`, `NormativeDocument`,
+//! - [`domain`] — pure rules, no I/O: the aggregates `IssuingBody`, `NormativeDocument`
+//!   (`domain/document/`: state, events, one file per lifecycle phase, warn-only rules),
 //!   `CertificationItem`, `CleanupCampaign` (cqrs-es), value types (`DocumentNumber`), the
-//!   working-day calendar, the warn-only rules and the annual report's arithmetic.
+//!   input limits, the working-day calendar and the annual report's arithmetic.
 //! - [`authz`] — who may do what: the write policy (`POLICY`, an exhaustive match on the
 //!   command) and the read policy (`READS`, with a scope per role).
 //! - [`commands`] — the one write path: authorise against the write policy, record the actor
@@ -19,10 +20,16 @@
 //! - [`store`] — PostgreSQL: the private cluster, migrations, the event log and its hash
 //!   chain, signed checkpoints, tokens, the calendar table, the aggregates' services.
 //! - [`projection`] — the commit-safe projector, the read-model writers and queries, replay.
-//! - [`graphql`] — schema, resolvers and the one place errors become `extensions.code`.
+//! - [`graphql`] — one module per resource (issuing bodies, documents, certification items,
+//!   cleanup campaigns, the report, audit), the roots, the one execute-and-answer path of
+//!   every mutation, and the one place errors become `extensions.code`.
 //! - [`http`] — axum: `/graphql` (POST, websocket, GraphiQL), `/healthz`, `/readyz`, `/metrics`.
 //! - [`telemetry`] — Prometheus metrics through the `metrics` facade.
+//! - [`progress`] — progress reports of long CLI work (the binary draws the bar).
 //! - [`app`] and [`config`] — wiring and settings; `main.rs` is the thin binary.
+//!
+//! SQL: the schema in `migrations/`; each query as a constant next to the function that runs
+//! it, values always bound, rows decoded into named `FromRow` structs.
 pub mod app;
 pub mod authz;
 pub mod commands;

@@ -42,7 +42,7 @@ pub struct Mutations(
     CleanupMutations,
 );
 
-/// All mutations, each with the `commandId` argument ([`COMMAND_ID`]). Resolvers do not
+/// All mutations, each with the `commandId` argument (`COMMAND_ID`). Resolvers do not
 /// declare it: `execute::execute` reads it from the field's arguments.
 #[derive(Default)]
 pub struct MutationRoot(Mutations);
