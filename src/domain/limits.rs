@@ -10,3 +10,5 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_SHORT_CHARS: usize = 500;
 /// Entries of any list (materials, authorities, issues, scope).
 pub const MAX_LIST_LEN: usize = 200;
+/// A document's text (正文), in characters after normalisation.
+pub const MAX_DOCUMENT_TEXT_CHARS: usize = 200_000;
