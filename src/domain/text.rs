@@ -119,7 +119,7 @@ pub fn chinese_number(s: &str) -> Option<u32> {
 }
 
 /// `第N<unit>` at the start of a line: the number, the marker, and the rest.
-fn ordinal<'a>(line: &'a str, unit: char) -> Option<(u32, &'a str, &'a str)> {
+fn ordinal(line: &str, unit: char) -> Option<(u32, &str, &str)> {
     let rest = line.strip_prefix('第')?;
     let end = rest.find(unit)?;
     let n = chinese_number(&rest[..end])?;
@@ -472,7 +472,7 @@ pub fn diff<'a>(from: &[&'a Clause], to: &[&'a Clause]) -> Vec<ClauseChange<'a>>
         }
     }
     // Where a removed unit stood in the new order: just before the next unit that follows.
-    let mut anchor_of_old = |o: usize| -> usize {
+    let anchor_of_old = |o: usize| -> usize {
         ops.iter()
             .find_map(|op| {
                 let (oi, ol, ni) = match *op {
