@@ -18,8 +18,8 @@ use crate::domain::cleanup_campaign::{
     SuperiorReport as CampaignReport,
 };
 use crate::domain::document::{
-    AdvisorOpinion, Deliberation, DeliberationOutcome, DocumentClass, Draft, FilingReviewOutcome,
-    IssueResponse, ReviewOutcome,
+    AdvisorOpinion, Anchor, Deliberation, DeliberationOutcome, DocumentClass, Draft,
+    FilingReviewOutcome, IssueResponse, ReviewOutcome,
 };
 use crate::domain::issuing_body::IssuingBodyListing;
 use crate::domain::{
@@ -340,6 +340,7 @@ async fn lifecycle(
                 drafting_unit: doc.body.clone(),
                 market_related: false,
             },
+            text: Some(illustrative_text(&doc.title, false)),
         },
     )];
     if doc
@@ -369,6 +370,7 @@ async fn lifecycle(
         DocumentCommand::SubmitForReview {
             submitted_on: day(-45),
             materials: vec!["送审稿".into(), "起草说明".into(), "制定依据".into()],
+            text: Some(illustrative_text(&doc.title, false)),
         },
     ));
     steps.push((
@@ -387,6 +389,11 @@ async fn lifecycle(
                 text: "经论证，建议明确适用范围。".into(),
                 conclusion: Some("基本合法".into()),
                 given_on: day(-40),
+                anchor: Some(Anchor {
+                    version: 2,
+                    clause: "art-2".into(),
+                    quote: Some("适用于".into()),
+                }),
             }),
         ));
     }
@@ -397,8 +404,13 @@ async fn lifecycle(
             DocumentCommand::ConcludeReview {
                 outcome: ReviewOutcome::MustRevise,
                 issues: vec![crate::domain::document::IssueInput {
-                    clause: Some("第五条 (illustrative)".into()),
+                    clause: Some("第二条".into()),
                     text: "按法律顾问意见明确适用范围。".into(),
+                    anchor: Some(Anchor {
+                        version: 2,
+                        clause: "art-2".into(),
+                        quote: Some("相关管理活动".into()),
+                    }),
                 }],
                 opinion: "应当予以修改。(illustrative)".into(),
                 concluded_on: day(-35),
@@ -412,7 +424,17 @@ async fn lifecycle(
                     issue_number: 1,
                     adopted: true,
                     reason: None,
+                    clause: Some("art-2".into()),
                 }],
+                text: Some(illustrative_text(&doc.title, true)),
+            },
+        ));
+        steps.push((
+            &legal,
+            DocumentCommand::ConfirmRevisedText {
+                to_version: None,
+                accepted: vec!["art-2".into()],
+                confirmed_on: day(-31),
             },
         ));
     } else {
@@ -434,6 +456,7 @@ async fn lifecycle(
             held_on: day(-20),
             minutes_reference: None,
             dissent: None,
+            text_version: None,
         }),
     ));
     let number = doc.number.as_deref().map(DocumentNumber::parse);
@@ -449,6 +472,7 @@ async fn lifecycle(
                 effective_on: day(33),
                 valid_until: None,
                 validity_override_reason: None,
+                text: None,
             },
         ));
         steps.push((
@@ -694,4 +718,32 @@ async fn document_cleanup(
         c.published_on + Days::new(10),
     )
     .await
+}
+
+/// A short, plausible text for a demo document (marked illustrative: the county's real texts
+/// are not part of the sample data). `revised` is the text after the review's one issue,
+/// with the scope of 第二条 made explicit.
+fn illustrative_text(title: &str, revised: bool) -> String {
+    let kind = ["办法", "规定", "意见", "细则", "方案"]
+        .into_iter()
+        .find(|k| title.contains(k))
+        .unwrap_or("规定");
+    let scope = if revised {
+        "本{kind}适用于南昌县行政区域内的相关管理活动，法律、法规另有规定的除外。"
+    } else {
+        "本{kind}适用于南昌县行政区域内的相关管理活动。"
+    };
+    format!(
+        "{title}\n\
+         （演示文本 illustrative text）\n\
+         第一条　为了规范和加强相关管理工作，保障公民、法人和其他组织的合法权益，根据有关法律、法规规定，结合本县实际，制定本{kind}。\n\
+         第二条　{scope}\n\
+         第三条　县人民政府有关部门按照各自职责，做好相关工作。\n\
+         第四条　有关单位应当依法履行下列职责：\n\
+         （一）建立健全工作制度；\n\
+         （二）加强监督检查；\n\
+         （三）及时公开有关信息。\n\
+         第五条　本{kind}自发布之日起施行。",
+        scope = scope.replace("{kind}", kind)
+    )
 }

@@ -46,6 +46,13 @@ pub enum DomainError {
         "a major administrative decision (重大行政决策) needs a legal advisor's opinion before the review concludes"
     )]
     AdvisorOpinionRequired,
+    /// "Issued = reviewed": the text deliberated or issued is not the text the review found
+    /// lawful (or whose changes the legal office confirmed).
+    #[error("{detail}")]
+    TextNotReviewed { detail: String },
+    /// A correction (勘误) changes more than a correction may; it is an amendment.
+    #[error("{detail}")]
+    CorrectionTooLarge { detail: String },
     #[error("{outcome} needs at least one itemised issue")]
     IssuesRequired { outcome: &'static str },
     #[error(
@@ -105,6 +112,8 @@ impl DomainError {
             DomainError::AgencyCodeNotOfBody { .. } => "AGENCY_CODE_NOT_OF_BODY",
             DomainError::DocumentAlreadyExists { .. } => "DOCUMENT_ALREADY_EXISTS",
             DomainError::ReviewNotLawful => "REVIEW_NOT_LAWFUL",
+            DomainError::TextNotReviewed { .. } => "TEXT_NOT_REVIEWED",
+            DomainError::CorrectionTooLarge { .. } => "CORRECTION_TOO_LARGE",
             DomainError::NotApproved => "NOT_APPROVED",
             DomainError::DocumentNumberTaken { .. } => "DOCUMENT_NUMBER_TAKEN",
             DomainError::ValidityTooLong { .. } => "VALIDITY_TOO_LONG",

@@ -45,9 +45,11 @@ fn body(code: &str, kind: IssuingBodyKind, agency: &str) -> (String, IssuingBody
 /// A document through review to issue and filing, with the given review outcome first.
 fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> NormativeDocument {
     let conclusion = |outcome, on: &str, issues: u32| DocumentEvent::ReviewConcluded {
+        text_version: None,
         outcome,
         issues: (1..=issues)
             .map(|number| ReviewIssue {
+                anchor: None,
                 number,
                 clause: None,
                 text: "x".into(),
@@ -80,6 +82,7 @@ fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> N
             due_on: d("2019-04-20"),
         },
         DocumentEvent::AdvisorOpinionAdded(AdvisorOpinion {
+            anchor: None,
             advisor_id: "a".into(),
             advisor_name: "a".into(),
             text: "意见".into(),
@@ -92,6 +95,7 @@ fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> N
         events.push(DocumentEvent::RevisionSubmitted {
             submitted_on: d("2019-05-01"),
             responses: vec![IssueResponse {
+                clause: None,
                 issue_number: 1,
                 adopted: true,
                 reason: None,
@@ -101,6 +105,7 @@ fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> N
         events.push(conclusion(ReviewOutcome::Lawful, "2019-04-12", 0));
     }
     events.push(DocumentEvent::Deliberated(Deliberation {
+        text_version: None,
         outcome: DeliberationOutcome::Approved,
         meeting: "常务会议".into(),
         held_on: d("2019-05-10"),
@@ -108,6 +113,7 @@ fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> N
         dissent: None,
     }));
     events.push(DocumentEvent::Issued(Issuance {
+        text_version: None,
         number: DocumentNumber::parse(number).unwrap(),
         registration_number: None,
         signer: "县长".into(),

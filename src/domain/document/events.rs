@@ -45,6 +45,9 @@ pub enum DocumentEvent {
         issues: Vec<ReviewIssue>,
         opinion: String,
         concluded_on: NaiveDate,
+        /// The text version concluded on (absent before texts were recorded).
+        #[serde(default)]
+        text_version: Option<u32>,
     },
     RevisionSubmitted {
         submitted_on: NaiveDate,
@@ -77,6 +80,11 @@ pub enum DocumentEvent {
         id: String,
         record: ImportedRecord,
     },
+    /// A text version (正文), recorded with the command that supplied it; the text's bytes
+    /// are in this payload, so the hash chain covers them.
+    TextRecorded(RecordedText),
+    /// The legal office accepts a revised text's changes since the reviewed text.
+    RevisedTextConfirmed(TextConfirmation),
 }
 
 impl DomainEvent for DocumentEvent {
@@ -105,6 +113,8 @@ impl DomainEvent for DocumentEvent {
             DocumentEvent::DeclaredInvalid(_) => "DeclaredInvalid",
             DocumentEvent::Superseded(_) => "Superseded",
             DocumentEvent::DocumentImported { .. } => "DocumentImported",
+            DocumentEvent::TextRecorded(_) => "TextRecorded",
+            DocumentEvent::RevisedTextConfirmed(_) => "RevisedTextConfirmed",
         }
         .to_owned()
     }
@@ -244,6 +254,19 @@ impl DocumentEvent {
                 record.number,
                 record.status.as_str(),
                 record.provenance
+            ),
+            DocumentEvent::TextRecorded(t) => format!(
+                "Text version {} recorded (正文, {}): {} characters, sha256 {}",
+                t.version,
+                t.stage.label(),
+                t.text.chars().count(),
+                &t.hash[..12]
+            ),
+            DocumentEvent::RevisedTextConfirmed(c) => format!(
+                "Revised text confirmed (修改稿确认) by the legal office: version {} against version {}, {} changed clauses accepted",
+                c.to_version,
+                c.from_version,
+                c.accepted.len()
             ),
         }
     }

@@ -9,7 +9,7 @@ use super::*;
 impl NormativeDocument {
     pub(super) fn record_deliberation(
         &self,
-        d: Deliberation,
+        mut d: Deliberation,
     ) -> Result<DocumentEvent, DomainError> {
         self.drafted("recordDeliberation")?;
         if !self.review_allows_deliberation() {
@@ -32,6 +32,7 @@ impl NormativeDocument {
                 "the review's conclusion",
             )?;
         }
+        d.text_version = self.deliberable_text(d.text_version)?;
         Ok(DocumentEvent::Deliberated(d))
     }
 
@@ -97,7 +98,9 @@ impl NormativeDocument {
             valid_until,
             validity_override_reason,
         )?;
+        let text_version = self.issuable_text()?;
         Ok(DocumentEvent::Issued(Issuance {
+            text_version,
             number,
             registration_number,
             signer,

@@ -46,6 +46,7 @@ use crate::domain::limits::{
     MAX_LIST_LEN as MAX_ITEMS, MAX_SHORT_CHARS as MAX_SHORT, MAX_TEXT_CHARS as MAX_TEXT,
     MAX_TITLE_CHARS as MAX_TITLE,
 };
+use crate::domain::text::TextStage;
 
 pub use events::*;
 pub use issue::check_import;
@@ -63,12 +64,21 @@ pub trait DocumentServices: Send + Sync {
         &self,
         number: &DocumentNumber,
     ) -> Result<Option<String>, DomainError>;
+    /// The most characters a correction (勘误) may change in one clause; beyond it, or when a
+    /// clause is added, removed or moved, the change is an amendment and goes back to review.
+    fn correction_max_chars(&self) -> usize {
+        DEFAULT_CORRECTION_MAX_CHARS
+    }
 }
+
+/// Default of [`DocumentServices::correction_max_chars`].
+pub const DEFAULT_CORRECTION_MAX_CHARS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IssueInput {
     pub clause: Option<String>,
     pub text: String,
+    pub anchor: Option<Anchor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +86,8 @@ pub enum DocumentCommand {
     Draft {
         id: String,
         draft: Draft,
+        /// The text (正文), recorded as a new version; likewise below.
+        text: Option<String>,
     },
     ReviseDraft {
         title: Option<String>,
@@ -83,6 +95,7 @@ pub enum DocumentCommand {
         is_trial: Option<bool>,
         is_major_decision: Option<bool>,
         revised_on: NaiveDate,
+        text: Option<String>,
     },
     OpenConsultation {
         opened_on: NaiveDate,
@@ -97,6 +110,7 @@ pub enum DocumentCommand {
     SubmitForReview {
         submitted_on: NaiveDate,
         materials: Vec<String>,
+        text: Option<String>,
     },
     ReturnMaterials {
         returned_on: NaiveDate,
@@ -116,6 +130,7 @@ pub enum DocumentCommand {
     SubmitRevision {
         submitted_on: NaiveDate,
         responses: Vec<IssueResponse>,
+        text: Option<String>,
     },
     RecordDeliberation(Deliberation),
     Issue {
@@ -127,6 +142,7 @@ pub enum DocumentCommand {
         effective_on: NaiveDate,
         valid_until: Option<NaiveDate>,
         validity_override_reason: Option<String>,
+        text: Option<String>,
     },
     FileForRecord {
         filed_on: NaiveDate,
@@ -137,7 +153,17 @@ pub enum DocumentCommand {
         reviewed_on: NaiveDate,
         notes: Option<String>,
     },
-    Correct(Correction),
+    Correct {
+        correction: Correction,
+        text: Option<String>,
+    },
+    /// The legal office accepts the changes of a revised text (the latest by default) since
+    /// the text the review concluded on, listing every changed clause.
+    ConfirmRevisedText {
+        to_version: Option<u32>,
+        accepted: Vec<String>,
+        confirmed_on: NaiveDate,
+    },
     Repeal(Ending),
     Withdraw(Ending),
     Republish {
@@ -167,15 +193,83 @@ impl Aggregate for NormativeDocument {
     type Error = DomainError;
     type Services = Box<dyn DocumentServices>;
 
+    /// A text supplied with the command becomes a new version: the command is decided on the
+    /// state with that version already recorded (so the rules see the text it brings), and
+    /// its `TextRecorded` event follows the command's own events.
     async fn handle(
         &mut self,
-        command: Self::Command,
+        mut command: Self::Command,
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
+        let recorded = match command.take_text() {
+            Some((stage, on, text)) => self.new_text(stage, on, &text)?,
+            None => None,
+        };
+        let events = match &recorded {
+            Some(r) => {
+                let mut with_text = self.clone();
+                with_text.evolve(DocumentEvent::TextRecorded(r.clone()));
+                with_text
+                    .decide(command, services.as_ref(), Some(r.version))
+                    .await?
+            }
+            None => self.decide(command, services.as_ref(), None).await?,
+        };
+        for event in events
+            .into_iter()
+            .chain(recorded.map(DocumentEvent::TextRecorded))
+        {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.evolve(event);
+    }
+}
+
+impl DocumentCommand {
+    /// Takes the text the command carries, with the stage and date it is recorded at.
+    fn take_text(&mut self) -> Option<(TextStage, NaiveDate, String)> {
+        let (stage, on, text) = match self {
+            DocumentCommand::Draft { draft, text, .. } => {
+                (TextStage::Draft, draft.drafted_on, text)
+            }
+            DocumentCommand::ReviseDraft {
+                revised_on, text, ..
+            } => (TextStage::Draft, *revised_on, text),
+            DocumentCommand::SubmitForReview {
+                submitted_on, text, ..
+            } => (TextStage::Submitted, *submitted_on, text),
+            DocumentCommand::SubmitRevision {
+                submitted_on, text, ..
+            } => (TextStage::Revision, *submitted_on, text),
+            DocumentCommand::Issue {
+                issued_on, text, ..
+            } => (TextStage::Issued, *issued_on, text),
+            DocumentCommand::Correct { correction, text } => {
+                (TextStage::Corrected, correction.corrected_on, text)
+            }
+            _ => return None,
+        };
+        text.take().map(|t| (stage, on, t))
+    }
+}
+
+impl NormativeDocument {
+    /// The events a command leads to, or why it is refused; `new_text` is the version the
+    /// command's own text was just recorded as.
+    async fn decide(
+        &self,
+        command: DocumentCommand,
+        services: &dyn DocumentServices,
+        new_text: Option<u32>,
+    ) -> Result<Vec<DocumentEvent>, DomainError> {
         let events = match command {
-            DocumentCommand::Draft { id, draft } => {
-                vec![self.start_draft(id, draft, services.as_ref()).await?]
+            DocumentCommand::Draft { id, draft, .. } => {
+                vec![self.start_draft(id, draft, services).await?]
             }
             DocumentCommand::ReviseDraft {
                 title,
@@ -183,6 +277,7 @@ impl Aggregate for NormativeDocument {
                 is_trial,
                 is_major_decision,
                 revised_on,
+                ..
             } => {
                 vec![self.revise_draft(title, summary, is_trial, is_major_decision, revised_on)?]
             }
@@ -199,6 +294,7 @@ impl Aggregate for NormativeDocument {
             DocumentCommand::SubmitForReview {
                 submitted_on,
                 materials,
+                ..
             } => vec![self.submit_for_review(submitted_on, materials)?],
             DocumentCommand::ReturnMaterials {
                 returned_on,
@@ -217,6 +313,7 @@ impl Aggregate for NormativeDocument {
             DocumentCommand::SubmitRevision {
                 submitted_on,
                 responses,
+                ..
             } => vec![self.submit_revision(submitted_on, responses)?],
             DocumentCommand::RecordDeliberation(d) => vec![self.record_deliberation(d)?],
             DocumentCommand::Issue {
@@ -228,6 +325,7 @@ impl Aggregate for NormativeDocument {
                 effective_on,
                 valid_until,
                 validity_override_reason,
+                ..
             } => vec![
                 self.issue(
                     number,
@@ -238,7 +336,7 @@ impl Aggregate for NormativeDocument {
                     effective_on,
                     valid_until,
                     validity_override_reason,
-                    services.as_ref(),
+                    services,
                 )
                 .await?,
             ],
@@ -251,7 +349,14 @@ impl Aggregate for NormativeDocument {
                 reviewed_on,
                 notes,
             } => vec![self.record_filing_review(outcome, reviewed_on, notes)?],
-            DocumentCommand::Correct(c) => vec![self.correct(c)?],
+            DocumentCommand::Correct { correction, .. } => {
+                vec![self.correct(correction, new_text, services.correction_max_chars())?]
+            }
+            DocumentCommand::ConfirmRevisedText {
+                to_version,
+                accepted,
+                confirmed_on,
+            } => vec![self.confirm_revised_text(to_version, accepted, confirmed_on)?],
             DocumentCommand::Repeal(e) => vec![self.repeal(e)?],
             DocumentCommand::Withdraw(e) => vec![self.withdraw(e)?],
             DocumentCommand::Republish {
@@ -271,17 +376,10 @@ impl Aggregate for NormativeDocument {
             }
             DocumentCommand::Supersede(s) => vec![self.supersede(s)?],
             DocumentCommand::Import { id, record } => {
-                vec![self.import(id, record, services.as_ref()).await?]
+                vec![self.import(id, record, services).await?]
             }
         };
-        for event in events {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve(event);
+        Ok(events)
     }
 }
 

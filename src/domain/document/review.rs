@@ -43,6 +43,9 @@ impl NormativeDocument {
         )?;
         check_text("text", &opinion.text, MAX_TEXT)?;
         check_opt("conclusion", &opinion.conclusion, MAX_SHORT)?;
+        if let Some(anchor) = &opinion.anchor {
+            self.check_anchor("anchor", anchor)?;
+        }
         Ok(DocumentEvent::AdvisorOpinionAdded(opinion))
     }
 
@@ -61,6 +64,9 @@ impl NormativeDocument {
         for i in &issues {
             check_text("issues.text", &i.text, MAX_TEXT)?;
             check_opt("issues.clause", &i.clause, MAX_SHORT)?;
+            if let Some(anchor) = &i.anchor {
+                self.check_anchor("issues.anchor", anchor)?;
+            }
         }
         if outcome != ReviewOutcome::Lawful && issues.is_empty() {
             return Err(DomainError::IssuesRequired {
@@ -91,10 +97,12 @@ impl NormativeDocument {
                     number,
                     clause: i.clause,
                     text: i.text,
+                    anchor: i.anchor,
                 })
                 .collect(),
             opinion,
             concluded_on,
+            text_version: self.latest_text().map(|t| t.version),
         })
     }
 
@@ -108,10 +116,117 @@ impl NormativeDocument {
             .last_conclusion()
             .expect("REVISING implies a conclusion");
         check_responses(conclusion, &responses)?;
+        self.check_response_clauses(conclusion, &responses)?;
         Ok(DocumentEvent::RevisionSubmitted {
             submitted_on,
             responses,
         })
+    }
+
+    /// A response points to a clause of the latest text; an adopted answer to an issue that
+    /// was anchored in the text must say where the revised text answers it, once there is a
+    /// text newer than the one reviewed.
+    fn check_response_clauses(
+        &self,
+        conclusion: &ReviewConclusion,
+        responses: &[IssueResponse],
+    ) -> Result<(), DomainError> {
+        let latest = self.latest_text();
+        let revised = latest.is_some_and(|t| Some(t.version) > conclusion.text_version);
+        for r in responses {
+            let issue = conclusion
+                .issues
+                .iter()
+                .find(|i| i.number == r.issue_number);
+            match (&r.clause, latest) {
+                (Some(clause), Some(t)) => self.check_anchor(
+                    "responses.clause",
+                    &Anchor {
+                        version: t.version,
+                        clause: clause.clone(),
+                        quote: None,
+                    },
+                )?,
+                (Some(_), None) => {
+                    return Err(DomainError::invalid(
+                        "responses.clause",
+                        "the document has no text to point into",
+                    ));
+                }
+                (None, _) if r.adopted && revised && issue.is_some_and(|i| i.anchor.is_some()) => {
+                    return Err(DomainError::IssueResponsesIncomplete {
+                        detail: format!(
+                            "issue {} is anchored in the text and adopted: name the clause of text version {} that answers it",
+                            r.issue_number,
+                            latest.map_or(0, |t| t.version)
+                        ),
+                    });
+                }
+                (None, _) => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn confirm_revised_text(
+        &self,
+        to_version: Option<u32>,
+        accepted: Vec<String>,
+        confirmed_on: NaiveDate,
+    ) -> Result<DocumentEvent, DomainError> {
+        self.expect(
+            "confirmRevisedText",
+            &[S::UnderReview, S::AwaitingDeliberation],
+        )?;
+        check_list("accepted", &accepted, MAX_SHORT)?;
+        let reviewed = self
+            .reviewed_text()
+            .ok_or_else(|| DomainError::invalid("toVersion", "the review concluded on no text"))?;
+        let latest = self.latest_text().map_or(0, |t| t.version);
+        let to = to_version.unwrap_or(latest);
+        let changed = self.changed_clauses(reviewed.version, to).ok_or_else(|| {
+            DomainError::invalid(
+                "toVersion",
+                format!("the document has no text version {to}"),
+            )
+        })?;
+        if changed.is_empty() {
+            return Err(DomainError::invalid(
+                "toVersion",
+                format!(
+                    "text version {to} has no change since the reviewed version {}",
+                    reviewed.version
+                ),
+            ));
+        }
+        let missing: Vec<&str> = changed
+            .iter()
+            .filter(|c| !accepted.contains(c))
+            .map(String::as_str)
+            .collect();
+        let unknown: Vec<&str> = accepted
+            .iter()
+            .filter(|a| !changed.contains(a))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() || !unknown.is_empty() {
+            return Err(DomainError::invalid(
+                "accepted",
+                format!(
+                    "list exactly the changed clauses of version {to} since version {}: {}; missing {:?}, not changed {:?}",
+                    reviewed.version,
+                    changed.join(", "),
+                    missing,
+                    unknown
+                ),
+            ));
+        }
+        Ok(DocumentEvent::RevisedTextConfirmed(TextConfirmation {
+            from_version: reviewed.version,
+            to_version: to,
+            accepted,
+            confirmed_on,
+        }))
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::DocumentEvent;
 use crate::domain::document_number::DocumentNumber;
 use crate::domain::error::DomainError;
+use crate::domain::text::{self, Clause, TextStage};
 
 /// Lifecycle status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,12 +152,62 @@ pub struct Consultation {
     pub adoption_summary: Option<String>,
 }
 
+/// One version of the document's text (正文). The text itself travels in its `TextRecorded`
+/// event, which the hash chain covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextVersion {
+    /// 1, 2, … in the order recorded.
+    pub version: u32,
+    pub stage: TextStage,
+    /// SHA-256 of the normalised text, in hex: the version's identity.
+    pub hash: String,
+    pub characters: usize,
+    pub recorded_on: NaiveDate,
+    /// Present when the state is folded from the events (command handling, as-of reads); the
+    /// read model's row leaves it out, and its readers take texts from the log.
+    #[serde(skip_serializing, default)]
+    pub text: String,
+}
+
+/// A text version as its event records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedText {
+    pub version: u32,
+    pub stage: TextStage,
+    pub hash: String,
+    pub text: String,
+    pub recorded_on: NaiveDate,
+}
+
+/// Where an opinion or a review issue points: a clause of a text version, and optionally the
+/// words it is about (which must appear in that clause).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub version: u32,
+    pub clause: String,
+    pub quote: Option<String>,
+}
+
+/// The legal office's confirmation that a revised text's changes since the text the review
+/// concluded on are accepted, so that text may be deliberated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextConfirmation {
+    pub from_version: u32,
+    pub to_version: u32,
+    /// The ids of the changed clauses accepted (all of them, or the confirmation is refused).
+    pub accepted: Vec<String>,
+    pub confirmed_on: NaiveDate,
+}
+
 /// One itemised issue of a review opinion, numbered from 1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewIssue {
     pub number: u32,
+    /// Free-text reference (e.g. 第五条), for issues written before texts were recorded.
     pub clause: Option<String>,
     pub text: String,
+    #[serde(default)]
+    pub anchor: Option<Anchor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,6 +215,9 @@ pub struct IssueResponse {
     pub issue_number: u32,
     pub adopted: bool,
     pub reason: Option<String>,
+    /// The clause of the revised text that answers the issue.
+    #[serde(default)]
+    pub clause: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +227,8 @@ pub struct AdvisorOpinion {
     pub text: String,
     pub conclusion: Option<String>,
     pub given_on: NaiveDate,
+    #[serde(default)]
+    pub anchor: Option<Anchor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +239,9 @@ pub struct ReviewConclusion {
     pub concluded_on: NaiveDate,
     /// The drafter's answers, once a revision was submitted for this conclusion.
     pub responses: Option<Vec<IssueResponse>>,
+    /// The text version the review concluded on.
+    #[serde(default)]
+    pub text_version: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,6 +269,9 @@ pub struct Deliberation {
     pub held_on: NaiveDate,
     pub minutes_reference: Option<String>,
     pub dissent: Option<String>,
+    /// The text version deliberated (the latest when the command names none).
+    #[serde(default)]
+    pub text_version: Option<u32>,
 }
 
 /// Issuance: registration, numbering and publication (统一登记、统一编号、统一印发).
@@ -224,6 +286,9 @@ pub struct Issuance {
     /// The last day the document is in force.
     pub valid_until: NaiveDate,
     pub validity_override_reason: Option<String>,
+    /// The text version issued (印发稿).
+    #[serde(default)]
+    pub text_version: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -342,6 +407,9 @@ pub struct NormativeDocument {
     pub superseded_by: Option<String>,
     /// Set for documents imported from a catalogue: their provenance note.
     pub imported: Option<String>,
+    /// The text versions, oldest first.
+    pub texts: Vec<TextVersion>,
+    pub text_confirmations: Vec<TextConfirmation>,
 }
 
 impl NormativeDocument {
@@ -511,6 +579,7 @@ impl NormativeDocument {
                 issues,
                 opinion,
                 concluded_on,
+                text_version,
             } => {
                 if let Some(review) = self.reviews.last_mut() {
                     review.conclusions.push(ReviewConclusion {
@@ -519,6 +588,7 @@ impl NormativeDocument {
                         opinion,
                         concluded_on,
                         responses: None,
+                        text_version,
                     });
                 }
                 self.status = match outcome {
@@ -616,6 +686,17 @@ impl NormativeDocument {
                 self.superseded_by = Some(s.superseded_by);
                 self.status = S::Superseded;
             }
+            DocumentEvent::TextRecorded(r) => {
+                self.texts.push(TextVersion {
+                    version: r.version,
+                    stage: r.stage,
+                    hash: r.hash,
+                    characters: r.text.chars().count(),
+                    recorded_on: r.recorded_on,
+                    text: r.text,
+                });
+            }
+            DocumentEvent::RevisedTextConfirmed(c) => self.text_confirmations.push(c),
             DocumentEvent::DocumentImported { id, record } => {
                 self.id = Some(id);
                 self.draft = Some(Draft {
@@ -630,6 +711,7 @@ impl NormativeDocument {
                     market_related: false,
                 });
                 self.issuance = Some(Issuance {
+                    text_version: None,
                     number: record.number,
                     registration_number: None,
                     signer: String::new(),
@@ -657,6 +739,204 @@ impl NormativeDocument {
                 self.status = record.status;
                 self.imported = Some(record.provenance);
             }
+        }
+    }
+}
+
+/// The text versions and the rules that tie them to the review.
+impl NormativeDocument {
+    /// A recorded version by number.
+    pub fn text_version(&self, version: u32) -> Option<&TextVersion> {
+        self.texts.iter().find(|t| t.version == version)
+    }
+
+    /// The latest text version, if any was recorded.
+    pub fn latest_text(&self) -> Option<&TextVersion> {
+        self.texts.last()
+    }
+
+    /// The version the latest review conclusion was reached on.
+    pub fn reviewed_text(&self) -> Option<&TextVersion> {
+        self.last_conclusion()
+            .and_then(|c| c.text_version)
+            .and_then(|v| self.text_version(v))
+    }
+
+    /// The version issued (印发稿), and after a correction the corrected one.
+    pub fn issued_text(&self) -> Option<&TextVersion> {
+        let issued = self.issuance.as_ref()?.text_version?;
+        self.texts
+            .iter()
+            .rev()
+            .find(|t| t.stage == TextStage::Corrected)
+            .or_else(|| self.text_version(issued))
+    }
+
+    /// The new version a text supplied with a command would be, or None when it is the
+    /// latest version again at the same stage (nothing new to record).
+    pub(super) fn new_text(
+        &self,
+        stage: TextStage,
+        recorded_on: NaiveDate,
+        supplied: &str,
+    ) -> Result<Option<RecordedText>, DomainError> {
+        let normalised = text::normalise(supplied);
+        if normalised.is_empty() {
+            return Err(DomainError::invalid("text", "must not be empty"));
+        }
+        let chars = normalised.chars().count();
+        if chars > crate::domain::limits::MAX_DOCUMENT_TEXT_CHARS {
+            return Err(DomainError::invalid(
+                "text",
+                format!(
+                    "{chars} characters; at most {}",
+                    crate::domain::limits::MAX_DOCUMENT_TEXT_CHARS
+                ),
+            ));
+        }
+        let hash = text::text_hash(&normalised);
+        if self
+            .latest_text()
+            .is_some_and(|t| t.hash == hash && t.stage == stage)
+        {
+            return Ok(None);
+        }
+        Ok(Some(RecordedText {
+            version: self.texts.len() as u32 + 1,
+            stage,
+            hash,
+            text: normalised,
+            recorded_on,
+        }))
+    }
+
+    /// The clauses of a recorded version.
+    pub fn clauses_of(&self, version: u32) -> Option<Vec<Clause>> {
+        self.text_version(version).map(|t| text::clauses(&t.text))
+    }
+
+    /// An anchor must name a recorded version, one of its clauses, and words of that clause.
+    pub(super) fn check_anchor(
+        &self,
+        field: &'static str,
+        anchor: &Anchor,
+    ) -> Result<(), DomainError> {
+        let clauses = self.clauses_of(anchor.version).ok_or_else(|| {
+            DomainError::invalid(
+                field,
+                format!("the document has no text version {}", anchor.version),
+            )
+        })?;
+        let clause = clauses
+            .iter()
+            .find(|c| c.id == anchor.clause)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    field,
+                    format!(
+                        "{} is not a clause of text version {}",
+                        anchor.clause, anchor.version
+                    ),
+                )
+            })?;
+        if let Some(quote) = &anchor.quote
+            && !clause.text.contains(quote.as_str())
+        {
+            return Err(DomainError::invalid(
+                field,
+                format!(
+                    "the quoted words are not in {} of text version {}",
+                    anchor.clause, anchor.version
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The clause ids that changed between two versions (anything but UNCHANGED).
+    pub fn changed_clauses(&self, from: u32, to: u32) -> Option<Vec<String>> {
+        let (a, b) = (self.clauses_of(from)?, self.clauses_of(to)?);
+        Some(
+            text::diff(&text::diff_units(&a), &text::diff_units(&b))
+                .iter()
+                .filter(|c| c.kind != text::ChangeKind::Unchanged)
+                .map(|c| c.id().to_owned())
+                .collect(),
+        )
+    }
+
+    /// "Issued = reviewed", first half: the version a deliberation may take up is the text
+    /// the latest review concluded LAWFUL on, or one whose changes since the reviewed text
+    /// the legal office confirmed. Documents without any text keep the rules they had.
+    pub(super) fn deliberable_text(
+        &self,
+        requested: Option<u32>,
+    ) -> Result<Option<u32>, DomainError> {
+        let Some(latest) = self.latest_text() else {
+            return match requested {
+                Some(_) => Err(DomainError::invalid(
+                    "textVersion",
+                    "the document has no text",
+                )),
+                None => Ok(None),
+            };
+        };
+        let version = requested.unwrap_or(latest.version);
+        let text = self.text_version(version).ok_or_else(|| {
+            DomainError::invalid(
+                "textVersion",
+                format!("the document has no text version {version}"),
+            )
+        })?;
+        let conclusion = self.last_conclusion();
+        let Some(reviewed) = self.reviewed_text() else {
+            return Err(DomainError::TextNotReviewed {
+                detail: format!(
+                    "text version {version} was never reviewed: the review concluded on no text"
+                ),
+            });
+        };
+        let lawful = conclusion.is_some_and(|c| c.outcome == ReviewOutcome::Lawful);
+        let confirmed = self.text_confirmations.iter().any(|c| {
+            c.from_version == reviewed.version
+                && self
+                    .text_version(c.to_version)
+                    .is_some_and(|t| t.hash == text.hash)
+        });
+        if (lawful && reviewed.hash == text.hash) || confirmed {
+            return Ok(Some(version));
+        }
+        Err(DomainError::TextNotReviewed {
+            detail: format!(
+                "text version {version} is not the text the review concluded {} on (version {}){}",
+                if lawful { "LAWFUL" } else { "MUST_REVISE" },
+                reviewed.version,
+                " and the legal office has not confirmed its changes (confirmRevisedText)"
+            ),
+        })
+    }
+
+    /// "Issued = reviewed", second half: the text issued is the text deliberated.
+    pub(super) fn issuable_text(&self) -> Result<Option<u32>, DomainError> {
+        let Some(latest) = self.latest_text() else {
+            return Ok(None);
+        };
+        let deliberated = self
+            .deliberations
+            .last()
+            .and_then(|d| d.text_version)
+            .and_then(|v| self.text_version(v));
+        match deliberated {
+            Some(d) if d.hash == latest.hash => Ok(Some(latest.version)),
+            Some(d) => Err(DomainError::TextNotReviewed {
+                detail: format!(
+                    "the text issued (version {}) differs from the text deliberated (version {})",
+                    latest.version, d.version
+                ),
+            }),
+            None => Err(DomainError::TextNotReviewed {
+                detail: "the deliberation took up no text, so no text may be issued".into(),
+            }),
         }
     }
 }

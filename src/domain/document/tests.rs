@@ -101,9 +101,11 @@ fn started() -> DocumentEvent {
 
 fn concluded(outcome: ReviewOutcome, issues: usize) -> DocumentEvent {
     DocumentEvent::ReviewConcluded {
+        text_version: None,
         outcome,
         issues: (1..=issues as u32)
             .map(|number| ReviewIssue {
+                anchor: None,
                 number,
                 clause: Some(format!("第{number}条")),
                 text: "缺乏上位法依据".into(),
@@ -120,6 +122,7 @@ fn deliberated(outcome: DeliberationOutcome) -> DocumentEvent {
 
 fn deliberation(outcome: DeliberationOutcome) -> Deliberation {
     Deliberation {
+        text_version: None,
         outcome,
         meeting: "县政府第12次常务会议".into(),
         held_on: d("2019-08-20"),
@@ -130,6 +133,7 @@ fn deliberation(outcome: DeliberationOutcome) -> Deliberation {
 
 fn issue_command(number: &str, valid_until: Option<&str>, reason: Option<&str>) -> DocumentCommand {
     DocumentCommand::Issue {
+        text: None,
         number: DocumentNumber::parse(number).unwrap(),
         registration_number: Some("NCXR-2019-00063".into()),
         signer: "县长".into(),
@@ -143,6 +147,7 @@ fn issue_command(number: &str, valid_until: Option<&str>, reason: Option<&str>) 
 
 fn issued() -> DocumentEvent {
     DocumentEvent::Issued(Issuance {
+        text_version: None,
         number: DocumentNumber::parse("南政办发〔2019〕63号").unwrap(),
         registration_number: Some("NCXR-2019-00063".into()),
         signer: "县长".into(),
@@ -179,6 +184,7 @@ fn with(mut events: Vec<DocumentEvent>, more: DocumentEvent) -> Vec<DocumentEven
 fn a_listed_body_drafts_a_document() {
     given(vec![])
         .when(DocumentCommand::Draft {
+            text: None,
             id: ID.into(),
             draft: draft("关于全面推行行政规范性文件合法性审核机制的实施意见", false),
         })
@@ -193,6 +199,7 @@ fn an_unlisted_body_or_a_date_before_listing_is_refused() {
         refused(
             vec![],
             DocumentCommand::Draft {
+                text: None,
                 id: ID.into(),
                 draft: other
             }
@@ -205,6 +212,7 @@ fn an_unlisted_body_or_a_date_before_listing_is_refused() {
         refused(
             vec![],
             DocumentCommand::Draft {
+                text: None,
                 id: ID.into(),
                 draft: early
             }
@@ -219,6 +227,7 @@ fn a_document_is_drafted_once_and_needs_a_title() {
         refused(
             vec![drafted()],
             DocumentCommand::Draft {
+                text: None,
                 id: ID.into(),
                 draft: draft("t", false)
             }
@@ -229,6 +238,7 @@ fn a_document_is_drafted_once_and_needs_a_title() {
         refused(
             vec![],
             DocumentCommand::Draft {
+                text: None,
                 id: ID.into(),
                 draft: draft("  ", false)
             }
@@ -239,6 +249,7 @@ fn a_document_is_drafted_once_and_needs_a_title() {
         refused(
             vec![],
             DocumentCommand::Draft {
+                text: None,
                 id: ID.into(),
                 draft: draft("a\u{0}b", false)
             }
@@ -250,6 +261,7 @@ fn a_document_is_drafted_once_and_needs_a_title() {
 #[test]
 fn drafts_are_revised_while_drafting() {
     let revise = || DocumentCommand::ReviseDraft {
+        text: None,
         title: Some("新标题".into()),
         summary: None,
         is_trial: None,
@@ -298,6 +310,7 @@ fn consultation_opens_and_closes_back_to_drafting() {
         refused(
             vec![drafted(), opened.clone()],
             DocumentCommand::SubmitForReview {
+                text: None,
                 submitted_on: d("2019-07-01"),
                 materials: vec!["送审稿".into()]
             }
@@ -327,6 +340,7 @@ fn consultation_opens_and_closes_back_to_drafting() {
 fn submission_needs_materials_and_can_be_returned() {
     given(vec![drafted()])
         .when(DocumentCommand::SubmitForReview {
+            text: None,
             submitted_on: d("2019-07-01"),
             materials: vec!["送审稿".into(), "起草说明".into()],
         })
@@ -335,6 +349,7 @@ fn submission_needs_materials_and_can_be_returned() {
         refused(
             vec![drafted()],
             DocumentCommand::SubmitForReview {
+                text: None,
                 submitted_on: d("2019-07-01"),
                 materials: vec![]
             }
@@ -394,6 +409,7 @@ fn the_review_starts_with_a_due_date() {
 
 fn opinion() -> AdvisorOpinion {
     AdvisorOpinion {
+        anchor: None,
         advisor_id: "adv-1".into(),
         advisor_name: "张律师".into(),
         text: "建议删除第五条".into(),
@@ -428,6 +444,7 @@ fn conclude(outcome: ReviewOutcome, issues: usize) -> DocumentCommand {
         outcome,
         issues: (1..=issues)
             .map(|n| IssueInput {
+                anchor: None,
                 clause: Some(format!("第{n}条")),
                 text: "缺乏上位法依据".into(),
             })
@@ -534,6 +551,7 @@ fn revising() -> Vec<DocumentEvent> {
 
 fn response(n: u32, adopted: bool, reason: Option<&str>) -> IssueResponse {
     IssueResponse {
+        clause: None,
         issue_number: n,
         adopted,
         reason: reason.map(Into::into),
@@ -548,6 +566,7 @@ fn a_revision_answers_every_issue_and_gives_reasons_for_rejections() {
     ];
     given(revising())
         .when(DocumentCommand::SubmitRevision {
+            text: None,
             submitted_on: d("2019-07-15"),
             responses: ok.clone(),
         })
@@ -573,6 +592,7 @@ fn a_revision_answers_every_issue_and_gives_reasons_for_rejections() {
             refused(
                 revising(),
                 DocumentCommand::SubmitRevision {
+                    text: None,
                     submitted_on: d("2019-07-15"),
                     responses: bad
                 }
@@ -831,10 +851,19 @@ fn corrections_and_repeal_apply_to_issued_documents_only() {
         description: "第三条错字".into(),
     };
     given(through_issue())
-        .when(DocumentCommand::Correct(correction.clone()))
+        .when(DocumentCommand::Correct {
+            correction: correction.clone(),
+            text: None,
+        })
         .then_expect_events(vec![DocumentEvent::Corrected(correction.clone())]);
     assert_eq!(
-        refused(through_approval(), DocumentCommand::Correct(correction)),
+        refused(
+            through_approval(),
+            DocumentCommand::Correct {
+                correction,
+                text: None,
+            }
+        ),
         "INVALID_TRANSITION"
     );
     let repeal = Ending {
@@ -1258,4 +1287,288 @@ fn a_stored_amended_event_reads_as_superseded() {
         })
     );
     assert_eq!(event.event_type(), "Superseded");
+}
+
+// ---- Texts: versions, anchors, "issued = reviewed", corrections ----
+
+const TEXT_V1: &str = "第一条　为了规范管理，制定本规定。\n第二条　本规定适用于本县行政区域。\n第三条　本规定自发布之日起施行。";
+const TEXT_V2: &str = "第一条　为了规范管理，制定本规定。\n第二条　本规定适用于本县行政区域，法律另有规定的除外。\n第三条　本规定自发布之日起施行。";
+
+fn recorded(version: u32, stage: TextStage, text: &str, on: &str) -> DocumentEvent {
+    let normalised = crate::domain::text::normalise(text);
+    DocumentEvent::TextRecorded(RecordedText {
+        version,
+        stage,
+        hash: crate::domain::text::text_hash(&normalised),
+        text: normalised,
+        recorded_on: d(on),
+    })
+}
+
+fn events_of(events: Vec<DocumentEvent>, command: DocumentCommand) -> Vec<DocumentEvent> {
+    given(events)
+        .when(command)
+        .inspect_result()
+        .expect("the command should be accepted")
+}
+
+/// Submitted with text v1 and reviewed LAWFUL on it.
+fn reviewed_lawful_on_v1() -> Vec<DocumentEvent> {
+    let mut concluded = concluded(ReviewOutcome::Lawful, 0);
+    if let DocumentEvent::ReviewConcluded { text_version, .. } = &mut concluded {
+        *text_version = Some(1);
+    }
+    vec![
+        drafted(),
+        submitted(),
+        recorded(1, TextStage::Submitted, TEXT_V1, "2019-07-01"),
+        started(),
+        concluded,
+    ]
+}
+
+/// A text supplied with a command is recorded after the command's own event, normalised,
+/// and identified by its hash; the same text again at the same stage records nothing.
+#[test]
+fn a_text_supplied_with_a_command_becomes_a_version() {
+    let events = events_of(
+        vec![],
+        DocumentCommand::Draft {
+            id: ID.into(),
+            draft: draft("关于规范管理的规定", false),
+            text: Some(format!("{TEXT_V1}  \r\n")),
+        },
+    );
+    assert_eq!(
+        events,
+        vec![
+            drafted_titled("关于规范管理的规定"),
+            recorded(1, TextStage::Draft, TEXT_V1, "2019-06-01")
+        ]
+    );
+    let again = events_of(
+        events,
+        DocumentCommand::ReviseDraft {
+            title: Some("关于规范管理的规定（修改）".into()),
+            summary: None,
+            is_trial: None,
+            is_major_decision: None,
+            revised_on: d("2019-06-05"),
+            text: Some(TEXT_V1.into()),
+        },
+    );
+    assert_eq!(
+        again.len(),
+        1,
+        "an unchanged text is not a new version: {again:?}"
+    );
+}
+
+fn drafted_titled(title: &str) -> DocumentEvent {
+    DocumentEvent::Drafted {
+        id: ID.into(),
+        draft: draft(title, false),
+    }
+}
+
+/// An anchor must name a recorded version, a clause of it, and words of that clause.
+#[test]
+fn anchors_to_missing_versions_clauses_or_words_are_refused() {
+    let mut under_review = reviewed_lawful_on_v1();
+    under_review.pop();
+    let opinion = |version, clause: &str, quote: Option<&str>| {
+        DocumentCommand::AddAdvisorOpinion(AdvisorOpinion {
+            advisor_id: "a1".into(),
+            advisor_name: "律师".into(),
+            text: "建议明确适用范围".into(),
+            conclusion: None,
+            given_on: d("2019-07-05"),
+            anchor: Some(Anchor {
+                version,
+                clause: clause.into(),
+                quote: quote.map(Into::into),
+            }),
+        })
+    };
+    for (version, clause, quote) in [
+        (2, "art-2", None),
+        (1, "art-9", None),
+        (1, "art-2", Some("不存在的字句")),
+    ] {
+        let err = given(under_review.clone())
+            .when(opinion(version, clause, quote))
+            .inspect_result()
+            .unwrap_err();
+        assert_eq!(err.rule(), "INVALID_INPUT", "{version} {clause}: {err}");
+        assert!(err.is_bad_input());
+    }
+    let ok = events_of(under_review, opinion(1, "art-2-p1", Some("本县行政区域")));
+    assert_eq!(ok.len(), 1);
+}
+
+/// The conclusion records the version it was reached on; the deliberation takes that
+/// version by default, and issuing any other text is refused with TEXT_NOT_REVIEWED.
+#[test]
+fn the_text_issued_must_be_the_text_reviewed() {
+    let lawful = reviewed_lawful_on_v1();
+    let conclude = events_of(
+        {
+            let mut e = lawful.clone();
+            e.pop();
+            e
+        },
+        DocumentCommand::ConcludeReview {
+            outcome: ReviewOutcome::Lawful,
+            issues: vec![],
+            opinion: "合法".into(),
+            concluded_on: d("2019-07-10"),
+        },
+    );
+    assert!(
+        matches!(
+            conclude[0],
+            DocumentEvent::ReviewConcluded {
+                text_version: Some(1),
+                ..
+            }
+        ),
+        "{conclude:?}"
+    );
+    let deliberation = events_of(
+        lawful.clone(),
+        DocumentCommand::RecordDeliberation(deliberation(DeliberationOutcome::Approved)),
+    );
+    let DocumentEvent::Deliberated(taken) = &deliberation[0] else {
+        panic!("{deliberation:?}")
+    };
+    assert_eq!(taken.text_version, Some(1));
+    let approved = [lawful, deliberation].concat();
+    let mut with_other_text = issue_command("南政办发〔2019〕63号", None, None);
+    if let DocumentCommand::Issue { text, .. } = &mut with_other_text {
+        *text = Some(TEXT_V2.into());
+    }
+    assert_eq!(
+        refused(approved.clone(), with_other_text),
+        "TEXT_NOT_REVIEWED"
+    );
+    let mut with_same_text = issue_command("南政办发〔2019〕63号", None, None);
+    if let DocumentCommand::Issue { text, .. } = &mut with_same_text {
+        *text = Some(format!("{TEXT_V1}\n"));
+    }
+    let issued = events_of(approved.clone(), with_same_text);
+    assert!(matches!(&issued[0], DocumentEvent::Issued(i) if i.text_version == Some(2)));
+    assert!(matches!(&issued[1], DocumentEvent::TextRecorded(t) if t.stage == TextStage::Issued));
+    // Without a text, the text issued is the one deliberated.
+    let plain = events_of(approved, issue_command("南政办发〔2019〕63号", None, None));
+    assert!(matches!(&plain[0], DocumentEvent::Issued(i) if i.text_version == Some(1)));
+}
+
+/// After MUST_REVISE, a revised text is deliberated only once the legal office confirmed
+/// its changes, listing every changed clause.
+#[test]
+fn a_revised_text_needs_the_legal_offices_confirmation() {
+    let mut events = reviewed_lawful_on_v1();
+    events.pop();
+    events.push(DocumentEvent::ReviewConcluded {
+        outcome: ReviewOutcome::MustRevise,
+        issues: vec![ReviewIssue {
+            number: 1,
+            clause: None,
+            text: "适用范围不明确".into(),
+            anchor: Some(Anchor {
+                version: 1,
+                clause: "art-2".into(),
+                quote: None,
+            }),
+        }],
+        opinion: "应当修改".into(),
+        concluded_on: d("2019-07-10"),
+        text_version: Some(1),
+    });
+    let revise = |clause: Option<&str>| DocumentCommand::SubmitRevision {
+        submitted_on: d("2019-07-15"),
+        responses: vec![IssueResponse {
+            issue_number: 1,
+            adopted: true,
+            reason: None,
+            clause: clause.map(Into::into),
+        }],
+        text: Some(TEXT_V2.into()),
+    };
+    assert_eq!(
+        refused(events.clone(), revise(None)),
+        "ISSUE_RESPONSES_INCOMPLETE"
+    );
+    assert_eq!(
+        refused(events.clone(), revise(Some("art-7"))),
+        "INVALID_INPUT"
+    );
+    events.extend(events_of(events.clone(), revise(Some("art-2"))));
+    let deliberate =
+        || DocumentCommand::RecordDeliberation(deliberation(DeliberationOutcome::Approved));
+    assert_eq!(refused(events.clone(), deliberate()), "TEXT_NOT_REVIEWED");
+    let confirm = |accepted: &[&str]| DocumentCommand::ConfirmRevisedText {
+        to_version: None,
+        accepted: accepted.iter().map(|s| s.to_string()).collect(),
+        confirmed_on: d("2019-07-16"),
+    };
+    assert_eq!(refused(events.clone(), confirm(&[])), "INVALID_INPUT");
+    assert_eq!(
+        refused(events.clone(), confirm(&["art-2", "art-3"])),
+        "INVALID_INPUT"
+    );
+    events.extend(events_of(events.clone(), confirm(&["art-2"])));
+    let taken = events_of(events, deliberate());
+    assert!(matches!(&taken[0], DocumentEvent::Deliberated(d) if d.text_version == Some(2)));
+}
+
+/// A correction with a text changes a few characters of a clause at most; anything more is
+/// an amendment.
+#[test]
+fn a_correction_may_not_amend_the_text() {
+    let mut issued_v1 = reviewed_lawful_on_v1();
+    let mut deliberation = deliberation(DeliberationOutcome::Approved);
+    deliberation.text_version = Some(1);
+    issued_v1.push(DocumentEvent::Deliberated(deliberation));
+    let mut issuance = issued();
+    if let DocumentEvent::Issued(i) = &mut issuance {
+        i.text_version = Some(1);
+    }
+    issued_v1.push(issuance);
+    let correct = |text: &str| DocumentCommand::Correct {
+        correction: Correction {
+            corrected_on: d("2019-09-10"),
+            description: "勘误".into(),
+        },
+        text: Some(text.into()),
+    };
+    let typo = TEXT_V1.replace("本县行政区域", "本县行政区划");
+    let ok = events_of(issued_v1.clone(), correct(&typo));
+    assert!(matches!(&ok[1], DocumentEvent::TextRecorded(t) if t.stage == TextStage::Corrected));
+    let rewritten = TEXT_V1.replace(
+        "本县行政区域",
+        "本县行政区域内的行政机关、企业事业单位、社会组织和个人，法律另有规定的除外",
+    );
+    assert_eq!(
+        refused(issued_v1.clone(), correct(&rewritten)),
+        "CORRECTION_TOO_LARGE"
+    );
+    let added = format!("{TEXT_V1}\n第四条　新增条款。");
+    assert_eq!(refused(issued_v1, correct(&added)), "CORRECTION_TOO_LARGE");
+}
+
+/// Payloads stored before texts existed still decode (the new fields default).
+#[test]
+fn conclusions_stored_before_texts_decode() {
+    let stored = serde_json::json!({"ReviewConcluded": {
+        "outcome": "LAWFUL", "issues": [{"number": 1, "clause": "第一条", "text": "t"}],
+        "opinion": "o", "concluded_on": "2019-07-10"}});
+    let e = DocumentEvent::decode("ReviewConcluded", "1", stored).unwrap();
+    assert!(matches!(
+        e,
+        DocumentEvent::ReviewConcluded {
+            text_version: None,
+            ..
+        }
+    ));
 }

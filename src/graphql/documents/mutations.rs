@@ -52,6 +52,9 @@ pub struct DraftDocumentInput {
     /// Closely tied to business activity (涉企): public consultation of at least 30 days.
     #[graphql(default)]
     pub market_related: bool,
+    /// The text (正文) as plain text: recorded as a new text version, identified by the
+    /// SHA-256 of its normalised form.
+    pub text: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -61,6 +64,9 @@ pub struct ReviseDraftInput {
     pub is_trial: Option<bool>,
     pub is_major_decision: Option<bool>,
     pub revised_on: Option<NaiveDate>,
+    /// The text (正文) as plain text: recorded as a new text version, identified by the
+    /// SHA-256 of its normalised form.
+    pub text: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -83,6 +89,8 @@ pub struct SubmitForReviewInput {
     /// 送审材料: the draft, the drafting explanation, the legal bases…
     pub materials: Vec<String>,
     pub submitted_on: Option<NaiveDate>,
+    /// The text submitted (送审稿).
+    pub text: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -99,17 +107,40 @@ pub struct StartReviewInput {
     pub started_on: Option<NaiveDate>,
 }
 
+/// A clause of a text version, and optionally words of it, that an opinion or issue is about.
+#[derive(InputObject)]
+pub struct AnchorInput {
+    pub version: u32,
+    /// A clause id of that version (`art-5`, `art-5-p2-i3`; see `Document.text`).
+    pub clause: String,
+    /// Words of that clause.
+    pub quote: Option<String>,
+}
+
+impl From<AnchorInput> for d::Anchor {
+    fn from(a: AnchorInput) -> Self {
+        d::Anchor {
+            version: a.version,
+            clause: a.clause,
+            quote: a.quote,
+        }
+    }
+}
+
 #[derive(InputObject)]
 pub struct AddAdvisorOpinionInput {
     pub text: String,
     pub conclusion: Option<String>,
     pub given_on: Option<NaiveDate>,
+    pub anchor: Option<AnchorInput>,
 }
 
 #[derive(InputObject)]
 pub struct ReviewIssueInput {
+    /// A free-text reference (e.g. 第五条); prefer `anchor` when the document has a text.
     pub clause: Option<String>,
     pub text: String,
+    pub anchor: Option<AnchorInput>,
 }
 
 #[derive(InputObject)]
@@ -126,12 +157,25 @@ pub struct IssueResponseInput {
     pub issue_number: u32,
     pub adopted: bool,
     pub reason: Option<String>,
+    /// The clause of the revised text that answers the issue.
+    pub clause: Option<String>,
 }
 
 #[derive(InputObject)]
 pub struct SubmitRevisionInput {
     pub responses: Vec<IssueResponseInput>,
     pub submitted_on: Option<NaiveDate>,
+    /// The revised text (修改稿).
+    pub text: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ConfirmRevisedTextInput {
+    /// Defaults to the latest text version.
+    pub to_version: Option<u32>,
+    /// Every clause changed since the text the review concluded on (see `Document.diff`).
+    pub accepted_clauses: Vec<String>,
+    pub confirmed_on: Option<NaiveDate>,
 }
 
 #[derive(InputObject)]
@@ -142,6 +186,8 @@ pub struct RecordDeliberationInput {
     pub held_on: Option<NaiveDate>,
     pub minutes_reference: Option<String>,
     pub dissent: Option<String>,
+    /// The text version deliberated; defaults to the latest.
+    pub text_version: Option<u32>,
 }
 
 #[derive(InputObject)]
@@ -157,6 +203,8 @@ pub struct IssueDocumentInput {
     pub valid_until: Option<NaiveDate>,
     /// Required when validUntil exceeds the default maximum.
     pub validity_override_reason: Option<String>,
+    /// The text issued (印发稿); it must be the text deliberated. Defaults to that text.
+    pub text: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -187,6 +235,9 @@ pub struct RecordFilingReviewInput {
 pub struct CorrectDocumentInput {
     pub description: String,
     pub corrected_on: Option<NaiveDate>,
+    /// The corrected text (勘误后): a correction changes at most a few characters per clause
+    /// and adds, removes or moves none.
+    pub text: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -251,6 +302,7 @@ impl DocumentMutations {
         let command = DocumentCommand::Draft {
             id: id.to_string(),
             draft,
+            text: input.text,
         };
         on_document(ctx, id, command).await
     }
@@ -267,6 +319,7 @@ impl DocumentMutations {
             is_trial: input.is_trial,
             is_major_decision: input.is_major_decision,
             revised_on: day(input.revised_on),
+            text: input.text,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -310,6 +363,7 @@ impl DocumentMutations {
         let command = DocumentCommand::SubmitForReview {
             submitted_on: day(input.submitted_on),
             materials: input.materials,
+            text: input.text,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -364,6 +418,7 @@ impl DocumentMutations {
             text: input.text,
             conclusion: input.conclusion,
             given_on: day(input.given_on),
+            anchor: input.anchor.map(Into::into),
         });
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -383,6 +438,7 @@ impl DocumentMutations {
                 .map(|i| d::IssueInput {
                     clause: i.clause,
                     text: i.text,
+                    anchor: i.anchor.map(Into::into),
                 })
                 .collect(),
             opinion: input.opinion,
@@ -407,8 +463,27 @@ impl DocumentMutations {
                     issue_number: r.issue_number,
                     adopted: r.adopted,
                     reason: r.reason,
+                    clause: r.clause,
                 })
                 .collect(),
+            text: input.text,
+        };
+        on_document(ctx, parse_id_arg(&id)?, command).await
+    }
+
+    /// Accepts the changes of a revised text since the text the review concluded on, so it
+    /// may be deliberated ("issued = reviewed"); every changed clause must be listed
+    /// (LEGAL_OFFICE).
+    async fn confirm_revised_text(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ConfirmRevisedTextInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::ConfirmRevisedText {
+            to_version: input.to_version,
+            accepted: input.accepted_clauses,
+            confirmed_on: day(input.confirmed_on),
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -426,6 +501,7 @@ impl DocumentMutations {
             held_on: day(input.held_on),
             minutes_reference: input.minutes_reference,
             dissent: input.dissent,
+            text_version: input.text_version,
         });
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -449,6 +525,7 @@ impl DocumentMutations {
             effective_on: input.effective_on,
             valid_until: input.valid_until,
             validity_override_reason: input.validity_override_reason,
+            text: input.text,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -489,10 +566,13 @@ impl DocumentMutations {
         id: ID,
         input: CorrectDocumentInput,
     ) -> ApiResult<DocumentPayload> {
-        let command = DocumentCommand::Correct(d::Correction {
-            corrected_on: day(input.corrected_on),
-            description: input.description,
-        });
+        let command = DocumentCommand::Correct {
+            correction: d::Correction {
+                corrected_on: day(input.corrected_on),
+                description: input.description,
+            },
+            text: input.text,
+        };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
