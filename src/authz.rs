@@ -218,6 +218,20 @@ pub const READS: &[ReadPermission] = &[
             (Drafter, OwnBodies),
         ],
     },
+    // A document's texts: with the document, but its working texts only for those who see
+    // its history, and advisors while it is in review (`may_see_working_texts`).
+    ReadPermission {
+        query: "Document.texts",
+        grants: DOCUMENT_READERS,
+    },
+    ReadPermission {
+        query: "Document.text",
+        grants: DOCUMENT_READERS,
+    },
+    ReadPermission {
+        query: "Document.diff",
+        grants: DOCUMENT_READERS,
+    },
     ReadPermission {
         query: "auditTrail",
         grants: HISTORY_READERS,
@@ -297,5 +311,21 @@ pub fn may_see_document_history(scope: ReadScope, bodies: &[String], body: &str)
         ReadScope::All => true,
         ReadScope::OwnBodies => bodies.iter().any(|b| b == body),
         ReadScope::UnderReview => false,
+    }
+}
+
+/// Whether the reader may see a document's working texts (征求意见稿, 送审稿, 修改稿), not only
+/// the text issued: whoever sees its history, and advisors while it is in review (they
+/// advise on those texts). Everyone else who sees a published document sees the text in
+/// force (印发稿, 勘误后) only.
+pub fn may_see_working_texts(
+    scope: ReadScope,
+    bodies: &[String],
+    body: &str,
+    status: &str,
+) -> bool {
+    match scope {
+        ReadScope::UnderReview => IN_REVIEW.contains(&status),
+        _ => may_see_document_history(scope, bodies, body),
     }
 }

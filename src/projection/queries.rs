@@ -4,6 +4,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::domain::document::RecordedText;
 use crate::domain::{CertificationItem, CleanupCampaign, IssuingBody, NormativeDocument};
 use crate::store::StoreError;
 use crate::store::event_log;
@@ -399,4 +400,29 @@ pub async fn annual_report(
             filing_days,
         },
     ))
+}
+
+/// One text version of a document, read from its `TextRecorded` event (texts are not copied
+/// into the read model's rows: the log holds them, under the hash chain).
+pub async fn document_text(
+    pool: &PgPool,
+    id: Uuid,
+    version: u32,
+) -> Result<Option<RecordedText>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(json)]
+        text: RecordedText,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT payload -> 'TextRecorded' AS text FROM events
+         WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = 'TextRecorded'
+           AND (payload -> 'TextRecorded' ->> 'version')::int = $3",
+    )
+    .bind(<NormativeDocument as cqrs_es::Aggregate>::TYPE)
+    .bind(id.to_string())
+    .bind(version as i32)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| r.text))
 }

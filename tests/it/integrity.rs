@@ -9,21 +9,6 @@ use sqlx::PgPool;
 
 use crate::support::*;
 
-/// Runs `sql` with the append-only trigger disabled, as a superuser attacker would.
-async fn tamper(pool: &PgPool, sql: &str) {
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("ALTER TABLE events DISABLE TRIGGER events_append_only")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::raw_sql(sql).execute(&mut *tx).await.unwrap();
-    sqlx::query("ALTER TABLE events ENABLE TRIGGER events_append_only")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-}
-
 async fn ledger_with_documents(n: usize) -> (TestApp, Vec<String>) {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;

@@ -25,4 +25,5 @@ mod restart;
 mod roles;
 mod schema;
 mod statements;
+mod texts;
 mod validity;

@@ -195,6 +195,16 @@ async fn missing_unknown_revoked_and_expired_tokens_are_unauthenticated() {
 
 /// One call per mutation in the schema, with arguments valid for the schema; `$DOC`, `$ITEM`
 /// and `$CAMPAIGN` are replaced by real ids.
+/// The arguments the matrix passes to `mutation` (looked up by name, so the table's order is
+/// free).
+fn call_args(mutation: &str) -> &'static str {
+    CALLS
+        .iter()
+        .find(|(m, _)| *m == mutation)
+        .map(|(_, args)| *args)
+        .unwrap_or_else(|| panic!("{mutation} is not in CALLS"))
+}
+
 const CALLS: &[(&str, &str)] = &[
     (
         "listIssuingBody",
@@ -245,6 +255,10 @@ const CALLS: &[(&str, &str)] = &[
     (
         "recordFilingReview",
         r#"id: "$DOC", input: {outcome: ACCEPTED}"#,
+    ),
+    (
+        "confirmRevisedText",
+        r#"id: "$DOC", input: {acceptedClauses: ["art-1"]}"#,
     ),
     (
         "correctDocument",
@@ -694,7 +708,7 @@ async fn matrix_objects(app: &TestApp, title: &str) -> (String, String, String) 
             Role::LegalOffice,
             &format!(
                 "mutation {{ registerCertificationItem({}) {{ certificationItem {{ id }} }} }}",
-                CALLS[22].1
+                call_args("registerCertificationItem")
             ),
             json!({}),
         )
@@ -707,7 +721,7 @@ async fn matrix_objects(app: &TestApp, title: &str) -> (String, String, String) 
             Role::LegalOffice,
             &format!(
                 "mutation {{ launchCleanup({}) {{ campaign {{ id }} }} }}",
-                CALLS[27].1
+                call_args("launchCleanup")
             ),
             json!({}),
         )

@@ -365,3 +365,18 @@ pub async fn as_app_role(owner: &sqlx::PgPool) -> sqlx::PgPool {
     );
     normledger::store::connect(&url, 1).await.unwrap()
 }
+
+/// Runs `sql` with the append-only trigger disabled, as a superuser attacker would.
+pub async fn tamper(pool: &PgPool, sql: &str) {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("ALTER TABLE events DISABLE TRIGGER events_append_only")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sql).execute(&mut *tx).await.unwrap();
+    sqlx::query("ALTER TABLE events ENABLE TRIGGER events_append_only")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}

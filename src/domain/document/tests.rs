@@ -1219,7 +1219,16 @@ fn calendar() -> crate::domain::calendar::WorkingCalendar {
     .unwrap()
 }
 
+/// The warnings of a document, apart from TEXT_UNMATCHED (these fixtures have no texts; that
+/// warning has its own test).
 fn codes(events: Vec<DocumentEvent>, today: &str) -> Vec<&'static str> {
+    all_codes(events, today)
+        .into_iter()
+        .filter(|c| *c != "TEXT_UNMATCHED")
+        .collect()
+}
+
+fn all_codes(events: Vec<DocumentEvent>, today: &str) -> Vec<&'static str> {
     let mut doc = NormativeDocument::default();
     for e in events {
         doc.apply(e);
@@ -1228,6 +1237,23 @@ fn codes(events: Vec<DocumentEvent>, today: &str) -> Vec<&'static str> {
         .into_iter()
         .map(|w| w.code)
         .collect()
+}
+
+/// A document issued without a recorded text cannot show that the text issued is the text
+/// reviewed: it says so. One issued with its text does not.
+#[test]
+fn documents_issued_without_a_text_are_flagged() {
+    assert!(all_codes(through_issue(), "2019-10-05").contains(&"TEXT_UNMATCHED"));
+    let mut with_text = reviewed_lawful_on_v1();
+    let mut deliberation = deliberation(DeliberationOutcome::Approved);
+    deliberation.text_version = Some(1);
+    with_text.push(DocumentEvent::Deliberated(deliberation));
+    let mut issuance = issued();
+    if let DocumentEvent::Issued(i) = &mut issuance {
+        i.text_version = Some(1);
+    }
+    with_text.push(issuance);
+    assert!(!all_codes(with_text, "2019-10-05").contains(&"TEXT_UNMATCHED"));
 }
 
 #[test]

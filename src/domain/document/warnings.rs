@@ -110,6 +110,20 @@ impl NormativeDocument {
                 });
             }
         }
+        // "Issued = reviewed" holds by construction for documents issued with a text; one
+        // issued without (imported, or issued before texts were recorded) cannot show it.
+        if let Some(i) = &self.issuance
+            && i.text_version.is_none()
+        {
+            out.push(Warning {
+                code: "TEXT_UNMATCHED",
+                message: if self.imported.is_some() {
+                    "imported without its text: the text issued cannot be matched to a reviewed text".into()
+                } else {
+                    "issued without a recorded text: the text issued cannot be matched to the text reviewed".into()
+                },
+            });
+        }
         out
     }
 }

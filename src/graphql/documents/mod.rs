@@ -6,6 +6,7 @@
 
 mod deadlines;
 mod mutations;
+pub mod texts;
 pub mod types;
 
 pub use deadlines::DeadlineQueries;

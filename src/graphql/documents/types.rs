@@ -7,6 +7,9 @@ use chrono::NaiveDate;
 use crate::domain::document as d;
 use crate::graphql::Session;
 use crate::graphql::audit::AuditEvent;
+use crate::graphql::documents::texts::{
+    self, Anchor, DocumentText, TextConfirmation, TextDiff, TextVersion,
+};
 use crate::graphql::error::{ApiResult, gql};
 use crate::projection::queries::DocumentRow;
 use crate::store::event_log;
@@ -131,6 +134,100 @@ impl Document {
             .iter()
             .cloned()
             .map(Consultation)
+            .collect()
+    }
+    /// The text versions (正文), oldest first. The working texts (征求意见稿, 送审稿, 修改稿)
+    /// only for the roles that see the document's history, and advisors while it is in
+    /// review; for everyone else the text in force.
+    async fn texts(&self, ctx: &Context<'_>) -> ApiResult<Vec<TextVersion>> {
+        Ok(self
+            .visible_texts(ctx)?
+            .into_iter()
+            .map(TextVersion::from)
+            .collect())
+    }
+    /// One text version with its clauses; the latest the caller may see when `version` is
+    /// left out.
+    async fn text(
+        &self,
+        ctx: &Context<'_>,
+        version: Option<u32>,
+    ) -> ApiResult<Option<DocumentText>> {
+        let visible = self.visible_texts(ctx)?;
+        let Some(latest) = visible.last() else {
+            return Ok(None);
+        };
+        let v = self.visible_version(&visible, "version", version.unwrap_or(latest.version))?;
+        let (version, text) = texts::load(self.pool(ctx)?, self.0.id, v).await?;
+        Ok(Some(texts::document_text(version, text)))
+    }
+    /// The clause-level diff of two text versions. By default, from the text the review
+    /// concluded on (else the first) to the text issued (else the latest).
+    async fn diff(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<u32>,
+        to: Option<u32>,
+    ) -> ApiResult<Option<TextDiff>> {
+        let state = &self.0.state;
+        let visible = self.visible_texts(ctx)?;
+        let (Some(first), Some(latest)) = (visible.first(), visible.last()) else {
+            return Ok(None);
+        };
+        let seen = |t: &d::TextVersion| visible.iter().any(|v| v.version == t.version);
+        let from = from
+            .or(state.reviewed_text().filter(|t| seen(t)).map(|t| t.version))
+            .unwrap_or(first.version);
+        let to = to
+            .or(state.issued_text().filter(|t| seen(t)).map(|t| t.version))
+            .unwrap_or(latest.version);
+        let (a, b) = (
+            self.visible_version(&visible, "from", from)?,
+            self.visible_version(&visible, "to", to)?,
+        );
+        let pool = self.pool(ctx)?;
+        Ok(Some(texts::text_diff(
+            texts::load(pool, self.0.id, a).await?,
+            texts::load(pool, self.0.id, b).await?,
+        )))
+    }
+    /// The text version the latest review conclusion was reached on.
+    async fn reviewed_text(&self) -> Option<TextVersion> {
+        self.0.state.reviewed_text().map(TextVersion::from)
+    }
+    /// The text issued (印发稿), or after a correction the corrected text.
+    async fn issued_text(&self) -> Option<TextVersion> {
+        self.0.state.issued_text().map(TextVersion::from)
+    }
+    /// Whether the text issued is the text reviewed (or one whose changes the legal office
+    /// confirmed): null until the document is issued with a text.
+    async fn texts_match(&self) -> Option<bool> {
+        let state = &self.0.state;
+        let issued = state.issuance.as_ref()?.text_version?;
+        let issued = state.text_version(issued)?;
+        let reviewed = state.reviewed_text();
+        Some(
+            reviewed.is_some_and(|r| r.hash == issued.hash)
+                || state.text_confirmations.iter().any(|c| {
+                    Some(c.from_version) == reviewed.map(|r| r.version)
+                        && state
+                            .text_version(c.to_version)
+                            .is_some_and(|t| t.hash == issued.hash)
+                }),
+        )
+    }
+    /// The legal office's confirmations of revised texts (confirmRevisedText).
+    async fn text_confirmations(&self) -> Vec<TextConfirmation> {
+        self.0
+            .state
+            .text_confirmations
+            .iter()
+            .map(|c| TextConfirmation {
+                from_version: c.from_version,
+                to_version: c.to_version,
+                accepted_clauses: c.accepted.clone(),
+                confirmed_on: c.confirmed_on,
+            })
             .collect()
     }
     /// The current (latest) legality review.
@@ -298,6 +395,50 @@ impl Document {
     fn draft(&self) -> Option<&d::Draft> {
         self.0.state.draft.as_ref()
     }
+
+    fn pool<'a>(&self, ctx: &'a Context<'_>) -> ApiResult<&'a sqlx::PgPool> {
+        Ok(ctx.data::<Session>()?.ledger.pool())
+    }
+
+    /// The text versions this caller may see (see `texts`).
+    fn visible_texts(&self, ctx: &Context<'_>) -> ApiResult<Vec<&d::TextVersion>> {
+        let reader = super::reader(ctx, "Document.texts")?;
+        let state = &self.0.state;
+        let body = state.draft.as_ref().map_or("", |d| d.body_code.as_str());
+        let working = crate::authz::may_see_working_texts(
+            reader.scope,
+            &reader.actor.bodies,
+            body,
+            state.status.as_str(),
+        );
+        let issued = state.issuance.as_ref().and_then(|i| i.text_version);
+        Ok(state
+            .texts
+            .iter()
+            .filter(|t| {
+                working
+                    || Some(t.version) == issued
+                    || t.stage == crate::domain::text::TextStage::Corrected
+            })
+            .collect())
+    }
+
+    /// A version the caller asked for: FORBIDDEN when it is a working text they may not see.
+    fn visible_version<'a>(
+        &'a self,
+        visible: &[&'a d::TextVersion],
+        field: &'static str,
+        version: u32,
+    ) -> ApiResult<&'a d::TextVersion> {
+        let v = texts::version_of(&self.0.state, field, version)?;
+        if !visible.iter().any(|t| t.version == v.version) {
+            return Err(gql(crate::graphql::ApiError::Forbidden(format!(
+                "text version {version} is a working text ({}), not the text in force",
+                v.stage.label()
+            ))));
+        }
+        Ok(v)
+    }
 }
 
 /// Public consultation (公开征求意见).
@@ -364,6 +505,7 @@ impl Review {
                 text: o.text.clone(),
                 conclusion: o.conclusion.clone(),
                 given_on: o.given_on,
+                anchor: o.anchor.as_ref().map(Anchor::from),
             })
             .collect()
     }
@@ -389,6 +531,7 @@ impl Review {
                 opinion: c.opinion.clone(),
                 concluded_on: c.concluded_on,
                 issues: conclusion_issues(c),
+                text_version: c.text_version,
             })
             .collect()
     }
@@ -409,6 +552,8 @@ fn conclusion_issues(c: &d::ReviewConclusion) -> Vec<ReviewIssue> {
                 text: i.text.clone(),
                 adopted: response.map(|r| r.adopted),
                 response_reason: response.and_then(|r| r.reason.clone()),
+                anchor: i.anchor.as_ref().map(Anchor::from),
+                response_clause: response.and_then(|r| r.clause.clone()),
             }
         })
         .collect()
@@ -427,6 +572,8 @@ pub struct AdvisorOpinion {
     text: String,
     conclusion: Option<String>,
     given_on: NaiveDate,
+    /// The clause (and words) of a text version the opinion is about.
+    anchor: Option<Anchor>,
 }
 
 #[derive(SimpleObject)]
@@ -435,6 +582,8 @@ pub struct ReviewConclusion {
     opinion: String,
     concluded_on: NaiveDate,
     issues: Vec<ReviewIssue>,
+    /// The text version concluded on.
+    text_version: Option<u32>,
 }
 
 /// One itemised issue, with the drafter's answer once a revision was submitted.
@@ -445,6 +594,10 @@ pub struct ReviewIssue {
     text: String,
     adopted: Option<bool>,
     response_reason: Option<String>,
+    /// The clause (and words) of the text version reviewed that the issue is about.
+    anchor: Option<Anchor>,
+    /// The clause of the revised text that answers the issue.
+    response_clause: Option<String>,
 }
 
 /// Collective deliberation (集体审议).
@@ -455,6 +608,8 @@ pub struct Deliberation {
     held_on: NaiveDate,
     minutes_reference: Option<String>,
     dissent: Option<String>,
+    /// The text version deliberated.
+    text_version: Option<u32>,
 }
 
 impl From<d::Deliberation> for Deliberation {
@@ -465,6 +620,7 @@ impl From<d::Deliberation> for Deliberation {
             held_on: x.held_on,
             minutes_reference: x.minutes_reference,
             dissent: x.dissent,
+            text_version: x.text_version,
         }
     }
 }
@@ -485,6 +641,8 @@ pub struct Issuance {
     /// The last day in force.
     valid_until: NaiveDate,
     validity_override_reason: Option<String>,
+    /// The text version issued (印发稿).
+    text_version: Option<u32>,
 }
 
 impl From<d::Issuance> for Issuance {
@@ -501,6 +659,7 @@ impl From<d::Issuance> for Issuance {
             effective_on: i.effective_on,
             valid_until: i.valid_until,
             validity_override_reason: i.validity_override_reason,
+            text_version: i.text_version,
         }
     }
 }

@@ -1,0 +1,240 @@
+//! A document's texts in the API: the versions, one version with its clauses, the diff of two
+//! versions, and the anchors of opinions and issues. Versions are listed from the document's
+//! state; a text itself is read from its `TextRecorded` event in the log.
+
+use async_graphql::{Enum, SimpleObject};
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::domain::document as d;
+use crate::domain::text;
+use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::projection::queries;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::text::TextStage")]
+pub enum TextStage {
+    /// 征求意见稿 (the drafter's draft).
+    Draft,
+    /// 送审稿.
+    Submitted,
+    /// 修改稿.
+    Revision,
+    /// 印发稿.
+    Issued,
+    /// 勘误后.
+    Corrected,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::text::ClauseKind")]
+pub enum ClauseKind {
+    Preamble,
+    Chapter,
+    Section,
+    Article,
+    Paragraph,
+    Item,
+    SubItem,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::text::ChangeKind")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+    Moved,
+    Unchanged,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::text::SpanKind")]
+pub enum SpanKind {
+    Equal,
+    Inserted,
+    Deleted,
+}
+
+/// One version of a document's text (正文).
+#[derive(SimpleObject, Clone)]
+pub struct TextVersion {
+    /// 1, 2, … in the order recorded.
+    pub version: u32,
+    pub stage: TextStage,
+    /// The stage as the documents name it (送审稿, 印发稿…).
+    pub stage_label: String,
+    /// SHA-256 of the normalised text (NFC, `\n` line endings, no trailing spaces), in hex.
+    pub hash: String,
+    pub characters: u32,
+    pub recorded_on: NaiveDate,
+}
+
+impl From<&d::TextVersion> for TextVersion {
+    fn from(t: &d::TextVersion) -> Self {
+        TextVersion {
+            version: t.version,
+            stage: t.stage.into(),
+            stage_label: t.stage.label().to_owned(),
+            hash: t.hash.clone(),
+            characters: t.characters as u32,
+            recorded_on: t.recorded_on,
+        }
+    }
+}
+
+/// A provision of a version (章, 条, 款, 项, 目), with an id stable within that version.
+#[derive(SimpleObject, Clone)]
+pub struct Clause {
+    /// `art-5`, `art-5-p2`, `art-5-p2-i3`, `art-5-p2-i3-s1`, `ch-2`, `sec-3`, `pre-1`.
+    pub id: String,
+    pub kind: ClauseKind,
+    /// As the text numbers it: 第五条, 第二款, （三）, 1., 第二章, 三、
+    pub number: String,
+    pub heading: Option<String>,
+    pub text: String,
+}
+
+impl From<&text::Clause> for Clause {
+    fn from(c: &text::Clause) -> Self {
+        Clause {
+            id: c.id.clone(),
+            kind: c.kind.into(),
+            number: c.number.clone(),
+            heading: c.heading.clone(),
+            text: c.text.clone(),
+        }
+    }
+}
+
+/// A text version with its full text and clauses.
+#[derive(SimpleObject)]
+pub struct DocumentText {
+    #[graphql(flatten)]
+    pub version: TextVersion,
+    pub text: String,
+    /// Every clause in reading order.
+    pub clauses: Vec<Clause>,
+}
+
+/// A run of characters of a changed clause.
+#[derive(SimpleObject)]
+pub struct Span {
+    pub kind: SpanKind,
+    pub text: String,
+}
+
+/// What happened to one clause between two versions.
+#[derive(SimpleObject)]
+pub struct ClauseChange {
+    pub kind: ChangeKind,
+    /// The clause in the older version (absent when ADDED).
+    pub from_clause: Option<Clause>,
+    /// The clause in the newer version (absent when REMOVED).
+    pub to_clause: Option<Clause>,
+    /// Character-level changes of a CHANGED clause, in order.
+    pub spans: Vec<Span>,
+}
+
+/// The clause-level diff of two versions.
+#[derive(SimpleObject)]
+pub struct TextDiff {
+    pub from: TextVersion,
+    pub to: TextVersion,
+    /// In the newer version's order, removed clauses where they stood.
+    pub changes: Vec<ClauseChange>,
+    /// Clauses that are not UNCHANGED.
+    pub changed: u32,
+}
+
+/// Where an opinion or issue points in the text.
+#[derive(SimpleObject)]
+pub struct Anchor {
+    pub version: u32,
+    pub clause: String,
+    pub quote: Option<String>,
+}
+
+impl From<&d::Anchor> for Anchor {
+    fn from(a: &d::Anchor) -> Self {
+        Anchor {
+            version: a.version,
+            clause: a.clause.clone(),
+            quote: a.quote.clone(),
+        }
+    }
+}
+
+/// The confirmation of a revised text's changes by the legal office.
+#[derive(SimpleObject)]
+pub struct TextConfirmation {
+    pub from_version: u32,
+    pub to_version: u32,
+    pub accepted_clauses: Vec<String>,
+    pub confirmed_on: NaiveDate,
+}
+
+/// One version with its text, read from the log.
+pub async fn load(
+    pool: &sqlx::PgPool,
+    id: Uuid,
+    version: &d::TextVersion,
+) -> ApiResult<(TextVersion, String)> {
+    let recorded = queries::document_text(pool, id, version.version)
+        .await
+        .map_err(gql)?
+        .ok_or_else(|| gql(ApiError::Internal))?;
+    Ok((TextVersion::from(version), recorded.text))
+}
+
+/// The version asked for, or BAD_USER_INPUT naming it.
+pub fn version_of<'a>(
+    doc: &'a d::NormativeDocument,
+    field: &'static str,
+    version: u32,
+) -> ApiResult<&'a d::TextVersion> {
+    doc.text_version(version).ok_or_else(|| {
+        gql(ApiError::bad_input(
+            field,
+            format!("the document has no text version {version}"),
+        ))
+    })
+}
+
+pub fn document_text(version: TextVersion, text: String) -> DocumentText {
+    let clauses = text::clauses(&text).iter().map(Clause::from).collect();
+    DocumentText {
+        version,
+        text,
+        clauses,
+    }
+}
+
+pub fn text_diff(from: (TextVersion, String), to: (TextVersion, String)) -> TextDiff {
+    let (a, b) = (text::clauses(&from.1), text::clauses(&to.1));
+    let changes: Vec<ClauseChange> = text::diff(&text::diff_units(&a), &text::diff_units(&b))
+        .into_iter()
+        .map(|c| ClauseChange {
+            kind: c.kind.into(),
+            from_clause: c.from.map(Clause::from),
+            to_clause: c.to.map(Clause::from),
+            spans: c
+                .spans
+                .into_iter()
+                .map(|s| Span {
+                    kind: s.kind.into(),
+                    text: s.text,
+                })
+                .collect(),
+        })
+        .collect();
+    TextDiff {
+        changed: changes
+            .iter()
+            .filter(|c| c.kind != ChangeKind::Unchanged)
+            .count() as u32,
+        from: from.0,
+        to: to.0,
+        changes,
+    }
+}

@@ -1,0 +1,340 @@
+//! Document texts end to end: versions recorded with the commands, clauses, anchors refused
+//! when they point nowhere, "issued = reviewed" enforced, the diff of a revision, working
+//! texts hidden from the public, and a changed text byte found by `verify`.
+
+use normledger::domain::Role;
+use normledger::store::integrity;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const V1: &str = "关于规范行政规范性文件管理的规定\n第一条　为了规范管理，制定本规定。\n第二条　本规定适用于本县行政区域内的相关管理活动。\n第三条　有关单位应当履行下列职责：\n（一）建立工作制度；\n（二）加强监督检查。\n第四条　本规定自发布之日起施行。";
+
+fn v2() -> String {
+    V1.replace("相关管理活动。", "相关管理活动，法律、法规另有规定的除外。")
+}
+
+const TEXTS: &str = "query($id: String!, $v: Int) { document(id: $id) {
+    texts { version stage stageLabel hash characters }
+    text(version: $v) { version hash text clauses { id kind number heading text } }
+    reviewedText { version } issuedText { version } textsMatch
+    warnings { code } } }";
+
+async fn document(app: &TestApp, role: Role, id: &str, version: Option<u32>) -> Value {
+    app.gql(role, TEXTS, json!({"id": id, "v": version})).await
+}
+
+/// Drafts with text V1 and submits it; the review is under way.
+async fn under_review(app: &TestApp) -> String {
+    let data = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "关于规范行政规范性文件管理的规定",
+                   "class": "GOVERNMENT", "draftedOn": "2019-06-01", "text": V1}}),
+        )
+        .await;
+    let id = data["draftDocument"]["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    step(
+        app,
+        Role::Drafter,
+        "submitForReview",
+        &id,
+        json!({"materials": ["送审稿"], "submittedOn": "2019-07-01", "text": V1}),
+    )
+    .await;
+    step(
+        app,
+        Role::LegalOffice,
+        "startReview",
+        &id,
+        json!({"startedOn": "2019-07-02", "dueOn": "2019-07-20"}),
+    )
+    .await;
+    id
+}
+
+/// The draft's text and the submitted one are versions 1 and 2 with one hash; the clauses
+/// carry their ids, and the history shows the versions recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn texts_are_versioned_with_their_clauses() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = under_review(&app).await;
+    let doc = &document(&app, Role::LegalOffice, &id, None).await["data"]["document"];
+    let texts = doc["texts"].as_array().unwrap();
+    assert_eq!(texts.len(), 2, "{doc:#}");
+    assert_eq!(texts[0]["stage"], "DRAFT");
+    assert_eq!(texts[1]["stageLabel"], "送审稿");
+    assert_eq!(texts[0]["hash"], texts[1]["hash"]);
+    assert_eq!(texts[0]["hash"].as_str().unwrap().len(), 64);
+    let ids: Vec<&str> = doc["text"]["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"art-3-p1-i2") && ids.contains(&"art-2") && ids.contains(&"pre-1"),
+        "{ids:?}"
+    );
+    let history = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { history { eventType summary } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let recorded = history["document"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["eventType"] == "TextRecorded")
+        .count();
+    assert_eq!(recorded, 2);
+}
+
+/// An opinion anchored to a clause or words that are not in the version is refused as
+/// BAD_USER_INPUT naming the anchor, and writes nothing; a good anchor is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anchors_to_missing_clauses_are_refused() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = under_review(&app).await;
+    let before = app.event_count().await;
+    for anchor in [
+        json!({"version": 2, "clause": "art-9"}),
+        json!({"version": 7, "clause": "art-2"}),
+        json!({"version": 2, "clause": "art-2", "quote": "不在条文中的字句"}),
+    ] {
+        let r = act(
+            &app,
+            Role::Advisor,
+            "addAdvisorOpinion",
+            &id,
+            json!({"text": "意见", "givenOn": "2019-07-05", "anchor": anchor}),
+        )
+        .await;
+        assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
+        assert_eq!(r["errors"][0]["extensions"]["field"], "anchor", "{r:#}");
+    }
+    assert_eq!(
+        app.event_count().await,
+        before,
+        "a refused anchor writes nothing"
+    );
+    step(
+        &app,
+        Role::Advisor,
+        "addAdvisorOpinion",
+        &id,
+        json!({"text": "建议明确适用范围", "givenOn": "2019-07-05",
+               "anchor": {"version": 2, "clause": "art-2", "quote": "相关管理活动"}}),
+    )
+    .await;
+    let r = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { review { advisorOpinions { anchor { version clause quote } } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        r["document"]["review"]["advisorOpinions"][0]["anchor"],
+        json!({"version": 2, "clause": "art-2", "quote": "相关管理活动"})
+    );
+}
+
+/// MUST_REVISE on version 2, a revision with V2 answering the anchored issue at art-2: the
+/// revised text is refused for deliberation (TEXT_NOT_REVIEWED) until the legal office
+/// confirms its changes; the diff names art-2 CHANGED with the inserted words; issuing any
+/// other text is refused, and the text issued matches the text reviewed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_text_issued_is_the_text_reviewed() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = under_review(&app).await;
+    step(
+        &app,
+        Role::LegalOffice,
+        "concludeReview",
+        &id,
+        json!({"outcome": "MUST_REVISE", "opinion": "应当修改", "concludedOn": "2019-07-10",
+               "issues": [{"text": "适用范围不明确", "anchor": {"version": 2, "clause": "art-2"}}]}),
+    )
+    .await;
+    step(
+        &app,
+        Role::Drafter,
+        "submitRevision",
+        &id,
+        json!({"submittedOn": "2019-07-15", "text": v2(),
+               "responses": [{"issueNumber": 1, "adopted": true, "clause": "art-2"}]}),
+    )
+    .await;
+    let deliberate =
+        json!({"outcome": "APPROVED", "meeting": "县政府常务会议", "heldOn": "2019-08-20"});
+    let before = app.event_count().await;
+    let r = act(
+        &app,
+        Role::GovernmentOffice,
+        "recordDeliberation",
+        &id,
+        deliberate.clone(),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r).1.as_deref(),
+        Some("TEXT_NOT_REVIEWED"),
+        "{r:#}"
+    );
+    assert_eq!(app.event_count().await, before);
+
+    let diff = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { diff(from: 2, to: 3) { changed
+                changes { kind fromClause { id } toClause { id } spans { kind text } } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let changes = diff["document"]["diff"]["changes"].as_array().unwrap();
+    let changed: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["kind"] != "UNCHANGED")
+        .collect();
+    assert_eq!(changed.len(), 1, "{diff:#}");
+    assert_eq!(changed[0]["kind"], "CHANGED");
+    assert_eq!(changed[0]["toClause"]["id"], "art-2");
+    let inserted: String = changed[0]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "INSERTED")
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(inserted, "，法律、法规另有规定的除外");
+
+    let r = act(
+        &app,
+        Role::LegalOffice,
+        "confirmRevisedText",
+        &id,
+        json!({"acceptedClauses": ["art-1"], "confirmedOn": "2019-07-16"}),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
+    step(
+        &app,
+        Role::LegalOffice,
+        "confirmRevisedText",
+        &id,
+        json!({"acceptedClauses": ["art-2"], "confirmedOn": "2019-07-16"}),
+    )
+    .await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "recordDeliberation",
+        &id,
+        deliberate,
+    )
+    .await;
+
+    let mut other = issue_input("南政办发〔2019〕63号");
+    other["text"] = json!(V1);
+    let r = act(&app, Role::GovernmentOffice, "issueDocument", &id, other).await;
+    assert_eq!(
+        error_code(&r).1.as_deref(),
+        Some("TEXT_NOT_REVIEWED"),
+        "{r:#}"
+    );
+    let mut same = issue_input("南政办发〔2019〕63号");
+    same["text"] = json!(format!("{}\r\n", v2()));
+    assert_eq!(
+        step(&app, Role::GovernmentOffice, "issueDocument", &id, same).await,
+        "ISSUED"
+    );
+    let doc = &document(&app, Role::Auditor, &id, None).await["data"]["document"];
+    assert_eq!(doc["issuedText"]["version"], 4);
+    assert_eq!(doc["textsMatch"], true, "{doc:#}");
+    assert!(
+        !doc["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "TEXT_UNMATCHED")
+    );
+}
+
+/// Once published, a document's text in force is public, its working texts are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn working_texts_stay_with_those_who_see_the_history() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = under_review(&app).await;
+    step(
+        &app,
+        Role::LegalOffice,
+        "concludeReview",
+        &id,
+        json!({"outcome": "LAWFUL", "opinion": "合法", "concludedOn": "2019-07-10"}),
+    )
+    .await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "recordDeliberation",
+        &id,
+        json!({"outcome": "APPROVED", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
+    )
+    .await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &id,
+        issue_input("南政办发〔2019〕63号"),
+    )
+    .await;
+    let public = document(&app, Role::Advisor, &id, None).await;
+    let versions: Vec<u64> = public["data"]["document"]["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, [2], "only the text issued: {public:#}");
+    let r = document(&app, Role::Advisor, &id, Some(1)).await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+    let own = document(&app, Role::LegalOffice, &id, Some(1)).await;
+    assert_eq!(own["data"]["document"]["text"]["version"], 1);
+}
+
+/// The text's bytes are under the hash chain: one character changed in a stored text is
+/// found by `verify` and named as that event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_character_of_a_stored_text_is_found() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = under_review(&app).await;
+    tamper(
+        &app.pool,
+        &format!(
+            "UPDATE events SET payload = replace(payload::text, '相关管理活动', '相关管埋活动')::jsonb
+             WHERE aggregate_id = '{id}' AND event_type = 'TextRecorded'
+               AND payload -> 'TextRecorded' ->> 'version' = '2'"
+        ),
+    )
+    .await;
+    let v = integrity::verify(&app.pool, None, None, None, integrity::Trust::StoredKeys)
+        .await
+        .unwrap();
+    assert!(!v.is_intact());
+    let broken = v.first_broken_link.expect("a broken link");
+    assert_eq!(broken.aggregate_id, id);
+    assert_eq!(broken.sequence, 4, "the second TextRecorded: {broken:?}");
+}
