@@ -170,6 +170,11 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Show a document's text versions, one version by clause, or the diff of two.
+    Text {
+        #[command(subcommand)]
+        command: TextCommand,
+    },
     /// Print the annual figures for the 法治政府建设情况报告.
     Report {
         /// The calendar year the figures cover.
@@ -291,6 +296,27 @@ pub enum ImportCommand {
         /// Who runs the import (recorded as the actor).
         #[arg(long, env = "USER", default_value = "operator")]
         operator: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TextCommand {
+    /// The versions of a document's text, then one version clause by clause (the latest by
+    /// default).
+    Show {
+        /// The document's id.
+        document: uuid::Uuid,
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// The clause-level diff of two versions; by default the text reviewed against the text
+    /// issued (else the first against the latest).
+    Diff {
+        document: uuid::Uuid,
+        #[arg(long)]
+        from: Option<u32>,
+        #[arg(long)]
+        to: Option<u32>,
     },
 }
 

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 use normledger::app::{App, Database, Settings};
 use normledger::config::{
-    CalendarCommand, Cli, CliCommand, ImportCommand, ReportFormat, TokenCommand,
+    CalendarCommand, Cli, CliCommand, ImportCommand, ReportFormat, TextCommand, TokenCommand,
 };
 use normledger::domain::Role;
 use normledger::domain::calendar::WorkingCalendar;
@@ -250,6 +250,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
                 s.imported, s.already_present
             );
         }
+        CliCommand::Text { command } => text(&pool, command).await?,
         CliCommand::Report {
             year,
             body,
@@ -471,6 +472,75 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
 }
 
 /// A digest given on the command line, or the path of a file holding one.
+/// `normledger text show|diff`: a document's texts from the ledger.
+async fn text(pool: &sqlx::PgPool, command: &TextCommand) -> anyhow::Result<()> {
+    use normledger::domain::text;
+    use normledger::projection::queries;
+    let id = match command {
+        TextCommand::Show { document, .. } | TextCommand::Diff { document, .. } => *document,
+    };
+    let doc = queries::document(pool, id, None)
+        .await?
+        .with_context(|| format!("no document {id}"))?
+        .state;
+    let doc = &doc;
+    let load = |version: u32| async move {
+        let state = doc
+            .text_version(version)
+            .with_context(|| format!("document {id} has no text version {version}"))?;
+        let recorded = queries::document_text(pool, id, version)
+            .await?
+            .with_context(|| format!("text version {version} is not in the log"))?;
+        anyhow::Ok((state.clone(), recorded.text))
+    };
+    let (Some(first), Some(latest)) = (doc.texts.first(), doc.latest_text()) else {
+        println!("document {id} has no text");
+        return Ok(());
+    };
+    match command {
+        TextCommand::Show { version, .. } => {
+            for t in &doc.texts {
+                println!(
+                    "version {} {} ({}) {} characters, recorded {}, sha256 {}",
+                    t.version,
+                    t.stage.label(),
+                    serde_json::to_value(t.stage)?.as_str().unwrap_or_default(),
+                    t.characters,
+                    t.recorded_on,
+                    t.hash
+                );
+            }
+            let (t, body) = load(version.unwrap_or(latest.version)).await?;
+            println!("\n== version {} ({}) ==", t.version, t.stage.label());
+            for c in text::clauses(&body) {
+                println!("[{}] {}", c.id, c.text.replace('\n', "\n    "));
+            }
+        }
+        TextCommand::Diff { from, to, .. } => {
+            let from = from
+                .or(doc.reviewed_text().map(|t| t.version))
+                .unwrap_or(first.version);
+            let to = to
+                .or(doc.issued_text().map(|t| t.version))
+                .unwrap_or(latest.version);
+            let ((a, a_text), (b, b_text)) = (load(from).await?, load(to).await?);
+            println!(
+                "version {} ({}) -> version {} ({})",
+                a.version,
+                a.stage.label(),
+                b.version,
+                b.stage.label()
+            );
+            let (ca, cb) = (text::clauses(&a_text), text::clauses(&b_text));
+            print!(
+                "{}",
+                text::render_diff(&text::diff(&text::diff_units(&ca), &text::diff_units(&cb)))
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A progress bar on stderr for long CLI work (rate and ETA); indicatif draws nothing when
 /// stderr is not a terminal, so scripts and logs see only the final lines.
 struct Bar(indicatif::ProgressBar);

@@ -559,6 +559,48 @@ pub fn diff<'a>(from: &[&'a Clause], to: &[&'a Clause]) -> Vec<ClauseChange<'a>>
     out.into_iter().map(|(_, c)| c).collect()
 }
 
+/// A diff for a terminal or a file: one line per changed clause (`+` added, `-` removed,
+/// `~` changed, `>` moved), and a changed clause's text with `[-deleted-]` and `{+inserted+}`
+/// marks (the wdiff convention).
+pub fn render_diff(changes: &[ClauseChange]) -> String {
+    let mut out = String::new();
+    for c in changes {
+        let name =
+            |cl: Option<&Clause>| cl.map_or(String::new(), |cl| format!("{} {}", cl.id, cl.number));
+        match c.kind {
+            ChangeKind::Unchanged => continue,
+            ChangeKind::Added => out.push_str(&format!(
+                "+ {}\n  {}\n",
+                name(c.to),
+                c.to.map_or("", |x| &x.text)
+            )),
+            ChangeKind::Removed => out.push_str(&format!(
+                "- {}\n  {}\n",
+                name(c.from),
+                c.from.map_or("", |x| &x.text)
+            )),
+            ChangeKind::Moved => {
+                out.push_str(&format!("> {} (was {})\n", name(c.to), name(c.from)))
+            }
+            ChangeKind::Changed => {
+                out.push_str(&format!("~ {}\n  ", name(c.to)));
+                for s in &c.spans {
+                    match s.kind {
+                        SpanKind::Equal => out.push_str(&s.text),
+                        SpanKind::Deleted => out.push_str(&format!("[-{}-]", s.text)),
+                        SpanKind::Inserted => out.push_str(&format!("{{+{}+}}", s.text)),
+                    }
+                }
+                out.push('\n');
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push_str("no change\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,6 +726,19 @@ mod tests {
             "和申请书"
         );
         assert_eq!(changed.changed_chars(), 4);
+    }
+
+    #[test]
+    fn a_rendered_diff_marks_words_in_and_out() {
+        let a = clauses(&normalise("第一条　适用于本县。\n第二条　施行。"));
+        let b = clauses(&normalise(
+            "第一条　适用于本县全域。\n第二条　施行。\n第三条　解释。",
+        ));
+        let text = render_diff(&diff(&diff_units(&a), &diff_units(&b)));
+        assert_eq!(
+            text,
+            "~ art-1 第一条\n  适用于本县{+全域+}。\n+ art-3 第三条\n  第三条　解释。\n"
+        );
     }
 
     #[test]

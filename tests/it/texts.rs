@@ -154,7 +154,8 @@ async fn anchors_to_missing_clauses_are_refused() {
 /// other text is refused, and the text issued matches the text reviewed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_text_issued_is_the_text_reviewed() {
-    let app = TestApp::spawn().await;
+    let url = fresh_database().await;
+    let app = TestApp::spawn_on(&url).await;
     list_bodies(&app).await;
     let id = under_review(&app).await;
     step(
@@ -267,6 +268,36 @@ async fn the_text_issued_is_the_text_reviewed() {
             .unwrap()
             .iter()
             .any(|w| w["code"] == "TEXT_UNMATCHED")
+    );
+    // The same diff through the CLI: reviewed (2) against issued (4), words marked.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+        .args(["text", "diff", &id])
+        .env("DATABASE_URL", &url)
+        .output()
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.starts_with("version 2 (送审稿) -> version 4 (印发稿)"),
+        "{said}"
+    );
+    assert!(said.contains("~ art-2 第二条\n  本规定适用于本县行政区域内的相关管理活动{+，法律、法规另有规定的除外+}。"), "{said}");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+        .args(["text", "show", &id, "--version", "1"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("version 4 印发稿 (ISSUED)"), "{said}");
+    assert!(
+        said.contains("[art-3-p1-i2] （二）加强监督检查。"),
+        "{said}"
     );
 }
 
