@@ -150,7 +150,14 @@ impl App {
             tracing::error!(error = %e, "the read model cannot catch up; serving while it is stalled");
         }
         let projector_task = projector.spawn(settings.projector_poll);
-        let ledger = Arc::new(Ledger::new(pool, projector, settings.write, calendar));
+        let screening = store::screening::load(&owner).await?;
+        let ledger = Arc::new(Ledger::new(
+            pool,
+            projector,
+            settings.write,
+            calendar,
+            screening,
+        ));
         Ok(App {
             ledger,
             projector_task,

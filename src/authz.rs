@@ -71,6 +71,7 @@ write_policy! {
     Command::Document { command: DocC::FileForRecord { .. }, .. } => "fileForRecord", [Drafter], true;
     Command::Document { command: DocC::RecordFilingReview { .. }, .. } => "recordFilingReview", [LegalOffice], false;
     Command::Document { command: DocC::ConfirmRevisedText { .. }, .. } => "confirmRevisedText", [LegalOffice], false;
+    Command::Document { command: DocC::ConsiderScreeningWarning(_), .. } => "considerScreeningWarning", [LegalOffice], false;
     Command::Document { command: DocC::Correct { .. }, .. } => "correctDocument", [GovernmentOffice], false;
     Command::Document { command: DocC::Repeal(_), .. } => "repealDocument", [GovernmentOffice], false;
     Command::Document { command: DocC::Withdraw(_), .. } => "withdrawDocument", [Drafter], true;

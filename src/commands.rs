@@ -13,6 +13,7 @@ use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
 use sqlx::PgPool;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::authz::{
@@ -24,6 +25,7 @@ use crate::domain::cleanup_campaign::EntryKind;
 use crate::domain::document::{
     DRAFTED_VERSION, SUPERSEDED_FORMERLY, WarningSettings, needs_upcast, upcast,
 };
+use crate::domain::screening::ScreeningRules;
 use crate::domain::{
     Actor, CertificationItem, CertificationItemCommand, CleanupCampaign, CleanupCampaignCommand,
     DocumentCommand, DomainError, IssuingBody, IssuingBodyCommand, NormativeDocument, Role,
@@ -247,6 +249,7 @@ pub struct Ledger {
     projector: Projector,
     settings: WriteSettings,
     calendar: WorkingCalendar,
+    screening: Arc<ScreeningRules>,
 }
 
 fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs<A> {
@@ -262,13 +265,16 @@ impl Ledger {
         projector: Projector,
         settings: WriteSettings,
         calendar: WorkingCalendar,
+        screening: ScreeningRules,
     ) -> Self {
+        let screening = Arc::new(screening);
         Ledger {
             calendar,
             documents: framework::<NormativeDocument>(
                 &pool,
-                Box::new(LedgerServices::new(pool.clone())),
+                Box::new(LedgerServices::new(pool.clone()).with_screening(screening.clone())),
             ),
+            screening,
             bodies: framework(&pool, ()),
             items: framework(&pool, ()),
             campaigns: framework::<CleanupCampaign>(
@@ -292,6 +298,11 @@ impl Ledger {
     /// The working-day calendar loaded at start.
     pub fn calendar(&self) -> &WorkingCalendar {
         &self.calendar
+    }
+
+    /// The screening rules loaded at start.
+    pub fn screening(&self) -> &ScreeningRules {
+        &self.screening
     }
 
     pub fn settings(&self) -> &WriteSettings {

@@ -170,6 +170,11 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Replace the screening rules (warn-only patterns with their legal sources).
+    Screening {
+        #[command(subcommand)]
+        command: ScreeningCommand,
+    },
     /// Show a document's text versions, one version by clause, or the diff of two.
     Text {
         #[command(subcommand)]
@@ -297,6 +302,13 @@ pub enum ImportCommand {
         #[arg(long, env = "USER", default_value = "operator")]
         operator: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScreeningCommand {
+    /// Replace the stored rules with a file shaped like `data/screening/rules.json`; servers
+    /// use them from their next start.
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

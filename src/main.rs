@@ -8,7 +8,8 @@ use tracing_subscriber::EnvFilter;
 
 use normledger::app::{App, Database, Settings};
 use normledger::config::{
-    CalendarCommand, Cli, CliCommand, ImportCommand, ReportFormat, TextCommand, TokenCommand,
+    CalendarCommand, Cli, CliCommand, ImportCommand, ReportFormat, ScreeningCommand, TextCommand,
+    TokenCommand,
 };
 use normledger::domain::Role;
 use normledger::domain::calendar::WorkingCalendar;
@@ -251,6 +252,20 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             );
         }
         CliCommand::Text { command } => text(&pool, command).await?,
+        CliCommand::Screening {
+            command: ScreeningCommand::Import { file },
+        } => {
+            normledger::store::migrate(&pool).await?;
+            let json = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let rules =
+                normledger::store::screening::import(&pool, &json, &file.display().to_string())
+                    .await?;
+            println!(
+                "imported {} screening rules; servers use them from their next start",
+                rules.rules.len()
+            );
+        }
         CliCommand::Report {
             year,
             body,

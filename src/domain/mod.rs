@@ -17,6 +17,7 @@ pub mod error;
 pub mod issuing_body;
 pub mod limits;
 pub mod report;
+pub mod screening;
 pub mod text;
 
 #[cfg(test)]

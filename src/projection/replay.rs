@@ -16,8 +16,9 @@ pub struct ReplayProgress {
 }
 
 /// The read-model tables a replay rebuilds.
-const READ_MODEL_TABLES: [&str; 4] = [
+const READ_MODEL_TABLES: [&str; 5] = [
     "rm_documents",
+    "rm_document_clauses",
     "rm_issuing_bodies",
     "rm_certification_items",
     "rm_cleanup_campaigns",

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod event_log;
 pub mod integrity;
 pub mod restore;
+pub mod screening;
 pub mod services;
 pub mod tokens;
 

@@ -3,6 +3,9 @@
 
 use async_trait::async_trait;
 use sqlx::PgPool;
+use std::sync::Arc;
+
+use crate::domain::screening::ScreeningRules;
 
 use crate::domain::cleanup_campaign::{CampaignServices, CleanupScope, EntryKind, InventoryEntry};
 use crate::domain::issuing_body::IssuingBody;
@@ -11,11 +14,21 @@ use crate::store::{StoreError, event_log};
 
 pub struct LedgerServices {
     pool: PgPool,
+    screening: Arc<ScreeningRules>,
 }
 
 impl LedgerServices {
     pub fn new(pool: PgPool) -> Self {
-        LedgerServices { pool }
+        LedgerServices {
+            pool,
+            screening: Arc::new(ScreeningRules::defaults()),
+        }
+    }
+
+    /// The screening rules in force (the stored ones, loaded at start).
+    pub fn with_screening(mut self, screening: Arc<ScreeningRules>) -> Self {
+        self.screening = screening;
+        self
     }
 }
 
@@ -36,6 +49,10 @@ pub async fn load_issuing_body(
 
 #[async_trait]
 impl DocumentServices for LedgerServices {
+    fn screening_rules(&self) -> Arc<ScreeningRules> {
+        self.screening.clone()
+    }
+
     async fn issuing_body(&self, code: &str) -> Result<Option<IssuingBody>, DomainError> {
         load_issuing_body(&self.pool, code, None)
             .await

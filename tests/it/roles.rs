@@ -261,6 +261,10 @@ const CALLS: &[(&str, &str)] = &[
         r#"id: "$DOC", input: {acceptedClauses: ["art-1"]}"#,
     ),
     (
+        "considerScreeningWarning",
+        r#"id: "$DOC", input: {version: 1, clause: "art-1-p1", code: "CREATES_PENALTY", reason: "有上位法依据"}"#,
+    ),
+    (
         "correctDocument",
         r#"id: "$DOC", input: {description: "勘误"}"#,
     ),

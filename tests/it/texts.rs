@@ -369,3 +369,88 @@ async fn a_changed_character_of_a_stored_text_is_found() {
     assert_eq!(broken.aggregate_id, id);
     assert_eq!(broken.sequence, 4, "the second TextRecorded: {broken:?}");
 }
+
+/// A text that sets a fine and a fee is screened clause by clause with the rule and its
+/// source; the legal office records its consideration of one warning (a second time, or a
+/// warning that is not there, is refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screening_warnings_are_anchored_and_can_be_considered() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = under_review(&app).await;
+    let fined = format!(
+        "{}\n第五条　违反本规定的，由县市场监管局处以二千元罚款。",
+        V1
+    );
+    step(
+        &app,
+        Role::LegalOffice,
+        "concludeReview",
+        &id,
+        json!({"outcome": "MUST_REVISE", "opinion": "应当修改", "concludedOn": "2019-07-10",
+               "issues": [{"text": "第五条缺乏依据", "clause": "第五条"}]}),
+    )
+    .await;
+    step(
+        &app,
+        Role::Drafter,
+        "submitRevision",
+        &id,
+        json!({"submittedOn": "2019-07-15", "text": fined,
+               "responses": [{"issueNumber": 1, "adopted": false, "reason": "有上位法依据"}]}),
+    )
+    .await;
+    let q = "query($id: String!) { document(id: $id) { text { version
+        screening { code clause matched source considered { reason } } } } }";
+    let r = app.ok(Role::LegalOffice, q, json!({"id": id})).await;
+    let warnings = r["document"]["text"]["screening"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let penalty = warnings
+        .iter()
+        .find(|w| w["code"] == "CREATES_PENALTY")
+        .unwrap_or_else(|| panic!("{r:#}"));
+    assert_eq!(penalty["clause"], "art-5-p1");
+    assert!(penalty["source"].as_str().unwrap().contains("行政处罚法"));
+    assert!(penalty["considered"].is_null());
+    let consider = |code: &str| {
+        json!({"version": 3, "clause": "art-5-p1", "code": code, "reason": "依据《价格法》第四十二条",
+               "consideredOn": "2019-07-16"})
+    };
+    let r = act(
+        &app,
+        Role::LegalOffice,
+        "considerScreeningWarning",
+        &id,
+        consider("CREATES_FEE"),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
+    step(
+        &app,
+        Role::LegalOffice,
+        "considerScreeningWarning",
+        &id,
+        consider("CREATES_PENALTY"),
+    )
+    .await;
+    let r = act(
+        &app,
+        Role::LegalOffice,
+        "considerScreeningWarning",
+        &id,
+        consider("CREATES_PENALTY"),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "considered once: {r:#}");
+    let r = app.ok(Role::LegalOffice, q, json!({"id": id})).await;
+    let penalty = r["document"]["text"]["screening"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "CREATES_PENALTY")
+        .cloned()
+        .unwrap();
+    assert_eq!(penalty["considered"]["reason"], "依据《价格法》第四十二条");
+}

@@ -85,6 +85,8 @@ pub enum DocumentEvent {
     TextRecorded(RecordedText),
     /// The legal office accepts a revised text's changes since the reviewed text.
     RevisedTextConfirmed(TextConfirmation),
+    /// The legal office considered a screening warning of a text version.
+    ScreeningWarningConsidered(ConsideredWarning),
 }
 
 impl DomainEvent for DocumentEvent {
@@ -115,6 +117,7 @@ impl DomainEvent for DocumentEvent {
             DocumentEvent::DocumentImported { .. } => "DocumentImported",
             DocumentEvent::TextRecorded(_) => "TextRecorded",
             DocumentEvent::RevisedTextConfirmed(_) => "RevisedTextConfirmed",
+            DocumentEvent::ScreeningWarningConsidered(_) => "ScreeningWarningConsidered",
         }
         .to_owned()
     }
@@ -261,6 +264,10 @@ impl DocumentEvent {
                 t.stage.label(),
                 t.text.chars().count(),
                 &t.hash[..12]
+            ),
+            DocumentEvent::ScreeningWarningConsidered(c) => format!(
+                "Screening warning {} at {} of version {} considered (审查提示已研判): {}",
+                c.code, c.clause, c.version, c.reason
             ),
             DocumentEvent::RevisedTextConfirmed(c) => format!(
                 "Revised text confirmed (修改稿确认) by the legal office: version {} against version {}, {} changed clauses accepted",

@@ -46,6 +46,7 @@ use crate::domain::limits::{
     MAX_LIST_LEN as MAX_ITEMS, MAX_SHORT_CHARS as MAX_SHORT, MAX_TEXT_CHARS as MAX_TEXT,
     MAX_TITLE_CHARS as MAX_TITLE,
 };
+use crate::domain::screening::ScreeningRules;
 use crate::domain::text::TextStage;
 
 pub use events::*;
@@ -68,6 +69,10 @@ pub trait DocumentServices: Send + Sync {
     /// clause is added, removed or moved, the change is an amendment and goes back to review.
     fn correction_max_chars(&self) -> usize {
         DEFAULT_CORRECTION_MAX_CHARS
+    }
+    /// The screening rules in force.
+    fn screening_rules(&self) -> std::sync::Arc<ScreeningRules> {
+        std::sync::Arc::new(ScreeningRules::defaults())
     }
 }
 
@@ -164,6 +169,9 @@ pub enum DocumentCommand {
         accepted: Vec<String>,
         confirmed_on: NaiveDate,
     },
+    /// The legal office records that it considered a screening warning, and why it stands
+    /// or does not.
+    ConsiderScreeningWarning(ConsideredWarning),
     Repeal(Ending),
     Withdraw(Ending),
     Republish {
@@ -357,6 +365,9 @@ impl NormativeDocument {
                 accepted,
                 confirmed_on,
             } => vec![self.confirm_revised_text(to_version, accepted, confirmed_on)?],
+            DocumentCommand::ConsiderScreeningWarning(c) => {
+                vec![self.consider_screening_warning(c, &services.screening_rules())?]
+            }
             DocumentCommand::Repeal(e) => vec![self.repeal(e)?],
             DocumentCommand::Withdraw(e) => vec![self.withdraw(e)?],
             DocumentCommand::Republish {

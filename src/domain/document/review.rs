@@ -168,6 +168,54 @@ impl NormativeDocument {
         Ok(())
     }
 
+    /// A warning is considered once, in review, and only if the rules find it at that clause
+    /// of that version.
+    pub(super) fn consider_screening_warning(
+        &self,
+        c: ConsideredWarning,
+        rules: &ScreeningRules,
+    ) -> Result<DocumentEvent, DomainError> {
+        self.expect(
+            "considerScreeningWarning",
+            &[
+                S::Submitted,
+                S::UnderReview,
+                S::Revising,
+                S::AwaitingDeliberation,
+            ],
+        )?;
+        check_text("reason", &c.reason, MAX_TEXT)?;
+        let clauses = self.clauses_of(c.version).ok_or_else(|| {
+            DomainError::invalid(
+                "version",
+                format!("the document has no text version {}", c.version),
+            )
+        })?;
+        let found = crate::domain::screening::screen(rules, &clauses)
+            .iter()
+            .any(|h| h.clause == c.clause && h.rule.code == c.code);
+        if !found {
+            return Err(DomainError::invalid(
+                "code",
+                format!(
+                    "no screening warning {} at {} of text version {}",
+                    c.code, c.clause, c.version
+                ),
+            ));
+        }
+        if self
+            .considered_warnings
+            .iter()
+            .any(|k| k.version == c.version && k.clause == c.clause && k.code == c.code)
+        {
+            return Err(DomainError::invalid(
+                "code",
+                "this warning was already considered",
+            ));
+        }
+        Ok(DocumentEvent::ScreeningWarningConsidered(c))
+    }
+
     pub(super) fn confirm_revised_text(
         &self,
         to_version: Option<u32>,

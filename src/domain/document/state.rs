@@ -199,6 +199,17 @@ pub struct TextConfirmation {
     pub confirmed_on: NaiveDate,
 }
 
+/// A screening warning the legal office considered: which one, and its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsideredWarning {
+    pub version: u32,
+    pub clause: String,
+    /// The screening rule's code.
+    pub code: String,
+    pub reason: String,
+    pub considered_on: NaiveDate,
+}
+
 /// One itemised issue of a review opinion, numbered from 1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewIssue {
@@ -410,6 +421,7 @@ pub struct NormativeDocument {
     /// The text versions, oldest first.
     pub texts: Vec<TextVersion>,
     pub text_confirmations: Vec<TextConfirmation>,
+    pub considered_warnings: Vec<ConsideredWarning>,
 }
 
 impl NormativeDocument {
@@ -697,6 +709,7 @@ impl NormativeDocument {
                 });
             }
             DocumentEvent::RevisedTextConfirmed(c) => self.text_confirmations.push(c),
+            DocumentEvent::ScreeningWarningConsidered(c) => self.considered_warnings.push(c),
             DocumentEvent::DocumentImported { id, record } => {
                 self.id = Some(id);
                 self.draft = Some(Draft {

@@ -170,6 +170,17 @@ pub struct SubmitRevisionInput {
 }
 
 #[derive(InputObject)]
+pub struct ConsiderScreeningWarningInput {
+    pub version: u32,
+    pub clause: String,
+    /// The screening rule's code (see `Document.text.screening`).
+    pub code: String,
+    /// Why the warning stands or does not (e.g. the higher law that provides the basis).
+    pub reason: String,
+    pub considered_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
 pub struct ConfirmRevisedTextInput {
     /// Defaults to the latest text version.
     pub to_version: Option<u32>,
@@ -468,6 +479,23 @@ impl DocumentMutations {
                 .collect(),
             text: input.text,
         };
+        on_document(ctx, parse_id_arg(&id)?, command).await
+    }
+
+    /// Records that a screening warning was considered, and why (LEGAL_OFFICE).
+    async fn consider_screening_warning(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ConsiderScreeningWarningInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::ConsiderScreeningWarning(d::ConsideredWarning {
+            version: input.version,
+            clause: input.clause,
+            code: input.code,
+            reason: input.reason,
+            considered_on: day(input.considered_on),
+        });
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
 

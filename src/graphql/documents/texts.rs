@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::domain::document as d;
+use crate::domain::screening::{self, ScreeningRules};
 use crate::domain::text;
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::projection::queries;
@@ -115,6 +116,32 @@ pub struct DocumentText {
     pub text: String,
     /// Every clause in reading order.
     pub clauses: Vec<Clause>,
+    /// What the screening rules found in this version, clause by clause: prompts for the
+    /// reviewer, never refusals.
+    pub screening: Vec<ScreeningWarning>,
+}
+
+/// A screening rule matched in a clause (国办发〔2018〕37号 "八不得" and the statutes behind
+/// them).
+#[derive(SimpleObject)]
+pub struct ScreeningWarning {
+    pub code: String,
+    pub label: String,
+    /// The clause the words are in.
+    pub clause: String,
+    /// The words that matched.
+    pub matched: String,
+    /// What the law says.
+    pub rule: String,
+    pub source: String,
+    /// The legal office's consideration, once recorded.
+    pub considered: Option<Consideration>,
+}
+
+#[derive(SimpleObject)]
+pub struct Consideration {
+    pub reason: String,
+    pub considered_on: NaiveDate,
 }
 
 /// A run of characters of a changed clause.
@@ -201,12 +228,38 @@ pub fn version_of<'a>(
     })
 }
 
-pub fn document_text(version: TextVersion, text: String) -> DocumentText {
-    let clauses = text::clauses(&text).iter().map(Clause::from).collect();
+pub fn document_text(
+    version: TextVersion,
+    text: String,
+    rules: &ScreeningRules,
+    considered: &[d::ConsideredWarning],
+) -> DocumentText {
+    let parsed = text::clauses(&text);
+    let screening = screening::screen(rules, &parsed)
+        .into_iter()
+        .map(|h| ScreeningWarning {
+            considered: considered
+                .iter()
+                .find(|c| {
+                    c.version == version.version && c.clause == h.clause && c.code == h.rule.code
+                })
+                .map(|c| Consideration {
+                    reason: c.reason.clone(),
+                    considered_on: c.considered_on,
+                }),
+            code: h.rule.code.clone(),
+            label: h.rule.label.clone(),
+            clause: h.clause,
+            matched: h.matched,
+            rule: h.rule.rule.clone(),
+            source: h.rule.source.clone(),
+        })
+        .collect();
     DocumentText {
+        clauses: parsed.iter().map(Clause::from).collect(),
         version,
         text,
-        clauses,
+        screening,
     }
 }
 

@@ -158,8 +158,14 @@ impl Document {
             return Ok(None);
         };
         let v = self.visible_version(&visible, "version", version.unwrap_or(latest.version))?;
-        let (version, text) = texts::load(self.pool(ctx)?, self.0.id, v).await?;
-        Ok(Some(texts::document_text(version, text)))
+        let ledger = &ctx.data::<Session>()?.ledger;
+        let (version, text) = texts::load(ledger.pool(), self.0.id, v).await?;
+        Ok(Some(texts::document_text(
+            version,
+            text,
+            ledger.screening(),
+            &self.0.state.considered_warnings,
+        )))
     }
     /// The clause-level diff of two text versions. By default, from the text the review
     /// concluded on (else the first) to the text issued (else the latest).
