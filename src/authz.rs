@@ -203,6 +203,10 @@ pub const READS: &[ReadPermission] = &[
         query: "document",
         grants: DOCUMENT_READERS,
     },
+    ReadPermission {
+        query: "searchDocuments",
+        grants: DOCUMENT_READERS,
+    },
     // A body's documents, nested under the public body list: the same rule as `documents`.
     ReadPermission {
         query: "IssuingBody.documents",

@@ -308,7 +308,10 @@ pub enum ImportCommand {
 pub enum ScreeningCommand {
     /// Replace the stored rules with a file shaped like `data/screening/rules.json`; servers
     /// use them from their next start.
-    Import { file: PathBuf },
+    Import {
+        /// The rules file (JSON).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -318,15 +321,19 @@ pub enum TextCommand {
     Show {
         /// The document's id.
         document: uuid::Uuid,
+        /// The version to show (1, 2, …); the latest by default.
         #[arg(long)]
         version: Option<u32>,
     },
     /// The clause-level diff of two versions; by default the text reviewed against the text
     /// issued (else the first against the latest).
     Diff {
+        /// The document's id.
         document: uuid::Uuid,
+        /// The older version.
         #[arg(long)]
         from: Option<u32>,
+        /// The newer version.
         #[arg(long)]
         to: Option<u32>,
     },

@@ -305,6 +305,28 @@ fn chinese_numeral(n: u32) -> String {
     }
 }
 
+/// The character bigrams of a text, lower-cased, over its letters and digits only (spaces and
+/// punctuation dropped), sorted and distinct: what search indexes, since Chinese has no spaces
+/// to split words on and most words are two characters. A query matches a clause only if all
+/// its bigrams are among the clause's.
+pub fn bigrams(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut grams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+    grams.sort();
+    grams.dedup();
+    grams
+}
+
+/// The clauses search indexes: chapter headings and every paragraph-level clause (an
+/// article's or section's text is the sum of its paragraphs).
+pub fn searchable(c: &Clause) -> bool {
+    !matches!(c.kind, ClauseKind::Article | ClauseKind::Section)
+}
+
 /// The units a diff compares: preamble paragraphs, chapter headings, articles and sections
 /// (each with all its paragraphs), in reading order.
 pub fn diff_units(clauses: &[Clause]) -> Vec<&Clause> {
@@ -739,6 +761,16 @@ mod tests {
             text,
             "~ art-1 第一条\n  适用于本县{+全域+}。\n+ art-3 第三条\n  第三条　解释。\n"
         );
+    }
+
+    #[test]
+    fn bigrams_skip_punctuation_and_repeat_once() {
+        assert_eq!(
+            bigrams("处以罚款，罚款！"),
+            ["以罚", "处以", "款罚", "罚款"]
+        );
+        assert_eq!(bigrams("A-b"), ["ab"]);
+        assert!(bigrams("罚").is_empty());
     }
 
     #[test]

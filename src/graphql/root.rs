@@ -13,7 +13,9 @@ use async_graphql::{
 use crate::graphql::audit::{AuditTrailQueries, IntegrityQueries};
 use crate::graphql::certification::{ItemMutations, ItemQueries};
 use crate::graphql::cleanup::{CleanupMutations, CleanupQueries};
-use crate::graphql::documents::{DeadlineQueries, DocumentMutations, DocumentQueries};
+use crate::graphql::documents::{
+    DeadlineQueries, DocumentMutations, DocumentQueries, SearchQueries,
+};
 use crate::graphql::issuing_bodies::{BodyMutations, BodyQueries};
 use crate::graphql::report::ReportQueries;
 
@@ -28,6 +30,7 @@ pub struct QueryRoot(
     IntegrityQueries,
     CleanupQueries,
     ReportQueries,
+    SearchQueries,
 );
 
 /// All mutations.

@@ -426,3 +426,66 @@ pub async fn document_text(
     .await?;
     Ok(row.map(|r| r.text))
 }
+
+/// A document found by search, with the first clause that matched (the title is clause
+/// `title`) and how many clauses matched.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchHit {
+    #[sqlx(flatten)]
+    pub row: DocumentRow,
+    pub score: i64,
+    pub clause_id: String,
+    pub number: String,
+    pub text: String,
+}
+
+/// Documents whose title or current text has a clause holding every term (lower-cased),
+/// found through the clauses' bigram index (`grams`: every bigram of every term) and then
+/// checked for the terms themselves. Title matches first, then the most matching clauses.
+pub async fn search_documents(
+    pool: &PgPool,
+    terms: &[String],
+    grams: &[String],
+    filter: &DocumentFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<SearchHit>, StoreError> {
+    let (bodies, statuses) = filter.visible.clone().unwrap_or_default();
+    Ok(sqlx::query_as(
+        "WITH hits AS (
+             SELECT c.document_id, c.position, c.clause_id, c.number, c.text
+             FROM rm_document_clauses c
+             WHERE c.grams @> $1::text[]
+               AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) t
+                               WHERE strpos(lower(c.text), t) = 0)
+         ), ranked AS (
+             SELECT document_id, count(*) AS score, min(position) AS first_position
+             FROM hits GROUP BY document_id
+         )
+         SELECT d.id, d.state, d.version, r.score, h.clause_id, h.number, h.text
+         FROM ranked r
+         JOIN rm_documents d ON d.id = r.document_id
+         JOIN hits h ON h.document_id = r.document_id AND h.position = r.first_position
+         WHERE ($3::text IS NULL OR d.body_code = $3)
+           AND ($4::text IS NULL OR d.status = $4)
+           AND ($5::int IS NULL OR d.year = $5)
+           AND ($6::date IS NULL OR (d.effective_on <= $6 AND d.valid_until >= $6
+                                     AND (d.ended_on IS NULL OR d.ended_on > $6)))
+           AND ($7::bool OR d.body_code = ANY($8) OR d.status = ANY($9))
+         ORDER BY (r.first_position = 0) DESC, r.score DESC, d.id
+         OFFSET $10 LIMIT $11",
+    )
+    .bind(grams)
+    .bind(terms)
+    .bind(&filter.body_code)
+    .bind(&filter.status)
+    .bind(filter.year)
+    .bind(filter.in_force_on)
+    .bind(filter.visible.is_none())
+    .bind(bodies)
+    .bind(statuses)
+    .bind(offset)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use serde::de::DeserializeOwned;
 
+use crate::domain::text;
 use crate::domain::{
     CertificationItem, CleanupCampaign, IssuingBody, NormativeDocument, StoredEvent,
 };
@@ -271,6 +272,7 @@ async fn write_documents(
     rows: HashMap<String, Row<NormativeDocument>>,
 ) -> Result<(), StoreError> {
     let mut c = DocumentColumns::default();
+    let mut clauses = ClauseColumns::default();
     for (id, r) in rows.into_iter().filter(|(_, r)| r.advanced) {
         let (Some(draft), Ok(id)) = (&r.state.draft, Uuid::parse_str(&id)) else {
             continue;
@@ -296,12 +298,14 @@ async fn write_documents(
         c.version.push(r.version);
         c.position.push(r.position);
         c.updated_at.push(r.recorded_at);
+        clauses.add(id, &r.state);
         // Serialised straight into the statement's buffer, with no JSON value in between.
         c.state.push(sqlx::types::Json(r.state));
     }
     if c.id.is_empty() {
         return Ok(());
     }
+    clauses.write(tx).await?;
     sqlx::query(
         "INSERT INTO rm_documents
            (id, body_code, title, status, filing_status, document_number, year,
@@ -339,6 +343,80 @@ async fn write_documents(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// `rm_document_clauses`, column by column: each written document's title (position 0), and
+/// the clauses of a text recorded in this batch, which replace the document's earlier ones.
+#[derive(Default)]
+struct ClauseColumns {
+    replaced: Vec<Uuid>,
+    document_id: Vec<Uuid>,
+    version: Vec<i32>,
+    position: Vec<i32>,
+    clause_id: Vec<String>,
+    number: Vec<String>,
+    text: Vec<String>,
+    grams: Vec<String>,
+}
+
+impl ClauseColumns {
+    fn push(&mut self, id: Uuid, version: u32, position: usize, clause: (&str, &str, &str)) {
+        self.document_id.push(id);
+        self.version.push(version as i32);
+        self.position.push(position as i32);
+        self.clause_id.push(clause.0.to_owned());
+        self.number.push(clause.1.to_owned());
+        self.text.push(clause.2.to_owned());
+        self.grams.push(text::bigrams(clause.2).join(" "));
+    }
+
+    fn add(&mut self, id: Uuid, doc: &NormativeDocument) {
+        let latest = doc.latest_text();
+        let version = latest.map_or(0, |t| t.version);
+        if let Some(draft) = &doc.draft {
+            self.push(id, version, 0, ("title", "", &draft.title));
+        }
+        // A text folded in this batch still has its body (the stored state leaves it out).
+        let Some(t) = latest.filter(|t| !t.text.is_empty()) else {
+            return;
+        };
+        self.replaced.push(id);
+        let clauses = text::clauses(&t.text);
+        for (i, c) in clauses.iter().filter(|c| text::searchable(c)).enumerate() {
+            self.push(id, version, i + 1, (&c.id, &c.number, &c.text));
+        }
+    }
+
+    async fn write(self, tx: &mut Transaction<'_, Postgres>) -> Result<(), StoreError> {
+        if !self.replaced.is_empty() {
+            sqlx::query(
+                "DELETE FROM rm_document_clauses WHERE document_id = ANY($1) AND position > 0",
+            )
+            .bind(&self.replaced)
+            .execute(&mut **tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO rm_document_clauses
+               (document_id, version, position, clause_id, number, text, grams)
+             SELECT d, v, p, c, n, t, string_to_array(g, ' ')
+             FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[],
+                         $7::text[]) AS x(d, v, p, c, n, t, g)
+             ON CONFLICT (document_id, position) DO UPDATE SET
+               version = EXCLUDED.version, clause_id = EXCLUDED.clause_id,
+               number = EXCLUDED.number, text = EXCLUDED.text, grams = EXCLUDED.grams",
+        )
+        .bind(self.document_id)
+        .bind(self.version)
+        .bind(self.position)
+        .bind(self.clause_id)
+        .bind(self.number)
+        .bind(self.text)
+        .bind(self.grams)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
 }
 
 /// `rm_documents`, column by column, for one unnested upsert.

@@ -178,8 +178,9 @@ async fn replay_holding_lock(
 
 /// The shape of the stored aggregate states. Raise it when `apply` starts keeping something
 /// that rows written by older code lack (2: certification items' dated history, cleanup
-/// campaigns); a server then rebuilds the read model once, at start, before serving.
-pub const READ_MODEL_SHAPE: i32 = 2;
+/// campaigns; 3: texts and the clause table search reads); a server then rebuilds the read
+/// model once, at start, before serving.
+pub const READ_MODEL_SHAPE: i32 = 3;
 
 /// Rebuilds the read model if it was written by code of an older shape; true if it did.
 /// Under the rebuild lock, so of several servers starting together exactly one rebuilds.

@@ -459,6 +459,10 @@ const READ_CALLS: &[(&str, &str)] = &[
     ("annualReport", "{ annualReport(year: 2019) { year } }"),
     ("documents", "{ documents { edges { cursor } } }"),
     ("document", "{ document(id: \"$DOC\") { id } }"),
+    (
+        "searchDocuments",
+        "{ searchDocuments(query: \"规范\") { edges { cursor } } }",
+    ),
     ("auditTrail", "{ auditTrail { edges { cursor } } }"),
     ("verifyIntegrity", "{ verifyIntegrity { intact } }"),
     ("projectionStatus", "{ projectionStatus { name } }"),
@@ -860,6 +864,7 @@ async fn every_reachable_field_as_every_role_follows_the_read_policy() {
             ("cleanupCampaign", "id") => format!("\"{campaign}\""),
             ("issuingBody", "code") => "\"NCX-GOV-OFFICE\"".into(),
             ("annualReport", "year") => "2019".into(),
+            ("searchDocuments", "query") => "\"规范\"".into(),
             _ => return None,
         })
     };

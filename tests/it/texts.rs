@@ -454,3 +454,75 @@ async fn screening_warnings_are_anchored_and_can_be_considered() {
         .unwrap();
     assert_eq!(penalty["considered"]["reason"], "依据《价格法》第四十二条");
 }
+
+/// Search finds a clause of a current text by a two-character Chinese word, and a title; it
+/// shows each caller only what `documents` would, refuses a one-character term, and pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_search_finds_the_clause() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let submitted = under_review(&app).await;
+    let draft = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "关于收费管理的通知",
+                   "class": "GOVERNMENT", "draftedOn": "2019-06-01",
+                   "text": "第一条　违反本通知的，处以罚款。\n第二条　加强监督检查。"}}),
+        )
+        .await["draftDocument"]["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let q =
+        "query($q: String!, $after: String) { searchDocuments(query: $q, first: 1, after: $after) {
+        pageInfo { hasNextPage } edges { cursor node { document { id } score clauseId clauseNumber
+        snippet highlightStart highlightLength } } } }";
+    let r = app.ok(Role::LegalOffice, q, json!({"q": "罚款"})).await;
+    let edges = r["searchDocuments"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{r:#}");
+    let hit = &edges[0]["node"];
+    assert_eq!(hit["document"]["id"], draft.as_str());
+    assert_eq!(hit["clauseId"], "art-1-p1");
+    assert_eq!(hit["clauseNumber"], "第一款");
+    let snippet: Vec<char> = hit["snippet"].as_str().unwrap().chars().collect();
+    let start = hit["highlightStart"].as_u64().unwrap() as usize;
+    assert_eq!(snippet[start..start + 2].iter().collect::<String>(), "罚款");
+    // The advisor sees documents in review and published ones: not this draft.
+    let r = app.ok(Role::Advisor, q, json!({"q": "罚款"})).await;
+    assert_eq!(r["searchDocuments"]["edges"], json!([]), "{r:#}");
+    // Two terms in one clause; the title counts; pages of one.
+    let r = app
+        .ok(Role::LegalOffice, q, json!({"q": "监督 检查"}))
+        .await;
+    assert_eq!(
+        r["searchDocuments"]["pageInfo"]["hasNextPage"], true,
+        "{r:#}"
+    );
+    let cursor = r["searchDocuments"]["edges"][0]["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next = app
+        .ok(
+            Role::LegalOffice,
+            q,
+            json!({"q": "监督 检查", "after": cursor}),
+        )
+        .await;
+    let ids = [
+        r["searchDocuments"]["edges"][0]["node"]["document"]["id"].clone(),
+        next["searchDocuments"]["edges"][0]["node"]["document"]["id"].clone(),
+    ];
+    assert!(
+        ids.contains(&json!(submitted)) && ids.contains(&json!(draft)),
+        "{ids:?}"
+    );
+    let r = app.ok(Role::LegalOffice, q, json!({"q": "收费管理"})).await;
+    assert_eq!(
+        r["searchDocuments"]["edges"][0]["node"]["clauseId"],
+        "title"
+    );
+    let r = app.gql(Role::LegalOffice, q, json!({"q": "罚"})).await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
+}

@@ -36,6 +36,7 @@ impl NormativeDocument {
         is_trial: Option<bool>,
         is_major_decision: Option<bool>,
         revised_on: NaiveDate,
+        new_text: bool,
     ) -> Result<DocumentEvent, DomainError> {
         let draft = self.expect("reviseDraft", &[S::Drafting, S::Revising])?;
         check_opt("summary", &summary, MAX_TEXT)?;
@@ -43,7 +44,12 @@ impl NormativeDocument {
             check_text("title", t, MAX_TITLE)?;
         }
         not_before("revisedOn", revised_on, draft.drafted_on, "the draft date")?;
-        if title.is_none() && summary.is_none() && is_trial.is_none() && is_major_decision.is_none()
+        // A new text alone is a revision too (its TextRecorded follows).
+        if title.is_none()
+            && summary.is_none()
+            && is_trial.is_none()
+            && is_major_decision.is_none()
+            && !new_text
         {
             return Err(DomainError::invalid("input", "nothing to revise"));
         }

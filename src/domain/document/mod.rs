@@ -287,7 +287,14 @@ impl NormativeDocument {
                 revised_on,
                 ..
             } => {
-                vec![self.revise_draft(title, summary, is_trial, is_major_decision, revised_on)?]
+                vec![self.revise_draft(
+                    title,
+                    summary,
+                    is_trial,
+                    is_major_decision,
+                    revised_on,
+                    new_text.is_some(),
+                )?]
             }
             DocumentCommand::OpenConsultation {
                 opened_on,

@@ -6,11 +6,13 @@
 
 mod deadlines;
 mod mutations;
+mod search;
 pub mod texts;
 pub mod types;
 
 pub use deadlines::DeadlineQueries;
 pub use mutations::DocumentMutations;
+pub use search::SearchQueries;
 pub use types::{Document, DocumentClass, DocumentStatus};
 
 use async_graphql::connection::Connection;
