@@ -42,6 +42,22 @@ pub struct DocumentsFilter {
     pub in_force_on: Option<chrono::NaiveDate>,
 }
 
+impl DocumentsFilter {
+    /// The read-model filter, limited to what the reader may see.
+    pub(crate) fn scoped(self, reader: &crate::graphql::Reader<'_>) -> DocumentFilter {
+        DocumentFilter {
+            body_code: self.body_code,
+            status: self
+                .status
+                .map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
+            year: self.year,
+            title_contains: self.title_contains,
+            in_force_on: self.in_force_on,
+            visible: reader.visibility(),
+        }
+    }
+}
+
 #[Object]
 impl DocumentQueries {
     /// One document; with `asOf`, its state as recorded up to that instant (record time).
@@ -70,17 +86,7 @@ impl DocumentQueries {
         after: Option<String>,
     ) -> ApiResult<Connection<String, Document>> {
         let r = reader(ctx, "documents")?;
-        let f = filter.unwrap_or_default();
-        let filter = DocumentFilter {
-            body_code: f.body_code,
-            status: f
-                .status
-                .map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
-            year: f.year,
-            title_contains: f.title_contains,
-            in_force_on: f.in_force_on,
-            visible: r.visibility(),
-        };
+        let filter = filter.unwrap_or_default().scoped(&r);
         document_page(ctx, filter, first, after).await
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::text;
 use crate::graphql::documents::{Document, DocumentsFilter};
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::{page_size, reader};
-use crate::projection::queries::{self, DocumentFilter};
+use crate::projection::queries;
 
 /// The longest query, in characters.
 const MAX_QUERY: usize = 100;
@@ -77,17 +77,12 @@ impl SearchQueries {
             }
             None => 0,
         };
-        let f = filter.unwrap_or_default();
-        let filter = DocumentFilter {
-            body_code: f.body_code,
-            status: f
-                .status
-                .map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
-            year: f.year,
+        // The title is searched with the text: a title filter would only narrow it again.
+        let filter = DocumentsFilter {
             title_contains: None,
-            in_force_on: f.in_force_on,
-            visible: r.visibility(),
-        };
+            ..filter.unwrap_or_default()
+        }
+        .scoped(&r);
         let hits = queries::search_documents(
             r.session.ledger.pool(),
             &terms,
