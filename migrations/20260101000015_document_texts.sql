@@ -3,7 +3,8 @@
 --
 -- * the screening rules, as data (like the calendar): replaced as a whole by
 --   `normledger screening import`, the shipped rules stored on first start;
--- * the current text of every document, clause by clause, for search. Chinese has no spaces
+-- * the current text of every document, clause by clause, for search, and the higher law it
+--   cites. Chinese has no spaces
 --   to split words on, and pg_trgm's trigrams miss two-character words (罚款, 许可), so each
 --   clause keeps the set of its character bigrams under a GIN index: a query's bigrams must
 --   all be present, then the clause is checked for the query itself.
@@ -30,6 +31,20 @@ CREATE TABLE rm_document_clauses
 );
 CREATE INDEX rm_document_clauses_grams ON rm_document_clauses USING gin (grams);
 
+-- The higher law each document's current text cites (《…》第N条), for "which documents in
+-- force rely on this law" when it is amended or repealed.
+CREATE TABLE rm_document_citations
+(
+    document_id uuid    NOT NULL,
+    version     integer NOT NULL,
+    clause_id   text    NOT NULL,
+    law         text    NOT NULL,
+    -- 0 when the law is cited without an article.
+    article     integer NOT NULL,
+    PRIMARY KEY (document_id, clause_id, law, article)
+);
+CREATE INDEX rm_document_citations_law ON rm_document_citations (law, article);
+
 CREATE OR REPLACE FUNCTION grant_app_privileges() RETURNS void
     LANGUAGE plpgsql AS
 $$
@@ -46,7 +61,7 @@ BEGIN
     GRANT SELECT, UPDATE (last_used_at) ON api_tokens TO normledger_app;
     GRANT SELECT, INSERT, UPDATE, DELETE
         ON projection_checkpoints, rm_issuing_bodies, rm_documents, rm_certification_items,
-           rm_cleanup_campaigns, rm_document_clauses
+           rm_cleanup_campaigns, rm_document_clauses, rm_document_citations
         TO normledger_app;
 END
 $$;

@@ -207,6 +207,10 @@ pub const READS: &[ReadPermission] = &[
         query: "searchDocuments",
         grants: DOCUMENT_READERS,
     },
+    ReadPermission {
+        query: "documentsCiting",
+        grants: DOCUMENT_READERS,
+    },
     // A body's documents, nested under the public body list: the same rule as `documents`.
     ReadPermission {
         query: "IssuingBody.documents",

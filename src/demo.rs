@@ -542,6 +542,7 @@ async fn certification_cleanup(
         kind: CampaignKind::Special,
         organiser: "南昌县司法局".into(),
         scope: CleanupScope {
+            citing: None,
             body_codes: vec![],
             cut_off: c.campaign.cut_off,
             classes: vec![],
@@ -650,6 +651,7 @@ async fn document_cleanup(
         kind: CampaignKind::Periodic,
         organiser: c.organiser.clone(),
         scope: CleanupScope {
+            citing: None,
             body_codes: vec![],
             cut_off: c.cut_off,
             classes: vec![],

@@ -46,6 +46,16 @@ pub struct CleanupScope {
     pub classes: Vec<DocumentClass>,
     pub documents: bool,
     pub certification_items: bool,
+    /// 专项清理: only documents whose current text cites this law (and article).
+    #[serde(default)]
+    pub citing: Option<CitedLaw>,
+}
+
+/// A law (by a part of its title, e.g. 行政许可法) and optionally one article of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitedLaw {
+    pub law: String,
+    pub article: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -597,6 +607,15 @@ fn check_launch(l: &Launch) -> Result<(), DomainError> {
             "scope",
             "examine documents, certification items, or both",
         ));
+    }
+    if let Some(c) = &l.scope.citing {
+        check_text("scope.citingLaw", &c.law, MAX_SHORT)?;
+        if !l.scope.documents {
+            return Err(DomainError::invalid(
+                "scope.citingLaw",
+                "a cleanup by cited law examines documents",
+            ));
+        }
     }
     if l.deadline < l.launched_on {
         return Err(DomainError::invalid(

@@ -53,6 +53,7 @@ fn launch() -> Launch {
         kind: CampaignKind::Special,
         organiser: "南昌县司法局".into(),
         scope: CleanupScope {
+            citing: None,
             body_codes: vec![],
             cut_off: d("2019-06-30"),
             classes: vec![],

@@ -170,6 +170,7 @@ fn campaign(doc_id: &str) -> CleanupCampaign {
                 kind: CampaignKind::Periodic,
                 organiser: "司法局".into(),
                 scope: CleanupScope {
+                    citing: None,
                     body_codes: vec![],
                     cut_off: d("2019-10-31"),
                     classes: vec![],

@@ -327,6 +327,74 @@ pub fn searchable(c: &Clause) -> bool {
     !matches!(c.kind, ClauseKind::Article | ClauseKind::Section)
 }
 
+/// A citation of higher law in a clause: 《中华人民共和国行政许可法》第十二条.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citation {
+    /// The clause that cites.
+    pub clause: String,
+    /// The law's title as cited, without 《》.
+    pub law: String,
+    /// The article cited, if any (每一条 of "第十二条、第十三条" is its own citation).
+    pub article: Option<u32>,
+}
+
+/// Words that end the title of a law, regulation or rule a document may rest on.
+const LAW_TITLE_ENDINGS: [&str; 9] = [
+    "法", "条例", "规定", "办法", "决定", "规则", "细则", "意见", "通知",
+];
+
+/// The citations in the paragraph-level clauses of a text: every 《title》 that names a law,
+/// regulation or rule, with each article that follows it (第N条, 第N条、第M条), in reading
+/// order, once per clause, law and article.
+pub fn citations(clauses: &[Clause]) -> Vec<Citation> {
+    let mut out: Vec<Citation> = vec![];
+    for c in clauses
+        .iter()
+        .filter(|c| searchable(c) && c.kind != ClauseKind::Chapter)
+    {
+        let mut rest = c.text.as_str();
+        while let Some(open) = rest.find('《') {
+            let after = &rest[open + '《'.len_utf8()..];
+            let Some(close) = after.find('》') else {
+                break;
+            };
+            let law = after[..close].trim().to_owned();
+            rest = &after[close + '》'.len_utf8()..];
+            if !LAW_TITLE_ENDINGS.iter().any(|e| law.ends_with(e)) {
+                continue;
+            }
+            let mut articles = vec![];
+            let mut tail = rest;
+            while let Some((n, _, next)) = ordinal(tail, '条') {
+                articles.push(n);
+                tail = next
+                    .strip_prefix('、')
+                    .or_else(|| next.strip_prefix('和'))
+                    .unwrap_or("");
+                if !tail.starts_with('第') {
+                    break;
+                }
+            }
+            let cited: Vec<Option<u32>> = if articles.is_empty() {
+                vec![None]
+            } else {
+                articles.into_iter().map(Some).collect()
+            };
+            for article in cited {
+                let citation = Citation {
+                    clause: c.id.clone(),
+                    law: law.clone(),
+                    article,
+                };
+                if !out.contains(&citation) {
+                    out.push(citation);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The units a diff compares: preamble paragraphs, chapter headings, articles and sections
 /// (each with all its paragraphs), in reading order.
 pub fn diff_units(clauses: &[Clause]) -> Vec<&Clause> {
@@ -771,6 +839,28 @@ mod tests {
         );
         assert_eq!(bigrams("A-b"), ["ab"]);
         assert!(bigrams("罚").is_empty());
+    }
+
+    /// Laws with their articles are cited; a quoted title that is not a law is not.
+    #[test]
+    fn citations_name_the_law_and_each_article() {
+        let text = normalise(
+            "第一条　根据《中华人民共和国行政许可法》第十二条、第十三条和《江西省行政规范性文件管理办法》，制定本规定。\n第二条　参照《人民日报》报道和《中华人民共和国行政许可法》第十二条。",
+        );
+        let cs = citations(&clauses(&text));
+        let got: Vec<(&str, &str, Option<u32>)> = cs
+            .iter()
+            .map(|c| (c.clause.as_str(), c.law.as_str(), c.article))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("art-1-p1", "中华人民共和国行政许可法", Some(12)),
+                ("art-1-p1", "中华人民共和国行政许可法", Some(13)),
+                ("art-1-p1", "江西省行政规范性文件管理办法", None),
+                ("art-2-p1", "中华人民共和国行政许可法", Some(12)),
+            ]
+        );
     }
 
     #[test]

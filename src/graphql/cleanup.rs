@@ -113,6 +113,8 @@ impl CleanupCampaign {
             classes: l.scope.classes.iter().map(|&c| c.into()).collect(),
             documents: l.scope.documents,
             certification_items: l.scope.certification_items,
+            citing_law: l.scope.citing.as_ref().map(|c| c.law.clone()),
+            citing_article: l.scope.citing.as_ref().and_then(|c| c.article),
         })
     }
     /// The inventory (清理目录) compiled at launch, with each entry's decision so far.
@@ -178,6 +180,9 @@ pub struct CleanupScope {
     classes: Vec<DocumentClass>,
     documents: bool,
     certification_items: bool,
+    /// 专项清理: only documents citing this law.
+    citing_law: Option<String>,
+    citing_article: Option<u32>,
 }
 
 #[derive(SimpleObject)]
@@ -299,6 +304,11 @@ pub struct CleanupScopeInput {
     pub documents: bool,
     #[graphql(default)]
     pub certification_items: bool,
+    /// 专项清理 after a higher law changed: only documents whose current text cites a law
+    /// whose title contains this (e.g. 行政许可法).
+    pub citing_law: Option<String>,
+    /// With `citingLaw`: only those citing this article.
+    pub citing_article: Option<u32>,
 }
 
 #[derive(InputObject)]
@@ -395,6 +405,16 @@ impl CleanupMutations {
                 classes: scope.classes.into_iter().map(Into::into).collect(),
                 documents: scope.documents,
                 certification_items: scope.certification_items,
+                citing: match (scope.citing_law, scope.citing_article) {
+                    (Some(law), article) => Some(c::CitedLaw { law, article }),
+                    (None, Some(_)) => {
+                        return Err(gql(ApiError::bad_input(
+                            "scope.citingArticle",
+                            "name the law (citingLaw) the article is of",
+                        )));
+                    }
+                    (None, None) => None,
+                },
             },
             deadline: input.deadline,
             launched_on: day(input.launched_on),

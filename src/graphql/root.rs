@@ -14,7 +14,7 @@ use crate::graphql::audit::{AuditTrailQueries, IntegrityQueries};
 use crate::graphql::certification::{ItemMutations, ItemQueries};
 use crate::graphql::cleanup::{CleanupMutations, CleanupQueries};
 use crate::graphql::documents::{
-    DeadlineQueries, DocumentMutations, DocumentQueries, SearchQueries,
+    CitationQueries, DeadlineQueries, DocumentMutations, DocumentQueries, SearchQueries,
 };
 use crate::graphql::issuing_bodies::{BodyMutations, BodyQueries};
 use crate::graphql::report::ReportQueries;
@@ -31,6 +31,7 @@ pub struct QueryRoot(
     CleanupQueries,
     ReportQueries,
     SearchQueries,
+    CitationQueries,
 );
 
 /// All mutations.

@@ -489,3 +489,47 @@ pub async fn search_documents(
     .fetch_all(pool)
     .await?)
 }
+
+/// A document whose current text cites a law, with the first clause that does.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CitingRow {
+    #[sqlx(flatten)]
+    pub row: DocumentRow,
+    pub clause_id: String,
+    pub law: String,
+    pub article: i32,
+}
+
+/// Documents whose current text cites a law whose title contains `law` (and that article,
+/// if given), in id order, optionally only those in force on a date.
+pub async fn documents_citing(
+    pool: &PgPool,
+    law: &str,
+    article: Option<i32>,
+    filter: &DocumentFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<CitingRow>, StoreError> {
+    let (bodies, statuses) = filter.visible.clone().unwrap_or_default();
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT ON (d.id) d.id, d.state, d.version, c.clause_id, c.law, c.article
+         FROM rm_document_citations c JOIN rm_documents d ON d.id = c.document_id
+         WHERE strpos(c.law, $1) > 0 AND ($2::int IS NULL OR c.article = $2)
+           AND ($3::uuid IS NULL OR d.id > $3)
+           AND ($4::date IS NULL OR (d.effective_on <= $4 AND d.valid_until >= $4
+                                     AND (d.ended_on IS NULL OR d.ended_on > $4)))
+           AND ($5::bool OR d.body_code = ANY($6) OR d.status = ANY($7))
+         ORDER BY d.id, c.clause_id
+         LIMIT $8",
+    )
+    .bind(law)
+    .bind(article)
+    .bind(after)
+    .bind(filter.in_force_on)
+    .bind(filter.visible.is_none())
+    .bind(bodies)
+    .bind(statuses)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

@@ -357,6 +357,7 @@ struct ClauseColumns {
     number: Vec<String>,
     text: Vec<String>,
     grams: Vec<String>,
+    citations: Vec<(Uuid, i32, text::Citation)>,
 }
 
 impl ClauseColumns {
@@ -385,6 +386,9 @@ impl ClauseColumns {
         for (i, c) in clauses.iter().filter(|c| text::searchable(c)).enumerate() {
             self.push(id, version, i + 1, (&c.id, &c.number, &c.text));
         }
+        for citation in text::citations(&clauses) {
+            self.citations.push((id, version as i32, citation));
+        }
     }
 
     async fn write(self, tx: &mut Transaction<'_, Postgres>) -> Result<(), StoreError> {
@@ -393,6 +397,30 @@ impl ClauseColumns {
                 "DELETE FROM rm_document_clauses WHERE document_id = ANY($1) AND position > 0",
             )
             .bind(&self.replaced)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("DELETE FROM rm_document_citations WHERE document_id = ANY($1)")
+                .bind(&self.replaced)
+                .execute(&mut **tx)
+                .await?;
+            let (mut ids, mut versions, mut clauses, mut laws, mut articles) =
+                (vec![], vec![], vec![], vec![], vec![]);
+            for (id, version, c) in self.citations {
+                ids.push(id);
+                versions.push(version);
+                clauses.push(c.clause);
+                laws.push(c.law);
+                articles.push(c.article.unwrap_or(0) as i32);
+            }
+            sqlx::query(
+                "INSERT INTO rm_document_citations (document_id, version, clause_id, law, article)
+                 SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[])",
+            )
+            .bind(ids)
+            .bind(versions)
+            .bind(clauses)
+            .bind(laws)
+            .bind(articles)
             .execute(&mut **tx)
             .await?;
         }

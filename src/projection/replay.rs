@@ -16,9 +16,10 @@ pub struct ReplayProgress {
 }
 
 /// The read-model tables a replay rebuilds.
-const READ_MODEL_TABLES: [&str; 5] = [
+const READ_MODEL_TABLES: [&str; 6] = [
     "rm_documents",
     "rm_document_clauses",
+    "rm_document_citations",
     "rm_issuing_bodies",
     "rm_certification_items",
     "rm_cleanup_campaigns",

@@ -106,11 +106,23 @@ impl CampaignServices for LedgerServices {
                  WHERE status = 'ISSUED' AND issued_on <= $1
                    AND (cardinality($2::text[]) = 0 OR body_code = ANY($2))
                    AND (cardinality($3::text[]) = 0 OR state -> 'draft' ->> 'class' = ANY($3))
+                   AND ($4::text IS NULL OR EXISTS (
+                         SELECT 1 FROM rm_document_citations c
+                         WHERE c.document_id = rm_documents.id AND strpos(c.law, $4) > 0
+                           AND ($5::int IS NULL OR c.article = $5)))
                  ORDER BY issued_on, id",
             )
             .bind(scope.cut_off)
             .bind(&scope.body_codes)
             .bind(&classes)
+            .bind(scope.citing.as_ref().map(|c| c.law.as_str()))
+            .bind(
+                scope
+                    .citing
+                    .as_ref()
+                    .and_then(|c| c.article)
+                    .map(|a| a as i32),
+            )
             .fetch_all(&self.pool)
             .await
             .map_err(unavailable)?;

@@ -378,6 +378,7 @@ async fn the_process_manager_cut_off_halfway_and_run_again_gives_each_document_o
                 kind: CampaignKind::Special,
                 organiser: "南昌县司法局".into(),
                 scope: CleanupScope {
+                    citing: None,
                     body_codes: vec!["NCX-GOV-OFFICE".into()],
                     cut_off: d("2019-10-31"),
                     classes: vec![],
@@ -497,6 +498,7 @@ async fn a_published_result_left_unapplied_is_finished_by_the_servers_scheduler(
                 kind: CampaignKind::Full,
                 organiser: "南昌县司法局".into(),
                 scope: CleanupScope {
+                    citing: None,
                     body_codes: vec![],
                     cut_off: d("2019-10-31"),
                     classes: vec![],

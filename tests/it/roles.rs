@@ -460,6 +460,10 @@ const READ_CALLS: &[(&str, &str)] = &[
     ("documents", "{ documents { edges { cursor } } }"),
     ("document", "{ document(id: \"$DOC\") { id } }"),
     (
+        "documentsCiting",
+        "{ documentsCiting(law: \"行政许可法\") { edges { cursor } } }",
+    ),
+    (
         "searchDocuments",
         "{ searchDocuments(query: \"规范\") { edges { cursor } } }",
     ),
@@ -865,6 +869,7 @@ async fn every_reachable_field_as_every_role_follows_the_read_policy() {
             ("issuingBody", "code") => "\"NCX-GOV-OFFICE\"".into(),
             ("annualReport", "year") => "2019".into(),
             ("searchDocuments", "query") => "\"规范\"".into(),
+            ("documentsCiting", "law") => "\"行政许可法\"".into(),
             _ => return None,
         })
     };

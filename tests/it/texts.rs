@@ -526,3 +526,97 @@ async fn chinese_search_finds_the_clause() {
     let r = app.gql(Role::LegalOffice, q, json!({"q": "罚"})).await;
     assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
 }
+
+/// Issues a document with `text` (reviewed LAWFUL on it) under `number`; returns its id.
+async fn issued_with_text(app: &TestApp, title: &str, text: &str, number: &str) -> String {
+    let id = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT",
+                   "draftedOn": "2019-06-01", "text": text}}),
+        )
+        .await["draftDocument"]["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    to_approved(app, &id).await;
+    step(
+        app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &id,
+        issue_input(number),
+    )
+    .await;
+    id
+}
+
+/// The higher law a text cites is listed with its clause; `documentsCiting` finds the
+/// documents in force that rely on a law (and article), and a special cleanup takes exactly
+/// them as its inventory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_citing_a_law_are_found_and_can_be_cleaned_up() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let citing = issued_with_text(
+        &app,
+        "关于实施行政许可的规定",
+        "第一条　根据《中华人民共和国行政许可法》第十二条、第十三条，制定本规定。\n第二条　本规定自发布之日起施行。",
+        "南政办发〔2019〕61号",
+    )
+    .await;
+    issued_with_text(
+        &app,
+        "关于档案管理的规定",
+        "第一条　根据《中华人民共和国档案法》，制定本规定。",
+        "南政办发〔2019〕62号",
+    )
+    .await;
+    let r = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { text { citations { clause law article } } } }",
+            json!({"id": citing}),
+        )
+        .await;
+    assert_eq!(
+        r["document"]["text"]["citations"][1],
+        json!({"clause": "art-1-p1", "law": "中华人民共和国行政许可法", "article": 13})
+    );
+    let q = "query($law: String!, $article: Int) { documentsCiting(law: $law, article: $article,
+        inForceOn: \"2020-01-01\") { edges { node { document { id } clauseId law article } } } }";
+    let r = app
+        .ok(
+            Role::Advisor,
+            q,
+            json!({"law": "行政许可法", "article": 12}),
+        )
+        .await;
+    let edges = r["documentsCiting"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{r:#}");
+    assert_eq!(edges[0]["node"]["document"]["id"], citing.as_str());
+    assert_eq!(edges[0]["node"]["clauseId"], "art-1-p1");
+    let r = app
+        .ok(
+            Role::Advisor,
+            q,
+            json!({"law": "行政许可法", "article": 14}),
+        )
+        .await;
+    assert_eq!(r["documentsCiting"]["edges"], json!([]));
+    let launched = app
+        .ok(
+            Role::LegalOffice,
+            "mutation($input: LaunchCleanupInput!) { launchCleanup(input: $input) {
+                campaign { scope { citingLaw } entries { id } } } }",
+            json!({"input": {"noticeNumber": "南司发〔2019〕40号", "title": "行政许可法修改专项清理",
+                   "kind": "SPECIAL", "organiser": "南昌县司法局", "deadline": "2019-12-31",
+                   "launchedOn": "2019-12-01",
+                   "scope": {"cutOff": "2019-11-30", "documents": true, "citingLaw": "行政许可法"}}}),
+        )
+        .await;
+    let campaign = &launched["launchCleanup"]["campaign"];
+    assert_eq!(campaign["scope"]["citingLaw"], "行政许可法");
+    assert_eq!(campaign["entries"], json!([{"id": citing}]), "{launched:#}");
+}

@@ -4,12 +4,14 @@
 //! may read is the READS table (`authz::READS`), checked by the read-policy extension and
 //! scoped in the resolvers.
 
+mod citations;
 mod deadlines;
 mod mutations;
 mod search;
 pub mod texts;
 pub mod types;
 
+pub use citations::CitationQueries;
 pub use deadlines::DeadlineQueries;
 pub use mutations::DocumentMutations;
 pub use search::SearchQueries;

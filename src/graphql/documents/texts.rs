@@ -119,6 +119,18 @@ pub struct DocumentText {
     /// What the screening rules found in this version, clause by clause: prompts for the
     /// reviewer, never refusals.
     pub screening: Vec<ScreeningWarning>,
+    /// The higher law this version cites (《…》第N条), clause by clause.
+    pub citations: Vec<Citation>,
+}
+
+/// A citation of higher law in a clause.
+#[derive(SimpleObject)]
+pub struct Citation {
+    pub clause: String,
+    /// The law's title as cited, without 《》.
+    pub law: String,
+    /// The article cited; null when the law is cited as a whole.
+    pub article: Option<u32>,
 }
 
 /// A screening rule matched in a clause (国办发〔2018〕37号 "八不得" and the statutes behind
@@ -256,6 +268,14 @@ pub fn document_text(
         })
         .collect();
     DocumentText {
+        citations: text::citations(&parsed)
+            .into_iter()
+            .map(|c| Citation {
+                clause: c.clause,
+                law: c.law,
+                article: c.article,
+            })
+            .collect(),
         clauses: parsed.iter().map(Clause::from).collect(),
         version,
         text,
