@@ -17,21 +17,6 @@ use crate::support::*;
 const CAMPAIGN: &str = "id status undecided resultNumber appliedOn
   entries { kind id label bodyCode finalDecision proposal { decision } review { accepted } }";
 
-/// Issues a document of NCX-GOV-OFFICE under `number`; returns its id.
-async fn issued(app: &TestApp, title: &str, number: &str) -> String {
-    let id = draft(app, title, false).await;
-    to_approved(app, &id).await;
-    step(
-        app,
-        Role::GovernmentOffice,
-        "issueDocument",
-        &id,
-        issue_input(number),
-    )
-    .await;
-    id
-}
-
 async fn register_item(app: &TestApp, name: &str, level: &str) -> String {
     let r = app
         .ok(

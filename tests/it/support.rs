@@ -348,6 +348,46 @@ pub async fn to_approved(app: &TestApp, id: &str) {
     .await;
 }
 
+/// Issues a document of NCX-GOV-OFFICE under `number`; returns its id.
+pub async fn issued(app: &TestApp, title: &str, number: &str) -> String {
+    let id = draft(app, title, false).await;
+    to_approved(app, &id).await;
+    step(
+        app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &id,
+        issue_input(number),
+    )
+    .await;
+    id
+}
+
+/// Issues a document with `text` (reviewed LAWFUL on it) under `number`; returns its id.
+pub async fn issued_with_text(app: &TestApp, title: &str, text: &str, number: &str) -> String {
+    let id = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT",
+                   "draftedOn": "2019-06-01", "text": text}}),
+        )
+        .await["draftDocument"]["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    to_approved(app, &id).await;
+    step(
+        app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &id,
+        issue_input(number),
+    )
+    .await;
+    id
+}
+
 pub fn issue_input(number: &str) -> Value {
     json!({"number": number, "signer": "县长", "issuedOn": "2019-09-02",
            "publishedOn": "2019-09-05", "effectiveOn": "2019-10-05"})

@@ -527,31 +527,6 @@ async fn chinese_search_finds_the_clause() {
     assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
 }
 
-/// Issues a document with `text` (reviewed LAWFUL on it) under `number`; returns its id.
-async fn issued_with_text(app: &TestApp, title: &str, text: &str, number: &str) -> String {
-    let id = app
-        .ok(
-            Role::Drafter,
-            DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT",
-                   "draftedOn": "2019-06-01", "text": text}}),
-        )
-        .await["draftDocument"]["document"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    to_approved(app, &id).await;
-    step(
-        app,
-        Role::GovernmentOffice,
-        "issueDocument",
-        &id,
-        issue_input(number),
-    )
-    .await;
-    id
-}
-
 /// The higher law a text cites is listed with its clause; `documentsCiting` finds the
 /// documents in force that rely on a law (and article), and a special cleanup takes exactly
 /// them as its inventory.

@@ -13,20 +13,6 @@ fn day(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
 }
 
-async fn issue(app: &TestApp, title: &str, number: &str) -> String {
-    let id = draft(app, title, false).await;
-    to_approved(app, &id).await;
-    step(
-        app,
-        Role::GovernmentOffice,
-        "issueDocument",
-        &id,
-        issue_input(number),
-    )
-    .await;
-    id
-}
-
 async fn status(app: &TestApp, id: &str) -> serde_json::Value {
     app.ok(
         Role::Auditor,
@@ -49,9 +35,9 @@ async fn two_servers_expire_a_lapsed_document_exactly_once_on_the_injected_date(
     // between its issue and its republication.
     let setup = TestApp::spawn_on(&url).await;
     list_bodies(&setup).await;
-    let lapsed = issue(&setup, "到期文件", "南政办发〔2019〕63号").await;
+    let lapsed = issued(&setup, "到期文件", "南政办发〔2019〕63号").await;
     // Republished before expiry: a new period from 2024-09-01, not expired on 2024-10-06.
-    let renewed = issue(&setup, "重新公布的文件", "南政办发〔2019〕64号").await;
+    let renewed = issued(&setup, "重新公布的文件", "南政办发〔2019〕64号").await;
     let r = setup
         .ok(
             Role::GovernmentOffice,
