@@ -151,6 +151,12 @@ pub enum CliCommand {
         /// Most entries in any list of a command.
         #[arg(long, env = "NORMLEDGER_MAX_LIST_LEN", default_value_t = limits::MAX_LIST_LEN)]
         max_list_len: usize,
+        /// Longest document text (正文), in characters (at most the domain's maximum).
+        #[arg(long, env = "NORMLEDGER_MAX_DOCUMENT_TEXT_CHARS", default_value_t = limits::MAX_DOCUMENT_TEXT_CHARS)]
+        max_document_text_chars: usize,
+        /// Largest uploaded file (a text's .docx) in a multipart request, in bytes.
+        #[arg(long, env = "NORMLEDGER_MAX_UPLOAD_BYTES", default_value_t = 10 << 20)]
+        max_upload_bytes: usize,
         /// Do not serve GraphiQL on GET /graphql (production).
         #[arg(long, env = "NORMLEDGER_NO_GRAPHIQL")]
         no_graphiql: bool,
@@ -404,6 +410,7 @@ mod tests {
             max_text_chars,
             max_short_chars,
             max_list_len,
+            max_document_text_chars,
             ..
         } = cli.command
         else {
@@ -415,13 +422,15 @@ mod tests {
                 max_title_chars,
                 max_text_chars,
                 max_short_chars,
-                max_list_len
+                max_list_len,
+                max_document_text_chars
             ),
             (
                 limits::MAX_TITLE_CHARS,
                 limits::MAX_TEXT_CHARS,
                 limits::MAX_SHORT_CHARS,
-                limits::MAX_LIST_LEN
+                limits::MAX_LIST_LEN,
+                limits::MAX_DOCUMENT_TEXT_CHARS
             )
         );
         assert_eq!(
@@ -429,13 +438,15 @@ mod tests {
                 defaults.title_chars,
                 defaults.text_chars,
                 defaults.short_chars,
-                defaults.list_len
+                defaults.list_len,
+                defaults.document_text_chars
             ),
             (
                 max_title_chars,
                 max_text_chars,
                 max_short_chars,
-                max_list_len
+                max_list_len,
+                max_document_text_chars
             )
         );
     }

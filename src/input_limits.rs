@@ -16,6 +16,8 @@ pub struct InputLimits {
     pub short_chars: usize,
     /// Entries of any list (materials, authorities, issues, scope).
     pub list_len: usize,
+    /// A document's text (正文).
+    pub document_text_chars: usize,
 }
 
 impl Default for InputLimits {
@@ -25,6 +27,7 @@ impl Default for InputLimits {
             text_chars: limits::MAX_TEXT_CHARS,
             short_chars: limits::MAX_SHORT_CHARS,
             list_len: limits::MAX_LIST_LEN,
+            document_text_chars: limits::MAX_DOCUMENT_TEXT_CHARS,
         }
     }
 }
@@ -46,6 +49,9 @@ const TEXT_FIELDS: &[&str] = &[
     "validity_override_reason",
 ];
 
+/// A document's text in a serialised command (the API calls it `text`).
+const DOCUMENT_TEXT: &str = "document_text";
+
 /// A value over its limit: the field (as the API names it) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverLimit {
@@ -64,6 +70,7 @@ impl InputLimits {
             Value::String(s) => {
                 let max = match key {
                     Some("title") => self.title_chars,
+                    Some(DOCUMENT_TEXT) => self.document_text_chars,
                     Some(k) if TEXT_FIELDS.contains(&k) => self.text_chars,
                     _ => self.short_chars,
                 };
@@ -93,6 +100,7 @@ impl InputLimits {
 fn over(key: Option<&str>, reason: String) -> OverLimit {
     let mut field = String::new();
     let mut upper = false;
+    let key = key.map(|k| if k == DOCUMENT_TEXT { "text" } else { k });
     for c in key.unwrap_or("input").chars() {
         if c == '_' {
             upper = true;
@@ -118,6 +126,7 @@ mod tests {
             text_chars: 10,
             short_chars: 3,
             list_len: 2,
+            document_text_chars: 20,
         };
         let ok = json!({"Draft": {"draft": {"title": "五个字标题", "summary": "十个字以内的摘要。", "body_code": "ABC"}}});
         assert_eq!(tight.check(&ok), Ok(()));
@@ -136,5 +145,11 @@ mod tests {
         let long_list = json!({"SubmitForReview": {"materials": ["a", "b", "c"]}});
         assert_eq!(tight.check(&long_list).unwrap_err().field, "materials");
         assert_eq!(InputLimits::default().check(&long_title), Ok(()));
+        // A document's text has its own limit, and is named as the API names it.
+        let text = "第一条　本规定自发布之日起施行。";
+        let draft = json!({"Draft": {"document_text": text, "draft": {"title": "标题"}}});
+        assert_eq!(tight.check(&draft), Ok(()));
+        let long = json!({"Draft": {"document_text": text.repeat(2)}});
+        assert_eq!(tight.check(&long).unwrap_err().field, "text");
     }
 }

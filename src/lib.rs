@@ -15,6 +15,7 @@
 //! - [`process`] — the ledger acting on its own events as the SYSTEM actor: the cleanup
 //!   process manager and the expiry scheduler.
 //! - [`import`] — catalogues of documents issued before the ledger, all rows or none.
+//! - [`docx`] — a drafter's .docx read into plain text, paragraph by paragraph.
 //! - [`input_limits`] — the operator's limits on input sizes, checked before the domain.
 //! - [`demo`] — the Nanchang County 2019 data set, loaded through the commands.
 //! - [`store`] — PostgreSQL: the private cluster, migrations, the event log and its hash
@@ -35,6 +36,7 @@ pub mod authz;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod docx;
 pub mod domain;
 pub mod graphql;
 pub mod http;

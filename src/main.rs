@@ -310,6 +310,8 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             max_text_chars,
             max_short_chars,
             max_list_len,
+            max_document_text_chars,
+            max_upload_bytes,
         } => {
             let mut settings = Settings::default();
             settings.write.read_your_writes_timeout = Duration::from_millis(*read_your_writes_ms);
@@ -329,7 +331,9 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
                 text_chars: *max_text_chars,
                 short_chars: *max_short_chars,
                 list_len: *max_list_len,
+                document_text_chars: *max_document_text_chars,
             };
+            settings.http.max_upload_bytes = *max_upload_bytes;
             settings.scheduler_every =
                 (*scheduler_every_secs > 0).then(|| Duration::from_secs(*scheduler_every_secs));
             if let Some(day) = today {

@@ -80,6 +80,9 @@ impl Drop for SocketSlot {
 pub struct HttpSettings {
     /// Largest request body; a larger one is refused with 413 before it is read.
     pub max_body_bytes: usize,
+    /// Largest file in a multipart request (a text's .docx); the whole multipart body may be
+    /// this much larger than `max_body_bytes`.
+    pub max_upload_bytes: usize,
     /// Serve GraphiQL on `GET /graphql` (switch off in production).
     pub graphiql: bool,
     /// Longest time one GraphQL request may run before it is answered with `TIMEOUT`.
@@ -95,6 +98,7 @@ impl Default for HttpSettings {
     fn default() -> Self {
         HttpSettings {
             max_body_bytes: 1 << 20,
+            max_upload_bytes: 10 << 20,
             graphiql: true,
             request_timeout: std::time::Duration::from_secs(30),
             max_websockets_per_client: 8,
@@ -104,7 +108,9 @@ impl Default for HttpSettings {
 }
 
 pub fn router(state: AppState) -> Router {
-    let limit = state.settings.max_body_bytes;
+    // Multipart requests carry files: their bodies may reach the upload limit; `answer`
+    // holds a plain JSON body to `max_body_bytes`.
+    let limit = state.settings.max_body_bytes + state.settings.max_upload_bytes;
     Router::new()
         .route("/graphql", get(graphiql_or_websocket).post(graphql))
         .route("/graphiql/{file}", get(graphiql_asset))
@@ -364,9 +370,31 @@ async fn answer(
             return (status, axum::Json(body)).into_response();
         }
     };
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return bad_request(&format!("the body is not a GraphQL request: {e}")),
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let request: async_graphql::Request = if content_type.starts_with("multipart/form-data") {
+        // The GraphQL multipart request convention: `operations`, `map`, then the files.
+        let options = async_graphql::http::MultipartOptions::default()
+            .max_file_size(state.settings.max_upload_bytes)
+            .max_num_files(8);
+        let reader = futures::io::Cursor::new(body.to_vec());
+        match async_graphql::http::receive_body(Some(content_type), reader, options).await {
+            Ok(r) => r,
+            Err(e) => return bad_request(&format!("the multipart request cannot be read: {e}")),
+        }
+    } else {
+        if body.len() > state.settings.max_body_bytes {
+            let body = json!({"errors": [{"message": format!(
+                "the request body exceeds {} bytes", state.settings.max_body_bytes),
+                "extensions": {"code": "BAD_USER_INPUT", "limit": "max_body_bytes"}}]});
+            return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response();
+        }
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => return bad_request(&format!("the body is not a GraphQL request: {e}")),
+        }
     };
     *kind = operation_kind(&request.query);
     let actor = match bearer(&headers) {

@@ -95,8 +95,8 @@ async fn replay_rebuilds_a_read_model_identical_to_the_live_one() {
     .await
     .unwrap();
     assert_eq!(
-        analysed, 5,
-        "rm_documents, rm_document_clauses, bodies, items, campaigns"
+        analysed, 6,
+        "documents, their clauses and citations, bodies, items, campaigns"
     );
     // The checkpoint is at the head: nothing is applied twice afterwards.
     let applied = app.stop();

@@ -113,7 +113,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: PgPool,
     pub tokens: HashMap<Role, String>,
-    client: reqwest::Client,
+    pub client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
     ledger: std::sync::Arc<normledger::commands::Ledger>,
 }

@@ -595,3 +595,79 @@ async fn documents_citing_a_law_are_found_and_can_be_cleaned_up() {
     assert_eq!(campaign["scope"]["citingLaw"], "行政许可法");
     assert_eq!(campaign["entries"], json!([{"id": citing}]), "{launched:#}");
 }
+
+/// A drafter's .docx, uploaded with the GraphQL multipart request convention, becomes the
+/// text version: its paragraphs read back as the clauses. A file that is not a .docx is
+/// refused, and so is one beyond the upload limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_docx_round_trips_into_a_text_version() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let mut doc = docx_rs::Docx::new();
+    for p in V1.lines() {
+        doc = doc.add_paragraph(docx_rs::Paragraph::new().add_run(docx_rs::Run::new().add_text(p)));
+    }
+    let mut bytes = std::io::Cursor::new(vec![]);
+    doc.build().pack(&mut bytes).unwrap();
+    let bytes = bytes.into_inner();
+    let upload = |file: Vec<u8>, name: &str| {
+        let operations = json!({
+            "query": "mutation($input: DraftDocumentInput!) { draftDocument(input: $input) {
+                document { id texts { version hash characters } text { clauses { id text } } } } }",
+            "variables": {"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "上传的文件",
+                "class": "GOVERNMENT", "draftedOn": "2019-06-01", "textFile": null}}
+        });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text(
+                "map",
+                json!({"0": ["variables.input.textFile"]}).to_string(),
+            )
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(file)
+                    .file_name(name.to_owned())
+                    .mime_str(
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    )
+                    .unwrap(),
+            );
+        app.client
+            .post(app.url("/graphql"))
+            .bearer_auth(app.token(Role::Drafter))
+            .multipart(form)
+            .send()
+    };
+    let r: Value = upload(bytes, "规定.docx")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let document = &r["data"]["draftDocument"]["document"];
+    assert_eq!(
+        document["texts"][0]["hash"],
+        normledger::domain::text::text_hash(V1),
+        "{r:#}"
+    );
+    let clause = document["text"]["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "art-3-p1-i2")
+        .cloned()
+        .unwrap();
+    assert_eq!(clause["text"], "（二）加强监督检查。");
+    let r: Value = upload(b"not a docx".to_vec(), "规定.docx")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "textFile");
+    let huge = vec![0u8; (10 << 20) + 1];
+    let response = upload(huge, "大.docx").await.unwrap();
+    let r: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
+}

@@ -91,7 +91,9 @@ pub enum DocumentCommand {
     Draft {
         id: String,
         draft: Draft,
-        /// The text (正文), recorded as a new version; likewise below.
+        /// The text (正文), recorded as a new version; likewise below (named `document_text`
+        /// when serialised, so the input limits tell it from an opinion's `text`).
+        #[serde(rename = "document_text")]
         text: Option<String>,
     },
     ReviseDraft {
@@ -100,6 +102,7 @@ pub enum DocumentCommand {
         is_trial: Option<bool>,
         is_major_decision: Option<bool>,
         revised_on: NaiveDate,
+        #[serde(rename = "document_text")]
         text: Option<String>,
     },
     OpenConsultation {
@@ -115,6 +118,7 @@ pub enum DocumentCommand {
     SubmitForReview {
         submitted_on: NaiveDate,
         materials: Vec<String>,
+        #[serde(rename = "document_text")]
         text: Option<String>,
     },
     ReturnMaterials {
@@ -135,6 +139,7 @@ pub enum DocumentCommand {
     SubmitRevision {
         submitted_on: NaiveDate,
         responses: Vec<IssueResponse>,
+        #[serde(rename = "document_text")]
         text: Option<String>,
     },
     RecordDeliberation(Deliberation),
@@ -147,6 +152,7 @@ pub enum DocumentCommand {
         effective_on: NaiveDate,
         valid_until: Option<NaiveDate>,
         validity_override_reason: Option<String>,
+        #[serde(rename = "document_text")]
         text: Option<String>,
     },
     FileForRecord {
@@ -160,6 +166,7 @@ pub enum DocumentCommand {
     },
     Correct {
         correction: Correction,
+        #[serde(rename = "document_text")]
         text: Option<String>,
     },
     /// The legal office accepts the changes of a revised text (the latest by default) since

@@ -2,7 +2,7 @@
 //! one domain command and runs it through `execute::execute_and_answer`. Dates left out
 //! default to today (Asia/Shanghai).
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Upload};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -55,6 +55,8 @@ pub struct DraftDocumentInput {
     /// The text (正文) as plain text: recorded as a new text version, identified by the
     /// SHA-256 of its normalised form.
     pub text: Option<String>,
+    /// The text as an uploaded .docx (GraphQL multipart request), instead of `text`.
+    pub text_file: Option<Upload>,
 }
 
 #[derive(InputObject)]
@@ -67,6 +69,8 @@ pub struct ReviseDraftInput {
     /// The text (正文) as plain text: recorded as a new text version, identified by the
     /// SHA-256 of its normalised form.
     pub text: Option<String>,
+    /// The text as an uploaded .docx (GraphQL multipart request), instead of `text`.
+    pub text_file: Option<Upload>,
 }
 
 #[derive(InputObject)]
@@ -91,6 +95,8 @@ pub struct SubmitForReviewInput {
     pub submitted_on: Option<NaiveDate>,
     /// The text submitted (送审稿).
     pub text: Option<String>,
+    /// The text as an uploaded .docx (GraphQL multipart request), instead of `text`.
+    pub text_file: Option<Upload>,
 }
 
 #[derive(InputObject)]
@@ -167,6 +173,8 @@ pub struct SubmitRevisionInput {
     pub submitted_on: Option<NaiveDate>,
     /// The revised text (修改稿).
     pub text: Option<String>,
+    /// The text as an uploaded .docx (GraphQL multipart request), instead of `text`.
+    pub text_file: Option<Upload>,
 }
 
 #[derive(InputObject)]
@@ -216,6 +224,8 @@ pub struct IssueDocumentInput {
     pub validity_override_reason: Option<String>,
     /// The text issued (印发稿); it must be the text deliberated. Defaults to that text.
     pub text: Option<String>,
+    /// The text as an uploaded .docx (GraphQL multipart request), instead of `text`.
+    pub text_file: Option<Upload>,
 }
 
 #[derive(InputObject)]
@@ -249,6 +259,8 @@ pub struct CorrectDocumentInput {
     /// The corrected text (勘误后): a correction changes at most a few characters per clause
     /// and adds, removes or moves none.
     pub text: Option<String>,
+    /// The text as an uploaded .docx (GraphQL multipart request), instead of `text`.
+    pub text_file: Option<Upload>,
 }
 
 #[derive(InputObject)]
@@ -313,7 +325,7 @@ impl DocumentMutations {
         let command = DocumentCommand::Draft {
             id: id.to_string(),
             draft,
-            text: input.text,
+            text: supplied_text(ctx, input.text, input.text_file)?,
         };
         on_document(ctx, id, command).await
     }
@@ -330,7 +342,7 @@ impl DocumentMutations {
             is_trial: input.is_trial,
             is_major_decision: input.is_major_decision,
             revised_on: day(input.revised_on),
-            text: input.text,
+            text: supplied_text(ctx, input.text, input.text_file)?,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -374,7 +386,7 @@ impl DocumentMutations {
         let command = DocumentCommand::SubmitForReview {
             submitted_on: day(input.submitted_on),
             materials: input.materials,
-            text: input.text,
+            text: supplied_text(ctx, input.text, input.text_file)?,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -477,7 +489,7 @@ impl DocumentMutations {
                     clause: r.clause,
                 })
                 .collect(),
-            text: input.text,
+            text: supplied_text(ctx, input.text, input.text_file)?,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -553,7 +565,7 @@ impl DocumentMutations {
             effective_on: input.effective_on,
             valid_until: input.valid_until,
             validity_override_reason: input.validity_override_reason,
-            text: input.text,
+            text: supplied_text(ctx, input.text, input.text_file)?,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -599,7 +611,7 @@ impl DocumentMutations {
                 corrected_on: day(input.corrected_on),
                 description: input.description,
             },
-            text: input.text,
+            text: supplied_text(ctx, input.text, input.text_file)?,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
@@ -658,6 +670,39 @@ impl DocumentMutations {
         let command = DocumentCommand::Withdraw(ending(input));
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
+}
+
+/// The text a command brings: typed (`text`) or uploaded as a .docx (`textFile`), not both.
+fn supplied_text(
+    ctx: &Context<'_>,
+    text: Option<String>,
+    file: Option<Upload>,
+) -> ApiResult<Option<String>> {
+    let Some(file) = file else { return Ok(text) };
+    if text.is_some() {
+        return Err(gql(ApiError::bad_input(
+            "textFile",
+            "give the text or a file, not both",
+        )));
+    }
+    let upload = file.value(ctx).map_err(|_| {
+        gql(ApiError::bad_input(
+            "textFile",
+            "no file was sent under this name",
+        ))
+    })?;
+    let docx = upload.filename.to_lowercase().ends_with(".docx")
+        || upload.content_type.as_deref()
+            == Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    if !docx {
+        return Err(gql(ApiError::bad_input(
+            "textFile",
+            format!("{} is not a .docx file", upload.filename),
+        )));
+    }
+    crate::docx::text_of(&upload.content)
+        .map(Some)
+        .map_err(|e| gql(ApiError::bad_input("textFile", e.to_string())))
 }
 
 fn ending(input: EndDocumentInput) -> d::Ending {
