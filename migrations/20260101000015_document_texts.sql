@@ -30,6 +30,11 @@ CREATE TABLE rm_document_clauses
     PRIMARY KEY (document_id, position)
 );
 CREATE INDEX rm_document_clauses_grams ON rm_document_clauses USING gin (grams);
+-- Neighbours: clauses of documents in force most like a clause under review (trigram
+-- similarity, indexed). pg_trgm ships with the server package (contrib) and is a trusted
+-- extension: the database owner may create it.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX rm_document_clauses_trgm ON rm_document_clauses USING gin (text gin_trgm_ops);
 
 -- The higher law each document's current text cites (《…》第N条), for "which documents in
 -- force rely on this law" when it is amended or repealed.

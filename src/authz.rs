@@ -242,6 +242,10 @@ pub const READS: &[ReadPermission] = &[
         grants: DOCUMENT_READERS,
     },
     ReadPermission {
+        query: "Document.neighbours",
+        grants: DOCUMENT_READERS,
+    },
+    ReadPermission {
         query: "auditTrail",
         grants: HISTORY_READERS,
     },

@@ -533,3 +533,58 @@ pub async fn documents_citing(
     .fetch_all(pool)
     .await?)
 }
+
+/// A clause of another document in force that is like a clause of the text under review.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NeighbourRow {
+    /// The clause under review, by its position in the query's list.
+    pub ordinal: i32,
+    pub document_id: Uuid,
+    pub title: String,
+    pub document_number: Option<String>,
+    pub clause_id: String,
+    pub number: String,
+    pub text: String,
+    pub score: f32,
+}
+
+/// For each of `texts` (clauses under review), up to `per_clause` clauses of other documents
+/// in force on `today` whose trigram similarity is at least `threshold`, most similar first.
+pub async fn neighbours(
+    pool: &PgPool,
+    document: Uuid,
+    texts: &[String],
+    threshold: f32,
+    per_clause: i64,
+    today: chrono::NaiveDate,
+) -> Result<Vec<NeighbourRow>, StoreError> {
+    let mut tx = pool.begin().await?;
+    // The `%` operator (which the trigram index serves) reads its threshold from this setting.
+    sqlx::query("SELECT set_config('pg_trgm.similarity_threshold', $1, true)")
+        .bind(threshold.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let rows = sqlx::query_as(
+        "SELECT q.ordinal::int AS ordinal, n.document_id, n.title, n.document_number,
+                n.clause_id, n.number, n.text, n.score
+         FROM unnest($1::text[]) WITH ORDINALITY AS q(text, ordinal)
+         CROSS JOIN LATERAL (
+             SELECT c.document_id, d.title, d.document_number, c.clause_id, c.number, c.text,
+                    similarity(c.text, q.text) AS score
+             FROM rm_document_clauses c JOIN rm_documents d ON d.id = c.document_id
+             WHERE c.text % q.text AND c.position > 0 AND c.document_id <> $2
+               AND d.status = 'ISSUED' AND d.effective_on <= $3 AND d.valid_until >= $3
+             ORDER BY score DESC, c.document_id, c.position
+             LIMIT $4
+         ) n
+         ORDER BY q.ordinal, n.score DESC",
+    )
+    .bind(texts)
+    .bind(document)
+    .bind(today)
+    .bind(per_clause)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}

@@ -671,3 +671,70 @@ async fn a_docx_round_trips_into_a_text_version() {
     let r: Value = response.json().await.unwrap();
     assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
 }
+
+/// A clause under review that says nearly what a clause of a document in force says is
+/// listed with that clause and its score; an unrelated clause is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neighbours_are_clauses_in_force_like_the_one_under_review() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let in_force = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "关于市场主体登记的规定",
+                   "class": "GOVERNMENT", "draftedOn": "2019-06-01",
+                   "text": "第一条　申请人应当向县市场监督管理局提交营业执照复印件和法定代表人身份证明。\n第二条　本规定自发布之日起施行。"}}),
+        )
+        .await["draftDocument"]["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    to_approved(&app, &in_force).await;
+    let mut input = issue_input("南政办发〔2019〕70号");
+    input["validUntil"] = json!("2099-12-31");
+    input["validityOverrideReason"] = json!("测试用长期有效");
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &in_force,
+        input,
+    )
+    .await;
+    let draft = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "关于登记材料的通知",
+                   "class": "GOVERNMENT", "draftedOn": "2019-06-01",
+                   "text": "第一条　申请人应当向县市场监督管理局提交营业执照复印件及法定代表人身份证明。\n第二条　各乡镇要做好防汛工作。"}}),
+        )
+        .await["draftDocument"]["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { neighbours { clause otherDocumentId
+                otherNumber otherClause score } } }",
+            json!({"id": draft}),
+        )
+        .await;
+    let found = r["document"]["neighbours"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{r:#}");
+    assert_eq!(found[0]["clause"], "art-1-p1");
+    assert_eq!(found[0]["otherDocumentId"], in_force.as_str());
+    assert_eq!(found[0]["otherNumber"], "南政办发〔2019〕70号");
+    assert_eq!(found[0]["otherClause"], "art-1-p1");
+    assert!(found[0]["score"].as_f64().unwrap() > 0.5, "{r:#}");
+    let r = app
+        .gql(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { neighbours(threshold: 2) { clause } } }",
+            json!({"id": draft}),
+        )
+        .await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
+}

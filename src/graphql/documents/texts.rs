@@ -186,6 +186,23 @@ pub struct TextDiff {
     pub changed: u32,
 }
 
+/// A clause of another document in force that is like a clause of this text: a possible
+/// duplication of, or conflict with, a rule already in force on the same matter
+/// (规范性文件之间对同一事项的规定不一致), for the review and the filing authority to check.
+#[derive(SimpleObject)]
+pub struct Neighbour {
+    /// The clause of this text.
+    pub clause: String,
+    pub other_document_id: String,
+    pub other_title: String,
+    pub other_number: Option<String>,
+    pub other_clause: String,
+    pub other_clause_number: String,
+    pub other_text: String,
+    /// Trigram similarity, 0 to 1.
+    pub score: f64,
+}
+
 /// Where an opinion or issue points in the text.
 #[derive(SimpleObject)]
 pub struct Anchor {

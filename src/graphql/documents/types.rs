@@ -8,7 +8,7 @@ use crate::domain::document as d;
 use crate::graphql::Session;
 use crate::graphql::audit::AuditEvent;
 use crate::graphql::documents::texts::{
-    self, Anchor, DocumentText, TextConfirmation, TextDiff, TextVersion,
+    self, Anchor, DocumentText, Neighbour, TextConfirmation, TextDiff, TextVersion,
 };
 use crate::graphql::error::{ApiResult, gql};
 use crate::projection::queries::DocumentRow;
@@ -196,6 +196,66 @@ impl Document {
             texts::load(pool, self.0.id, a).await?,
             texts::load(pool, self.0.id, b).await?,
         )))
+    }
+    /// For each paragraph-level clause of a text version (the latest by default), the clauses
+    /// of other documents in force today most like it (trigram similarity of at least
+    /// `threshold`, default 0.5; at most `perClause`, default 3): warn-only.
+    async fn neighbours(
+        &self,
+        ctx: &Context<'_>,
+        version: Option<u32>,
+        #[graphql(default = 0.5)] threshold: f64,
+        #[graphql(default = 3)] per_clause: i32,
+    ) -> ApiResult<Vec<Neighbour>> {
+        if !(0.1..=1.0).contains(&threshold) {
+            return Err(gql(crate::graphql::ApiError::bad_input(
+                "threshold",
+                "must be 0.1 to 1",
+            )));
+        }
+        if !(1..=10).contains(&per_clause) {
+            return Err(gql(crate::graphql::ApiError::bad_input(
+                "perClause",
+                "must be 1 to 10",
+            )));
+        }
+        let visible = self.visible_texts(ctx)?;
+        let Some(latest) = visible.last() else {
+            return Ok(vec![]);
+        };
+        let v = self.visible_version(&visible, "version", version.unwrap_or(latest.version))?;
+        let (_, text) = texts::load(self.pool(ctx)?, self.0.id, v).await?;
+        let clauses: Vec<crate::domain::text::Clause> = crate::domain::text::clauses(&text)
+            .into_iter()
+            .filter(|c| {
+                crate::domain::text::searchable(c)
+                    && c.kind != crate::domain::text::ClauseKind::Chapter
+            })
+            .collect();
+        let bodies: Vec<String> = clauses.iter().map(|c| c.text.clone()).collect();
+        let rows = crate::projection::queries::neighbours(
+            self.pool(ctx)?,
+            self.0.id,
+            &bodies,
+            threshold as f32,
+            per_clause.into(),
+            crate::graphql::today(),
+        )
+        .await
+        .map_err(gql)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Neighbour {
+                clause: clauses[(r.ordinal - 1) as usize].id.clone(),
+                other_document_id: r.document_id.to_string(),
+                other_title: r.title,
+                other_number: r.document_number,
+                other_clause: r.clause_id,
+                other_clause_number: r.number,
+                other_text: r.text,
+                score: f64::from(r.score),
+            })
+            .collect())
     }
     /// The text version the latest review conclusion was reached on.
     async fn reviewed_text(&self) -> Option<TextVersion> {
