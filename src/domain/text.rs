@@ -49,7 +49,12 @@ pub fn normalise(text: &str) -> String {
 
 /// The version's identity: the SHA-256 of the normalised text, in hex.
 pub fn text_hash(normalised: &str) -> String {
-    Sha256::digest(normalised.as_bytes())
+    text_hash_bytes(normalised.as_bytes())
+}
+
+/// The SHA-256 of some bytes, in hex.
+pub fn text_hash_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -100,9 +100,20 @@ fn command_id(ctx: &Context<'_>) -> ApiResult<Option<(String, String)>> {
             request.insert(name.to_string(), value.into_json()?);
         }
     }
+    // Files the mutation read: their contents, not the placeholders the arguments hold.
+    let uploads: Vec<String> = ctx
+        .data::<Session>()?
+        .uploads
+        .lock()
+        .map(|mut u| std::mem::take(&mut *u))
+        .unwrap_or_default();
     let Some(id) = id else { return Ok(None) };
     let id = parse_id("commandId", &id)?.to_string();
-    let canonical = serde_json::json!({"mutation": field.name(), "arguments": request});
+    let canonical = if uploads.is_empty() {
+        serde_json::json!({"mutation": field.name(), "arguments": request})
+    } else {
+        serde_json::json!({"mutation": field.name(), "arguments": request, "uploads": uploads})
+    };
     let hash = crate::store::integrity::hex(&sha2::Digest::finalize(sha2::Digest::chain_update(
         <sha2::Sha256 as sha2::Digest>::new(),
         canonical.to_string().as_bytes(),

@@ -46,6 +46,9 @@ pub struct Session {
     pub receipts: Arc<std::sync::Mutex<Vec<crate::commands::Receipt>>>,
     /// Batches `Document.history` across a page; its cache lives as long as the request.
     pub history: DataLoader<loaders::DocumentHistory>,
+    /// SHA-256 of each file the running mutation read from the request: an upload stands in
+    /// the arguments as a placeholder, so its `commandId` hash takes the contents from here.
+    pub uploads: std::sync::Mutex<Vec<String>>,
 }
 
 impl Session {
@@ -67,6 +70,7 @@ impl Session {
             correlation_id,
             receipts,
             history,
+            uploads: Default::default(),
         }
     }
 

@@ -610,12 +610,20 @@ async fn a_docx_round_trips_into_a_text_version() {
     let mut bytes = std::io::Cursor::new(vec![]);
     doc.build().pack(&mut bytes).unwrap();
     let bytes = bytes.into_inner();
-    let upload = |file: Vec<u8>, name: &str| {
+    let upload = |file: Vec<u8>, name: &'static str| upload_as(&app, file, name, None);
+    async fn upload_as(
+        app: &TestApp,
+        file: Vec<u8>,
+        name: &str,
+        command_id: Option<&str>,
+    ) -> reqwest::Result<reqwest::Response> {
         let operations = json!({
-            "query": "mutation($input: DraftDocumentInput!) { draftDocument(input: $input) {
+            "query": "mutation($input: DraftDocumentInput!, $commandId: ID) {
+                draftDocument(input: $input, commandId: $commandId) {
                 document { id texts { version hash characters } text { clauses { id text } } } } }",
             "variables": {"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "上传的文件",
-                "class": "GOVERNMENT", "draftedOn": "2019-06-01", "textFile": null}}
+                "class": "GOVERNMENT", "draftedOn": "2019-06-01", "textFile": null},
+                "commandId": command_id}
         });
         let form = reqwest::multipart::Form::new()
             .text("operations", operations.to_string())
@@ -637,8 +645,9 @@ async fn a_docx_round_trips_into_a_text_version() {
             .bearer_auth(app.token(Role::Drafter))
             .multipart(form)
             .send()
-    };
-    let r: Value = upload(bytes, "规定.docx")
+            .await
+    }
+    let r: Value = upload(bytes.clone(), "规定.docx")
         .await
         .unwrap()
         .json()
@@ -666,6 +675,44 @@ async fn a_docx_round_trips_into_a_text_version() {
         .unwrap();
     assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
     assert_eq!(r["errors"][0]["extensions"]["field"], "textFile");
+    // A retry under the same commandId with another file is another request.
+    let id = "0191d1a0-0000-7000-8000-00000000d0c5";
+    let other = {
+        let doc = docx_rs::Docx::new().add_paragraph(
+            docx_rs::Paragraph::new().add_run(docx_rs::Run::new().add_text("第一条　另一份文本。")),
+        );
+        let mut b = std::io::Cursor::new(vec![]);
+        doc.build().pack(&mut b).unwrap();
+        b.into_inner()
+    };
+    let first: Value = upload_as(&app, bytes.clone(), "规定.docx", Some(id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(first.get("errors").is_none(), "{first:#}");
+    let again: Value = upload_as(&app, bytes.clone(), "规定.docx", Some(id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["data"], first["data"],
+        "the same file again is the same request"
+    );
+    let changed: Value = upload_as(&app, other, "规定.docx", Some(id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(&changed).1.as_deref(),
+        Some("COMMAND_ID_REUSED"),
+        "{changed:#}"
+    );
     let huge = vec![0u8; (10 << 20) + 1];
     let response = upload(huge, "大.docx").await.unwrap();
     let r: Value = response.json().await.unwrap();

@@ -700,6 +700,10 @@ fn supplied_text(
             format!("{} is not a .docx file", upload.filename),
         )));
     }
+    let digest = crate::domain::text::text_hash_bytes(&upload.content);
+    if let Ok(mut uploads) = ctx.data::<Session>()?.uploads.lock() {
+        uploads.push(digest);
+    }
     crate::docx::text_of(&upload.content)
         .map(Some)
         .map_err(|e| gql(ApiError::bad_input("textFile", e.to_string())))
