@@ -61,6 +61,7 @@ write_policy! {
     Command::Document { command: DocC::OpenConsultation { .. }, .. } => "openConsultation", [Drafter], true;
     Command::Document { command: DocC::CloseConsultation { .. }, .. } => "closeConsultation", [Drafter], true;
     Command::Document { command: DocC::SubmitForReview { .. }, .. } => "submitForReview", [Drafter], true;
+    Command::Document { command: DocC::AddAttachment(_), .. } => "addAttachment", [Drafter], true;
     Command::Document { command: DocC::ReturnMaterials { .. }, .. } => "returnMaterials", [LegalOffice], false;
     Command::Document { command: DocC::StartReview { .. }, .. } => "startReview", [LegalOffice], false;
     Command::Document { command: DocC::AddAdvisorOpinion(_), .. } => "addAdvisorOpinion", [Advisor], false;

@@ -71,6 +71,8 @@ impl InputLimits {
                 let max = match key {
                     Some("title") => self.title_chars,
                     Some(DOCUMENT_TEXT) => self.document_text_chars,
+                    // A file's bytes: bounded by the upload limit and the domain's maximum.
+                    Some("content_base64") => return Ok(()),
                     Some(k) if TEXT_FIELDS.contains(&k) => self.text_chars,
                     _ => self.short_chars,
                 };

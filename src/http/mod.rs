@@ -2,6 +2,7 @@
 //!
 //! Every GraphQL answer is JSON with coded errors, even for a body that is not JSON at all.
 
+mod attachments;
 mod graphiql;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -114,6 +115,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphiql_or_websocket).post(graphql))
         .route("/graphiql/{file}", get(graphiql_asset))
+        .route(
+            "/documents/{id}/attachments/{sha256}",
+            get(attachments::download),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
@@ -396,6 +401,9 @@ async fn answer(
             Err(e) => return bad_request(&format!("the body is not a GraphQL request: {e}")),
         }
     };
+    if let Err(message) = check_upload_references(&request) {
+        return bad_request(&message);
+    }
     *kind = operation_kind(&request.query);
     let actor = match bearer(&headers) {
         Some(secret) => match tokens::authenticate(state.ledger.pool(), secret).await {
@@ -460,6 +468,29 @@ async fn answer(
         );
     }
     axum::Json(response).into_response()
+}
+
+/// The multipart convention puts `#__graphql_file__:<n>` where the n-th file goes, and
+/// async-graphql indexes its files with that n unchecked (a malformed or dangling reference
+/// panics inside the resolver). So every such reference in the query or the variables must be
+/// a number below the count of files this request carries; a plain JSON request carries none.
+fn check_upload_references(request: &async_graphql::Request) -> Result<(), String> {
+    const PREFIX: &str = "#__graphql_file__:";
+    let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+    for text in [request.query.as_str(), variables.as_str()] {
+        for (at, _) in text.match_indices(PREFIX) {
+            let rest = &text[at + PREFIX.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let index = digits.parse::<usize>().ok();
+            let closed = rest[digits.len()..].starts_with('"');
+            if !closed || index.is_none_or(|i| i >= request.uploads.len()) {
+                return Err(format!(
+                    "{PREFIX}{digits}… does not name a file of this request (a file goes in a multipart request)"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -588,3 +588,21 @@ pub async fn neighbours(
     tx.commit().await?;
     Ok(rows)
 }
+
+/// A file of a document's submission package, base64, read from its `AttachmentAdded` event.
+pub async fn attachment_content(
+    pool: &PgPool,
+    id: Uuid,
+    sha256: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT payload -> 'AttachmentAdded' ->> 'content_base64' FROM events
+         WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = 'AttachmentAdded'
+           AND payload -> 'AttachmentAdded' ->> 'sha256' = $3",
+    )
+    .bind(<NormativeDocument as cqrs_es::Aggregate>::TYPE)
+    .bind(id.to_string())
+    .bind(sha256)
+    .fetch_optional(pool)
+    .await?)
+}

@@ -261,6 +261,10 @@ const CALLS: &[(&str, &str)] = &[
         r#"id: "$DOC", input: {acceptedClauses: ["art-1"]}"#,
     ),
     (
+        "addAttachment",
+        r#"id: "$DOC", input: {kind: OTHER, file: $file}"#,
+    ),
+    (
         "considerScreeningWarning",
         r#"id: "$DOC", input: {version: 1, clause: "art-1-p1", code: "CREATES_PENALTY", reason: "有上位法依据"}"#,
     ),
@@ -398,7 +402,13 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
             .replace("$DOC", &doc)
             .replace("$ITEM", &item)
             .replace("$CAMPAIGN", &campaign);
-        let query = format!("mutation {{ {mutation}({args}) {{ __typename }} }}");
+        // A mutation that takes a file is called as a multipart request.
+        let with_file = args.contains("$file");
+        let query = if with_file {
+            format!("mutation($file: Upload!) {{ {mutation}({args}) {{ __typename }} }}")
+        } else {
+            format!("mutation {{ {mutation}({args}) {{ __typename }} }}")
+        };
         let rule = permission(mutation).unwrap();
         let mut callers: Vec<(String, Option<String>, Option<&str>)> = Role::ALL
             .iter()
@@ -418,7 +428,13 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
         }
         for (who, token, expected) in callers {
             let before = app.event_count().await;
-            let r = app.gql_as(token.as_deref(), &query, json!({})).await;
+            let r = if with_file {
+                let pdf = format!("%PDF-1.4 {who} {}", app.event_count().await).into_bytes();
+                app.gql_with_file_as(token.as_deref(), &query, pdf, "起草说明.pdf")
+                    .await
+            } else {
+                app.gql_as(token.as_deref(), &query, json!({})).await
+            };
             let code = r["errors"][0]["extensions"]["code"]
                 .as_str()
                 .map(str::to_owned);

@@ -183,6 +183,30 @@ impl TestApp {
         req.send().await.unwrap().json().await.unwrap()
     }
 
+    /// A GraphQL multipart request (the upload convention): `query` takes the file as the
+    /// variable `$file`.
+    pub async fn gql_with_file_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        file: Vec<u8>,
+        file_name: &str,
+    ) -> Value {
+        let operations = json!({"query": query, "variables": {"file": null}});
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({"0": ["variables.file"]}).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(file).file_name(file_name.to_owned()),
+            );
+        let mut req = self.client.post(self.url("/graphql")).multipart(form);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap().json().await.unwrap()
+    }
+
     pub async fn gql(&self, role: Role, query: &str, variables: Value) -> Value {
         self.gql_as(Some(self.token(role)), query, variables).await
     }

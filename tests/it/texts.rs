@@ -785,3 +785,83 @@ async fn neighbours_are_clauses_in_force_like_the_one_under_review() {
         .await;
     assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
 }
+
+/// The submission package: a PDF uploaded by the drafter is listed with its size, SHA-256 and
+/// stage, and downloads byte for byte for the legal office; a file that is not one of the
+/// accepted types is refused, and a file reference that names no file of the request is
+/// refused rather than crashing the resolver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_submission_package_is_uploaded_listed_and_downloaded() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = under_review(&app).await;
+    let pdf = "%PDF-1.4\n% 起草说明\n1 0 obj << >> endobj\n%%EOF\n"
+        .as_bytes()
+        .to_vec();
+    let add = format!(
+        "mutation($file: Upload!) {{ addAttachment(id: \"{id}\", input: {{kind: DRAFTING_EXPLANATION,
+           file: $file, addedOn: \"2019-07-03\"}}) {{ document {{ attachments {{ name kind contentType size sha256 stage }} }} }} }}"
+    );
+    let r = app
+        .gql_with_file_as(
+            Some(app.token(Role::Drafter)),
+            &add,
+            pdf.clone(),
+            "起草说明.pdf",
+        )
+        .await;
+    let listed = &r["data"]["addAttachment"]["document"]["attachments"][0];
+    assert_eq!(listed["name"], "起草说明.pdf", "{r:#}");
+    assert_eq!(listed["contentType"], "application/pdf");
+    assert_eq!(listed["size"], pdf.len());
+    assert_eq!(listed["stage"], "UNDER_REVIEW");
+    let sha = listed["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha, normledger::domain::text::text_hash_bytes(&pdf));
+    let download = |token: Option<String>| {
+        let mut req = app
+            .client
+            .get(app.url(&format!("/documents/{id}/attachments/{sha}")));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let got = download(Some(app.token(Role::LegalOffice).to_owned()))
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+    assert!(
+        got.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''%E8%B5%B7")
+    );
+    assert_eq!(got.bytes().await.unwrap().to_vec(), pdf);
+    assert_eq!(download(None).await.unwrap().status(), 401);
+    // The same file again, and a file of no accepted type, are refused; nothing is written.
+    let before = app.event_count().await;
+    for (bytes, name) in [
+        (pdf.clone(), "again.pdf"),
+        (b"MZ\x90\x00".to_vec(), "tool.exe"),
+    ] {
+        let r = app
+            .gql_with_file_as(Some(app.token(Role::Drafter)), &add, bytes, name)
+            .await;
+        assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{name}: {r:#}");
+    }
+    assert_eq!(app.event_count().await, before);
+    // A reference to a file the request does not carry.
+    for reference in ["#__graphql_file__:0", "#__graphql_file__:x"] {
+        let r = app
+            .gql(
+                Role::Drafter,
+                &format!(
+                    "mutation {{ addAttachment(id: \"{id}\", input: {{kind: OTHER, file: \"{reference}\"}}) {{ position }} }}"
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{reference}: {r:#}");
+    }
+}

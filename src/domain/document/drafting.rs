@@ -62,6 +62,59 @@ impl NormativeDocument {
         })
     }
 
+    /// A file joins the submission package while the document is drafted or in review; its
+    /// identity is the SHA-256 of its bytes, and the same file twice is refused.
+    pub(super) fn add_attachment(&self, a: NewAttachment) -> Result<DocumentEvent, DomainError> {
+        let draft = self.expect(
+            "addAttachment",
+            &[
+                S::Drafting,
+                S::Consultation,
+                S::Submitted,
+                S::UnderReview,
+                S::Revising,
+            ],
+        )?;
+        check_text("name", &a.name, MAX_SHORT)?;
+        not_before("addedOn", a.added_on, draft.drafted_on, "the draft date")?;
+        if !ATTACHMENT_TYPES.contains(&a.content_type.as_str()) {
+            return Err(DomainError::invalid(
+                "file",
+                format!(
+                    "{} is not a type the package takes (PDF, OFD, Word, Excel, JPEG, PNG)",
+                    a.content_type
+                ),
+            ));
+        }
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&a.content_base64)
+            .map_err(|_| DomainError::invalid("file", "the content is not base64"))?;
+        if bytes.is_empty() || bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(DomainError::invalid(
+                "file",
+                format!("must be 1 to {MAX_ATTACHMENT_BYTES} bytes"),
+            ));
+        }
+        let sha256 = crate::domain::text::text_hash_bytes(&bytes);
+        if self.attachments.iter().any(|x| x.sha256 == sha256) {
+            return Err(DomainError::invalid(
+                "file",
+                "this file is already in the package",
+            ));
+        }
+        Ok(DocumentEvent::AttachmentAdded(RecordedAttachment {
+            name: a.name,
+            kind: a.kind,
+            content_type: a.content_type,
+            size: bytes.len() as u64,
+            sha256,
+            content_base64: a.content_base64,
+            added_on: a.added_on,
+            stage: self.status,
+        }))
+    }
+
     pub(super) fn open_consultation(
         &self,
         opened_on: NaiveDate,

@@ -87,6 +87,8 @@ pub enum DocumentEvent {
     RevisedTextConfirmed(TextConfirmation),
     /// The legal office considered a screening warning of a text version.
     ScreeningWarningConsidered(ConsideredWarning),
+    /// A file of the submission package, its bytes in the payload.
+    AttachmentAdded(RecordedAttachment),
 }
 
 impl DomainEvent for DocumentEvent {
@@ -118,6 +120,7 @@ impl DomainEvent for DocumentEvent {
             DocumentEvent::TextRecorded(_) => "TextRecorded",
             DocumentEvent::RevisedTextConfirmed(_) => "RevisedTextConfirmed",
             DocumentEvent::ScreeningWarningConsidered(_) => "ScreeningWarningConsidered",
+            DocumentEvent::AttachmentAdded(_) => "AttachmentAdded",
         }
         .to_owned()
     }
@@ -264,6 +267,12 @@ impl DocumentEvent {
                 t.stage.label(),
                 t.text.chars().count(),
                 &t.hash[..12]
+            ),
+            DocumentEvent::AttachmentAdded(a) => format!(
+                "Attachment added (送审材料): {} ({} bytes, sha256 {})",
+                a.name,
+                a.size,
+                &a.sha256[..12.min(a.sha256.len())]
             ),
             DocumentEvent::ScreeningWarningConsidered(c) => format!(
                 "Screening warning {} at {} of version {} considered (审查提示已研判): {}",

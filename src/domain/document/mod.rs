@@ -79,6 +79,32 @@ pub trait DocumentServices: Send + Sync {
 /// Default of [`DocumentServices::correction_max_chars`].
 pub const DEFAULT_CORRECTION_MAX_CHARS: usize = 20;
 
+/// A file for the submission package, as the edge received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAttachment {
+    pub name: String,
+    pub kind: MaterialKind,
+    pub content_type: String,
+    /// The file's bytes, base64 (exempt from the string input limits; `MAX_ATTACHMENT_BYTES`
+    /// bounds the decoded size).
+    pub content_base64: String,
+    pub added_on: NaiveDate,
+}
+
+/// The largest file of a submission package.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 << 20;
+
+/// The file types a submission package may hold: PDF, OFD, Word, Excel, images.
+pub const ATTACHMENT_TYPES: [&str; 7] = [
+    "application/pdf",
+    "application/ofd",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/msword",
+    "image/jpeg",
+    "image/png",
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IssueInput {
     pub clause: Option<String>,
@@ -179,6 +205,8 @@ pub enum DocumentCommand {
     /// The legal office records that it considered a screening warning, and why it stands
     /// or does not.
     ConsiderScreeningWarning(ConsideredWarning),
+    /// The drafter adds a file to the submission package.
+    AddAttachment(NewAttachment),
     Repeal(Ending),
     Withdraw(Ending),
     Republish {
@@ -379,6 +407,7 @@ impl NormativeDocument {
                 accepted,
                 confirmed_on,
             } => vec![self.confirm_revised_text(to_version, accepted, confirmed_on)?],
+            DocumentCommand::AddAttachment(a) => vec![self.add_attachment(a)?],
             DocumentCommand::ConsiderScreeningWarning(c) => {
                 vec![self.consider_screening_warning(c, &services.screening_rules())?]
             }

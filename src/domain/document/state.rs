@@ -311,6 +311,49 @@ pub struct FilingRecord {
     pub notes: Option<String>,
 }
 
+/// What a file of the submission package (送审材料) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MaterialKind {
+    /// 起草说明.
+    DraftingExplanation,
+    /// 征求意见及采纳情况.
+    ConsultationReport,
+    /// 制定依据.
+    LegalBasis,
+    /// 合法性初审意见 (the drafting body's own legal unit).
+    PreliminaryReview,
+    Other,
+}
+
+/// A file of the submission package as its event records it: its bytes (base64) are in the
+/// payload, so the hash chain covers them, like a text's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedAttachment {
+    pub name: String,
+    pub kind: MaterialKind,
+    pub content_type: String,
+    pub size: u64,
+    /// SHA-256 of the bytes, in hex.
+    pub sha256: String,
+    pub content_base64: String,
+    pub added_on: NaiveDate,
+    /// The document's status when it was added (drafting, submitted, in review…).
+    pub stage: DocumentStatus,
+}
+
+/// A file of the submission package as the document lists it (its bytes are in the log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub name: String,
+    pub kind: MaterialKind,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub added_on: NaiveDate,
+    pub stage: DocumentStatus,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Correction {
     pub corrected_on: NaiveDate,
@@ -422,6 +465,8 @@ pub struct NormativeDocument {
     pub texts: Vec<TextVersion>,
     pub text_confirmations: Vec<TextConfirmation>,
     pub considered_warnings: Vec<ConsideredWarning>,
+    /// The submission package's files (送审材料), oldest first.
+    pub attachments: Vec<Attachment>,
 }
 
 impl NormativeDocument {
@@ -710,6 +755,15 @@ impl NormativeDocument {
             }
             DocumentEvent::RevisedTextConfirmed(c) => self.text_confirmations.push(c),
             DocumentEvent::ScreeningWarningConsidered(c) => self.considered_warnings.push(c),
+            DocumentEvent::AttachmentAdded(a) => self.attachments.push(Attachment {
+                name: a.name,
+                kind: a.kind,
+                content_type: a.content_type,
+                size: a.size,
+                sha256: a.sha256,
+                added_on: a.added_on,
+                stage: a.stage,
+            }),
             DocumentEvent::DocumentImported { id, record } => {
                 self.id = Some(id);
                 self.draft = Some(Draft {

@@ -1598,3 +1598,45 @@ fn conclusions_stored_before_texts_decode() {
         }
     ));
 }
+
+/// A file joins the package with its SHA-256 and the document's status; the same file twice,
+/// an unaccepted type, or a file after the review are refused.
+#[test]
+fn the_submission_package_takes_each_file_once() {
+    use base64::Engine;
+    let add = |content: &[u8], content_type: &str| {
+        DocumentCommand::AddAttachment(NewAttachment {
+            name: "起草说明.pdf".into(),
+            kind: MaterialKind::DraftingExplanation,
+            content_type: content_type.into(),
+            content_base64: base64::engine::general_purpose::STANDARD.encode(content),
+            added_on: d("2019-07-01"),
+        })
+    };
+    let events = events_of(
+        vec![drafted(), submitted()],
+        add(b"%PDF-1.4 a", "application/pdf"),
+    );
+    let DocumentEvent::AttachmentAdded(a) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(a.size, 10);
+    assert_eq!(a.stage, DocumentStatus::Submitted);
+    assert_eq!(
+        a.sha256,
+        crate::domain::text::text_hash_bytes(b"%PDF-1.4 a")
+    );
+    let with_one = [vec![drafted(), submitted()], events].concat();
+    assert_eq!(
+        refused(with_one.clone(), add(b"%PDF-1.4 a", "application/pdf")),
+        "INVALID_INPUT"
+    );
+    assert_eq!(
+        refused(with_one, add(b"MZ", "application/x-msdownload")),
+        "INVALID_INPUT"
+    );
+    assert_eq!(
+        refused(through_approval(), add(b"%PDF-1.4 b", "application/pdf")),
+        "INVALID_TRANSITION"
+    );
+}

@@ -177,6 +177,29 @@ pub struct SubmitRevisionInput {
     pub text_file: Option<Upload>,
 }
 
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::document::MaterialKind")]
+pub enum MaterialKind {
+    /// 起草说明.
+    DraftingExplanation,
+    /// 征求意见及采纳情况.
+    ConsultationReport,
+    /// 制定依据.
+    LegalBasis,
+    /// 合法性初审意见.
+    PreliminaryReview,
+    Other,
+}
+
+#[derive(InputObject)]
+pub struct AddAttachmentInput {
+    pub kind: MaterialKind,
+    /// The file (GraphQL multipart request): PDF, OFD, Word, Excel, JPEG or PNG, as its first
+    /// bytes show, up to `--max-upload-bytes`.
+    pub file: Upload,
+    pub added_on: Option<NaiveDate>,
+}
+
 #[derive(InputObject)]
 pub struct ConsiderScreeningWarningInput {
     pub version: u32,
@@ -494,6 +517,42 @@ impl DocumentMutations {
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
+    /// Adds a file to the submission package (送审材料) (DRAFTER of the body).
+    async fn add_attachment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: AddAttachmentInput,
+    ) -> ApiResult<DocumentPayload> {
+        let upload = input.file.value(ctx).map_err(|_| {
+            gql(ApiError::bad_input(
+                "file",
+                "no file was sent under this name",
+            ))
+        })?;
+        let content_type = sniff(&upload.content, &upload.filename).ok_or_else(|| {
+            gql(ApiError::bad_input(
+                "file",
+                format!(
+                    "{} is not a PDF, OFD, Word, Excel, JPEG or PNG file",
+                    upload.filename
+                ),
+            ))
+        })?;
+        if let Ok(mut uploads) = ctx.data::<Session>()?.uploads.lock() {
+            uploads.push(crate::domain::text::text_hash_bytes(&upload.content));
+        }
+        use base64::Engine;
+        let command = DocumentCommand::AddAttachment(d::NewAttachment {
+            name: upload.filename.clone(),
+            kind: input.kind.into(),
+            content_type: content_type.to_owned(),
+            content_base64: base64::engine::general_purpose::STANDARD.encode(&upload.content),
+            added_on: day(input.added_on),
+        });
+        on_document(ctx, parse_id_arg(&id)?, command).await
+    }
+
     /// Records that a screening warning was considered, and why (LEGAL_OFFICE).
     async fn consider_screening_warning(
         &self,
@@ -669,6 +728,34 @@ impl DocumentMutations {
     ) -> ApiResult<DocumentPayload> {
         let command = DocumentCommand::Withdraw(ending(input));
         on_document(ctx, parse_id_arg(&id)?, command).await
+    }
+}
+
+/// A file's type by its first bytes (what it claims does not count), and for the zip-based
+/// Office formats by its name: PDF, OFD, Word (.docx, .doc), Excel (.xlsx), JPEG, PNG.
+fn sniff(bytes: &[u8], name: &str) -> Option<&'static str> {
+    let name = name.to_lowercase();
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) && name.ends_with(".doc") {
+        Some("application/msword")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        match name.rsplit('.').next() {
+            Some("docx") => {
+                Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+            }
+            Some("xlsx") => {
+                Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            }
+            Some("ofd") => Some("application/ofd"),
+            _ => None,
+        }
+    } else {
+        None
     }
 }
 

@@ -282,6 +282,25 @@ impl Document {
                 }),
         )
     }
+    /// The submission package's files (送审材料), oldest first; their bytes are in the log,
+    /// downloadable at `GET /documents/{id}/attachments/{sha256}` by whoever sees the
+    /// document's working texts.
+    async fn attachments(&self) -> Vec<AttachmentInfo> {
+        self.0
+            .state
+            .attachments
+            .iter()
+            .map(|a| AttachmentInfo {
+                name: a.name.clone(),
+                kind: a.kind.into(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+                sha256: a.sha256.clone(),
+                added_on: a.added_on,
+                stage: a.stage.into(),
+            })
+            .collect()
+    }
     /// The legal office's confirmations of revised texts (confirmRevisedText).
     async fn text_confirmations(&self) -> Vec<TextConfirmation> {
         self.0
@@ -689,6 +708,20 @@ impl From<d::Deliberation> for Deliberation {
             text_version: x.text_version,
         }
     }
+}
+
+/// A file of the submission package.
+#[derive(SimpleObject)]
+pub struct AttachmentInfo {
+    name: String,
+    kind: super::mutations::MaterialKind,
+    content_type: String,
+    size: u64,
+    /// SHA-256 of the bytes, in hex.
+    sha256: String,
+    added_on: NaiveDate,
+    /// The document's status when the file was added.
+    stage: DocumentStatus,
 }
 
 /// Issuance: 文号, registration number (统一登记号), dates.
