@@ -24,6 +24,16 @@ schemathesis.graphql.scalar(
     ).map(nodes.String),
 )
 schemathesis.graphql.scalar("JSON", st.text(max_size=20).map(nodes.String))
+# Files come in multipart requests; over plain JSON any value for an Upload must be refused
+# with a code: file references that name no file (well-formed or not), and any other text.
+schemathesis.graphql.scalar(
+    "Upload",
+    st.one_of(
+        st.integers(min_value=0, max_value=10**30).map(lambda n: f"#__graphql_file__:{n}"),
+        st.text(max_size=8).map(lambda t: f"#__graphql_file__:{t}"),
+        st.text(max_size=20),
+    ).map(nodes.String),
+)
 
 
 @schemathesis.check
