@@ -205,6 +205,8 @@ pub struct WriteSettings {
     pub warnings: WarningSettings,
     /// Sizes of strings and lists a command may carry.
     pub input_limits: InputLimits,
+    /// Most characters a correction may change in one clause of the text.
+    pub correction_max_chars: usize,
 }
 
 impl Default for WriteSettings {
@@ -215,6 +217,7 @@ impl Default for WriteSettings {
             review_working_days: 15,
             warnings: WarningSettings::default(),
             input_limits: InputLimits::default(),
+            correction_max_chars: crate::domain::document::DEFAULT_CORRECTION_MAX_CHARS,
         }
     }
 }
@@ -272,7 +275,11 @@ impl Ledger {
             calendar,
             documents: framework::<NormativeDocument>(
                 &pool,
-                Box::new(LedgerServices::new(pool.clone()).with_screening(screening.clone())),
+                Box::new(
+                    LedgerServices::new(pool.clone())
+                        .with_screening(screening.clone())
+                        .with_correction_max_chars(settings.correction_max_chars),
+                ),
             ),
             screening,
             bodies: framework(&pool, ()),

@@ -280,6 +280,14 @@ pub struct RuleSettings {
     /// Working days a legality review takes by default (5–15).
     #[arg(long, env = "NORMLEDGER_REVIEW_WORKING_DAYS", default_value_t = 15)]
     pub review_working_days: u32,
+    /// Most characters a correction (勘误) may change in one clause of the text; beyond, or
+    /// when it adds, removes or moves a clause, it is an amendment.
+    #[arg(
+        long,
+        env = "NORMLEDGER_CORRECTION_MAX_CHARS",
+        default_value_t = crate::domain::document::DEFAULT_CORRECTION_MAX_CHARS
+    )]
+    pub correction_max_chars: usize,
 }
 
 impl RuleSettings {

@@ -24,7 +24,8 @@
 //! - [`graphql`] — one module per resource (issuing bodies, documents, certification items,
 //!   cleanup campaigns, the report, audit), the roots, the one execute-and-answer path of
 //!   every mutation, and the one place errors become `extensions.code`.
-//! - [`http`] — axum: `/graphql` (POST, websocket, GraphiQL), `/healthz`, `/readyz`, `/metrics`.
+//! - [`http`] — axum: `/graphql` (POST with JSON or multipart uploads, websocket, GraphiQL),
+//!   `/documents/{id}/attachments/{sha256}`, `/healthz`, `/readyz`, `/metrics`.
 //! - [`telemetry`] — Prometheus metrics through the `metrics` facade.
 //! - [`progress`] — progress reports of long CLI work (the binary draws the bar).
 //! - [`app`] and [`config`] — wiring and settings; `main.rs` is the thin binary.

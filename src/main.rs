@@ -317,6 +317,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             settings.write.read_your_writes_timeout = Duration::from_millis(*read_your_writes_ms);
             settings.write.warnings = rules.warnings();
             settings.write.review_working_days = rules.review_working_days;
+            settings.write.correction_max_chars = rules.correction_max_chars;
             settings.http.max_body_bytes = *max_body_bytes;
             settings.http.request_timeout = Duration::from_secs(*request_timeout_secs);
             settings.http.graphiql = !no_graphiql;

@@ -15,6 +15,7 @@ use crate::store::{StoreError, event_log};
 pub struct LedgerServices {
     pool: PgPool,
     screening: Arc<ScreeningRules>,
+    correction_max_chars: usize,
 }
 
 impl LedgerServices {
@@ -22,7 +23,14 @@ impl LedgerServices {
         LedgerServices {
             pool,
             screening: Arc::new(ScreeningRules::defaults()),
+            correction_max_chars: crate::domain::document::DEFAULT_CORRECTION_MAX_CHARS,
         }
+    }
+
+    /// The operator's limit on what a correction may change (`--correction-max-chars`).
+    pub fn with_correction_max_chars(mut self, max: usize) -> Self {
+        self.correction_max_chars = max;
+        self
     }
 
     /// The screening rules in force (the stored ones, loaded at start).
@@ -51,6 +59,10 @@ pub async fn load_issuing_body(
 impl DocumentServices for LedgerServices {
     fn screening_rules(&self) -> Arc<ScreeningRules> {
         self.screening.clone()
+    }
+
+    fn correction_max_chars(&self) -> usize {
+        self.correction_max_chars
     }
 
     async fn issuing_body(&self, code: &str) -> Result<Option<IssuingBody>, DomainError> {

@@ -865,3 +865,36 @@ async fn the_submission_package_is_uploaded_listed_and_downloaded() {
         assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{reference}: {r:#}");
     }
 }
+
+/// The operator sets how much a correction may change (`--correction-max-chars`): with 2, a
+/// one-character fix is a correction and a three-character one an amendment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_correction_limit_is_the_operators() {
+    let mut settings = quiet_settings();
+    settings.write.correction_max_chars = 2;
+    let app = TestApp::spawn_with(&fresh_database().await, settings).await;
+    list_bodies(&app).await;
+    let id = issued_with_text(&app, "关于勘误的规定", V1, "南政办发〔2019〕71号").await;
+    let correct = |text: String| json!({"description": "勘误", "text": text});
+    let r = act(
+        &app,
+        Role::GovernmentOffice,
+        "correctDocument",
+        &id,
+        correct(V1.replace("相关管理活动", "有关管理工作")),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r).1.as_deref(),
+        Some("CORRECTION_TOO_LARGE"),
+        "{r:#}"
+    );
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "correctDocument",
+        &id,
+        correct(V1.replace("相关管理活动", "有关管理活动")),
+    )
+    .await;
+}
