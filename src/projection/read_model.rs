@@ -432,7 +432,11 @@ impl ClauseColumns {
                          $7::text[]) AS x(d, v, p, c, n, t, g)
              ON CONFLICT (document_id, position) DO UPDATE SET
                version = EXCLUDED.version, clause_id = EXCLUDED.clause_id,
-               number = EXCLUDED.number, text = EXCLUDED.text, grams = EXCLUDED.grams",
+               number = EXCLUDED.number, text = EXCLUDED.text, grams = EXCLUDED.grams
+             -- Most events leave the title as it was: no row rewrite, no index churn.
+             WHERE (rm_document_clauses.version, rm_document_clauses.clause_id,
+                    rm_document_clauses.text)
+                   IS DISTINCT FROM (EXCLUDED.version, EXCLUDED.clause_id, EXCLUDED.text)",
         )
         .bind(self.document_id)
         .bind(self.version)

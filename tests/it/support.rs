@@ -388,18 +388,22 @@ pub async fn issued(app: &TestApp, title: &str, number: &str) -> String {
 }
 
 /// Issues a document with `text` (reviewed LAWFUL on it) under `number`; returns its id.
-pub async fn issued_with_text(app: &TestApp, title: &str, text: &str, number: &str) -> String {
-    let id = app
-        .ok(
-            Role::Drafter,
-            DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT",
-                   "draftedOn": "2019-06-01", "text": text}}),
-        )
-        .await["draftDocument"]["document"]["id"]
+/// Drafts a document of NCX-GOV-OFFICE with `text` as its first version; returns its id.
+pub async fn draft_with_text(app: &TestApp, title: &str, text: &str) -> String {
+    app.ok(
+        Role::Drafter,
+        DRAFT,
+        json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT",
+               "draftedOn": "2019-06-01", "text": text}}),
+    )
+    .await["draftDocument"]["document"]["id"]
         .as_str()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+pub async fn issued_with_text(app: &TestApp, title: &str, text: &str, number: &str) -> String {
+    let id = draft_with_text(app, title, text).await;
     to_approved(app, &id).await;
     step(
         app,

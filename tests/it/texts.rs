@@ -26,18 +26,7 @@ async fn document(app: &TestApp, role: Role, id: &str, version: Option<u32>) -> 
 
 /// Drafts with text V1 and submits it; the review is under way.
 async fn under_review(app: &TestApp) -> String {
-    let data = app
-        .ok(
-            Role::Drafter,
-            DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "关于规范行政规范性文件管理的规定",
-                   "class": "GOVERNMENT", "draftedOn": "2019-06-01", "text": V1}}),
-        )
-        .await;
-    let id = data["draftDocument"]["document"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = draft_with_text(app, "关于规范行政规范性文件管理的规定", V1).await;
     step(
         app,
         Role::Drafter,
@@ -462,18 +451,12 @@ async fn chinese_search_finds_the_clause() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
     let submitted = under_review(&app).await;
-    let draft = app
-        .ok(
-            Role::Drafter,
-            DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "关于收费管理的通知",
-                   "class": "GOVERNMENT", "draftedOn": "2019-06-01",
-                   "text": "第一条　违反本通知的，处以罚款。\n第二条　加强监督检查。"}}),
-        )
-        .await["draftDocument"]["document"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let draft = draft_with_text(
+        &app,
+        "关于收费管理的通知",
+        "第一条　违反本通知的，处以罚款。\n第二条　加强监督检查。",
+    )
+    .await;
     let q =
         "query($q: String!, $after: String) { searchDocuments(query: $q, first: 1, after: $after) {
         pageInfo { hasNextPage } edges { cursor node { document { id } score clauseId clauseNumber
@@ -725,18 +708,7 @@ async fn a_docx_round_trips_into_a_text_version() {
 async fn neighbours_are_clauses_in_force_like_the_one_under_review() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
-    let in_force = app
-        .ok(
-            Role::Drafter,
-            DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "关于市场主体登记的规定",
-                   "class": "GOVERNMENT", "draftedOn": "2019-06-01",
-                   "text": "第一条　申请人应当向县市场监督管理局提交营业执照复印件和法定代表人身份证明。\n第二条　本规定自发布之日起施行。"}}),
-        )
-        .await["draftDocument"]["document"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let in_force = draft_with_text(&app, "关于市场主体登记的规定", "第一条　申请人应当向县市场监督管理局提交营业执照复印件和法定代表人身份证明。\n第二条　本规定自发布之日起施行。").await;
     to_approved(&app, &in_force).await;
     let mut input = issue_input("南政办发〔2019〕70号");
     input["validUntil"] = json!("2099-12-31");
@@ -749,18 +721,7 @@ async fn neighbours_are_clauses_in_force_like_the_one_under_review() {
         input,
     )
     .await;
-    let draft = app
-        .ok(
-            Role::Drafter,
-            DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "关于登记材料的通知",
-                   "class": "GOVERNMENT", "draftedOn": "2019-06-01",
-                   "text": "第一条　申请人应当向县市场监督管理局提交营业执照复印件及法定代表人身份证明。\n第二条　各乡镇要做好防汛工作。"}}),
-        )
-        .await["draftDocument"]["document"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let draft = draft_with_text(&app, "关于登记材料的通知", "第一条　申请人应当向县市场监督管理局提交营业执照复印件及法定代表人身份证明。\n第二条　各乡镇要做好防汛工作。").await;
     let r = app
         .ok(
             Role::LegalOffice,
