@@ -8,6 +8,7 @@
 //!         --connections 16 --seconds 10 --serial-base 1000000
 //! loadgen reads --url U --token T --kind document|documents|audit --ids FILE \
 //!         --connections 16 --seconds 10
+//! loadgen reads --url U --token T --kind search --queries FILE --connections 16 --seconds 10
 //! ```
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -46,6 +47,9 @@ enum Workload {
         /// The first serial of the 文号 南府发〔2019〕N号 this run issues under.
         #[arg(long)]
         serial_base: u64,
+        /// A file whose contents every draft carries as its text (正文); none by default.
+        #[arg(long)]
+        text: Option<std::path::PathBuf>,
     },
     /// One kind of read, again and again.
     Reads {
@@ -55,9 +59,12 @@ enum Workload {
         token: String,
         #[arg(long, value_enum)]
         kind: ReadKind,
-        /// Document ids to read, one per line.
+        /// Document ids to read, one per line (document, documents, audit).
         #[arg(long)]
-        ids: std::path::PathBuf,
+        ids: Option<std::path::PathBuf>,
+        /// Search queries, one per line (search).
+        #[arg(long)]
+        queries: Option<std::path::PathBuf>,
         /// The log's last position (audit-trail pages start at random positions below it).
         #[arg(long, default_value_t = 1)]
         max_position: u64,
@@ -76,6 +83,8 @@ enum ReadKind {
     Documents,
     /// `auditTrail(first: 100)`, walking pages by cursor from a random position
     Audit,
+    /// `searchDocuments(query, first: 20)`, a random query of the file each time
+    Search,
 }
 
 /// What one worker saw.
@@ -182,9 +191,10 @@ impl Connection {
     }
 }
 
-const DRAFT: &str = "mutation($cid: ID, $title: String!) { draftDocument(commandId: $cid, input: {
-    bodyCode: \"NCX-GOV\", title: $title, class: GOVERNMENT, draftedOn: \"2019-06-01\",
-    summary: \"基准负载：规范性文件全流程\"}) { document { id status } position } }";
+const DRAFT: &str = "mutation($cid: ID, $title: String!, $text: String) {
+    draftDocument(commandId: $cid, input: {
+    bodyCode: \"NCX-GOV\", title: $title, class: GOVERNMENT, isMajorDecision: false, draftedOn: \"2019-06-01\",
+    summary: \"基准负载：规范性文件全流程\", text: $text}) { document { id status } position } }";
 
 /// The steps after the draft: (mutation, input type, which token, input).
 fn steps(serial: u64) -> [(&'static str, &'static str, usize, Value); 6] {
@@ -243,6 +253,7 @@ async fn lifecycles(
     deadline: Instant,
     budget: Arc<AtomicU64>,
     serials: Arc<AtomicU64>,
+    text: Arc<Option<String>>,
 ) -> Tally {
     let mut tally = Tally::default();
     let mut n = 0u64;
@@ -259,7 +270,8 @@ async fn lifecycles(
                 &mut tally,
                 &tokens[0],
                 DRAFT,
-                json!({"cid": command_id(), "title": format!("基准文件 {worker}-{n}")}),
+                json!({"cid": command_id(), "title": format!("基准文件 {worker}-{n}"),
+                       "text": *text}),
                 "draftDocument",
             )
             .await
@@ -313,6 +325,11 @@ const DOCUMENTS: &str = "query($after: String) { documents(first: 50, after: $af
     edges { cursor node { id title status issuance { number effectiveOn } } }
     pageInfo { hasNextPage endCursor } } }";
 
+const SEARCH: &str = "query($q: String!) { searchDocuments(query: $q, first: 20) {
+    edges { node { score clauseId clauseNumber snippet highlightStart highlightLength
+                   document { id title status } } }
+    pageInfo { hasNextPage } } }";
+
 const AUDIT: &str = "query($after: String) { auditTrail(first: 100, after: $after) {
     edges { cursor node { position aggregateType aggregateId eventType recordedAt actorName role summary } }
     pageInfo { hasNextPage endCursor } } }";
@@ -342,6 +359,24 @@ async fn reads(
                     && doc["history"].as_array().is_none_or(|h| h.is_empty())
                 {
                     tally.error(format!("document {id} came back without its history"));
+                }
+            }
+            ReadKind::Search => {
+                let q = &ids[random.below(ids.len() as u64) as usize];
+                let found = conn
+                    .call(
+                        &mut tally,
+                        &token,
+                        SEARCH,
+                        json!({"q": q}),
+                        "searchDocuments",
+                    )
+                    .await;
+                // Every query of the file is built to match some document.
+                if let Some(found) = found
+                    && found["edges"].as_array().is_none_or(|e| e.is_empty())
+                {
+                    tally.error(format!("the search {q:?} found nothing"));
                 }
             }
             ReadKind::Documents | ReadKind::Audit => {
@@ -432,7 +467,9 @@ async fn main() {
             seconds,
             lifecycles: budget,
             serial_base,
+            text,
         } => {
+            let text = Arc::new(text.map(|f| std::fs::read_to_string(f).expect("the text file")));
             let deadline = started + Duration::from_secs_f64(seconds);
             let tokens = Arc::new([drafter, legal, advisor, government]);
             let budget = Arc::new(AtomicU64::new(if budget == 0 { u64::MAX } else { budget }));
@@ -446,6 +483,7 @@ async fn main() {
                         deadline,
                         budget.clone(),
                         serials.clone(),
+                        text.clone(),
                     ))
                 })
                 .collect();
@@ -456,19 +494,26 @@ async fn main() {
             token,
             kind,
             ids,
+            queries,
             max_position,
             connections,
             seconds,
         } => {
             let deadline = started + Duration::from_secs_f64(seconds);
-            let ids: Vec<String> = std::fs::read_to_string(&ids)
-                .expect("the ids file")
+            // What a worker picks from: queries for a search, ids for the other kinds.
+            let (file, what) = match kind {
+                ReadKind::Search => (queries, "--queries"),
+                _ => (ids, "--ids"),
+            };
+            let file = file.unwrap_or_else(|| panic!("{what} is needed for this kind"));
+            let ids: Vec<String> = std::fs::read_to_string(&file)
+                .expect("the ids or queries file")
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
                 .collect();
-            assert!(!ids.is_empty(), "the ids file is empty");
+            assert!(!ids.is_empty(), "{what} names an empty file");
             let (token, ids) = (Arc::new(token), Arc::new(ids));
             let handles: Vec<_> = (0..connections)
                 .map(|w| {

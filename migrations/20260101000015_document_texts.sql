@@ -6,8 +6,9 @@
 -- * the current text of every document, clause by clause, for search, and the higher law it
 --   cites. Chinese has no spaces
 --   to split words on, and pg_trgm's trigrams miss two-character words (罚款, 许可), so each
---   clause keeps the set of its character bigrams under a GIN index: a query's bigrams must
---   all be present, then the clause is checked for the query itself.
+--   clause keeps the set of its character bigrams, as integer keys (two 16-bit characters),
+--   under a GIN index: a query's keys must all be present, then the clause is checked for the
+--   query itself.
 CREATE TABLE screening_rules
 (
     id          smallint    PRIMARY KEY DEFAULT 1 CHECK (id = 1),
@@ -26,7 +27,7 @@ CREATE TABLE rm_document_clauses
     clause_id   text    NOT NULL,
     number      text    NOT NULL,
     text        text    NOT NULL,
-    grams       text[]  NOT NULL,
+    grams       integer[] NOT NULL,
     PRIMARY KEY (document_id, position)
 );
 CREATE INDEX rm_document_clauses_grams ON rm_document_clauses USING gin (grams);

@@ -13,7 +13,7 @@ import uuid
 
 URL, TOKEN, SECONDS, WORKERS, OUT = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 QUERY = """mutation($cid: ID, $title: String!) { draftDocument(commandId: $cid,
-  input: {bodyCode: "NCX-GOV", title: $title, class: GOVERNMENT}) { document { id } } }"""
+  input: {bodyCode: "NCX-GOV", title: $title, class: GOVERNMENT, isMajorDecision: false}) { document { id } } }"""
 RETRYABLE = {"UNAVAILABLE", "CONFLICT", "TIMEOUT"}
 
 acked, unexpected, attempts, stale = [], [], [0], [0]

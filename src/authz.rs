@@ -99,6 +99,34 @@ write_policy! {
     Command::CleanupCampaign { command: CampaignC::Close { .. }, .. } => "closeCleanup", [LegalOffice, GovernmentOffice], false;
 }
 
+impl Command {
+    /// Whether the command is a legality-review decision (合法性审核), which only the review
+    /// body (审核机构) designated for the document's issuing body may take: a LEGAL_OFFICE token
+    /// acts for the review bodies on it, as a drafter's acts for its issuing bodies.
+    pub fn needs_review_jurisdiction(&self) -> bool {
+        matches!(
+            self,
+            Command::Document {
+                command: DocC::ReturnMaterials { .. }
+                    | DocC::StartReview { .. }
+                    | DocC::ConcludeReview { .. }
+                    | DocC::ConfirmRevisedText { .. }
+                    | DocC::ConsiderScreeningWarning(_),
+                ..
+            }
+        )
+    }
+}
+
+/// The mutations that are review decisions (see [`Command::needs_review_jurisdiction`]).
+pub const REVIEW_DECISIONS: &[&str] = &[
+    "returnMaterials",
+    "startReview",
+    "concludeReview",
+    "confirmRevisedText",
+    "considerScreeningWarning",
+];
+
 /// The row of a mutation, by name (for tests and tools; the server asks the command itself).
 pub fn permission(mutation: &str) -> Option<&'static Permission> {
     POLICY.iter().find(|p| p.mutation == mutation)

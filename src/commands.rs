@@ -493,6 +493,27 @@ impl Ledger {
             | Command::CertificationItem { .. }
             | Command::CleanupCampaign { .. } => None,
         };
+        if command.needs_review_jurisdiction() {
+            let body = body.as_deref().unwrap_or_default();
+            match self.review_body(body).await? {
+                Some(reviewer) if actor.covers_body(&reviewer) => {}
+                Some(reviewer) => {
+                    return Err(CommandError::Forbidden(format!(
+                        "documents of {body} are reviewed by {reviewer}; this token reviews for {}",
+                        if actor.bodies.is_empty() {
+                            "no review body".to_owned()
+                        } else {
+                            actor.bodies.join(", ")
+                        }
+                    )));
+                }
+                None => {
+                    return Err(CommandError::Forbidden(format!(
+                        "issuing body {body} has no designated review body (审核机构)"
+                    )));
+                }
+            }
+        }
         if rule.body_scoped && actor.role == Role::Drafter {
             let body = body.unwrap_or_default();
             if !actor.covers_body(&body) {
@@ -502,6 +523,20 @@ impl Ledger {
             }
         }
         Ok(())
+    }
+
+    /// The review body (审核机构) designated when `body` was listed, from the log.
+    async fn review_body(&self, body: &str) -> Result<Option<String>, sqlx::Error> {
+        Ok(sqlx::query_scalar::<_, Option<String>>(
+            "SELECT payload -> 'IssuingBodyListed' ->> 'review_body'
+             FROM events
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = 1",
+        )
+        .bind(IssuingBody::TYPE)
+        .bind(body)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
     }
 
     /// The receipt of a command already recorded under `command_id`; COMMAND_ID_REUSED when

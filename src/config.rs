@@ -385,7 +385,8 @@ pub enum TokenCommand {
         /// LEGAL_OFFICE, DRAFTER, ADVISOR, GOVERNMENT_OFFICE, AUDITOR or ADMIN.
         #[arg(long)]
         role: String,
-        /// Issuing-body code a DRAFTER may act for (repeatable).
+        /// For a DRAFTER, an issuing body it drafts for; for a LEGAL_OFFICE, the review body
+        /// (审核机构) it reviews for, as designated when bodies are listed (repeatable).
         #[arg(long = "body")]
         bodies: Vec<String>,
         /// Who holds the token (recorded as the actor's name on every event it causes).

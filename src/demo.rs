@@ -147,10 +147,16 @@ struct DocumentEntry {
     issued_on: Option<NaiveDate>,
     #[serde(default)]
     trial: bool,
+    /// 重大行政决策, as the record says; never read from the title.
+    #[serde(default)]
+    major_decision: bool,
     source: String,
     note: Option<String>,
     /// Where the 文号 comes from when the report does not give it.
     number_source: Option<String>,
+    /// `internal`: an internal work document (工作制度, 工作要点, 工作方案), which is no
+    /// normative document: it never enters the lifecycle or the report.
+    scope: Option<String>,
 }
 
 /// What the loader did.
@@ -160,6 +166,8 @@ pub struct DemoSummary {
     pub ineligible_refused: usize,
     pub documents_issued: usize,
     pub documents_approved: usize,
+    /// Internal work documents of the data set, left out.
+    pub internal_left_out: usize,
     pub certification_items: usize,
     pub campaigns: usize,
 }
@@ -205,7 +213,13 @@ pub async fn load_if_empty(ledger: &Ledger, path: &Path) -> Result<Option<DemoSu
                 kind: b.kind,
                 agency_codes: b.agency_codes.clone(),
                 parent: (b.code != "NCX-GOV").then(|| "NCX-GOV".to_owned()),
-                review_body: Some("NCX-JUSTICE".into()),
+                // The county's legal office (司法局) reviews every body's documents but the
+                // market regulator's, which has its own legal unit (法制机构).
+                review_body: Some(if b.code == "NCX-MARKET" {
+                    "NCX-MARKET".into()
+                } else {
+                    "NCX-JUSTICE".into()
+                }),
                 filing_authorities: vec!["南昌市人民政府".into(), "南昌县人大常委会".into()],
                 listed_from,
                 listing_document: Some(format!(
@@ -239,6 +253,10 @@ pub async fn load_if_empty(ledger: &Ledger, path: &Path) -> Result<Option<DemoSu
     }
     let mut issued = HashMap::new();
     for doc in &data.documents {
+        if doc.scope.as_deref() == Some("internal") {
+            summary.internal_left_out += 1;
+            continue;
+        }
         let (id, number) = lifecycle(ledger, doc).await?;
         match number {
             Some(n) => {
@@ -298,7 +316,7 @@ async fn lifecycle(
     // The facts come from the report; dates of intermediate steps are illustrative.
     let source = format!("{}; intermediate dates illustrative", doc.source);
     let drafter = sourced(Role::Drafter, &bodies, &source);
-    let legal = sourced(Role::LegalOffice, &[], &source);
+    let legal = sourced(Role::LegalOffice, &["NCX-JUSTICE".to_owned()], &source);
     let advisor = sourced(Role::Advisor, &[], &source);
     let office = sourced(
         Role::GovernmentOffice,
@@ -317,7 +335,6 @@ async fn lifecycle(
             issued + Days::new(offset as u64)
         }
     };
-    let major = doc.title.contains("重大");
     let mut summary = format!(
         "来源 source: {}（南昌县2019年法治政府建设工作报告）；流程日期为演示用 (illustrative dates).",
         doc.source
@@ -334,7 +351,7 @@ async fn lifecycle(
                 title: doc.title.clone(),
                 class: DocumentClass::Government,
                 is_trial: doc.trial,
-                is_major_decision: major,
+                is_major_decision: doc.major_decision,
                 summary,
                 drafted_on: day(-90),
                 drafting_unit: doc.body.clone(),
@@ -380,7 +397,7 @@ async fn lifecycle(
             due_on: day(-25),
         },
     ));
-    if major || advised {
+    if doc.major_decision || advised {
         steps.push((
             &advisor,
             DocumentCommand::AddAdvisorOpinion(AdvisorOpinion {

@@ -391,16 +391,24 @@ async fn token(pool: &sqlx::PgPool, command: &TokenCommand) -> anyhow::Result<()
             }
             for body in bodies {
                 // Listed at some time (from the log, which is always current; a delisted
-                // body's drafters may still need to read and withdraw its documents).
-                let listed: bool = sqlx::query_scalar(
+                // body's drafters may still need to read and withdraw its documents); for a
+                // legal office, designated as some listed body's review body will do too.
+                let known: bool = sqlx::query_scalar(
                     "SELECT EXISTS (SELECT 1 FROM events
-                                    WHERE aggregate_type = 'IssuingBody' AND aggregate_id = $1)",
+                                    WHERE aggregate_type = 'IssuingBody'
+                                      AND (aggregate_id = $1
+                                           OR ($2 AND payload -> 'IssuingBodyListed'
+                                                          ->> 'review_body' = $1)))",
                 )
                 .bind(body)
+                .bind(role == Role::LegalOffice)
                 .fetch_one(pool)
                 .await?;
-                if !listed {
-                    anyhow::bail!("no issuing body {body} has been listed; see issuingBodies");
+                if !known {
+                    anyhow::bail!(
+                        "no issuing body {body} has been listed (nor named as a review body); \
+                         see issuingBodies"
+                    );
                 }
             }
             let expires = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
@@ -451,6 +459,7 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
             ineligible_refused = s.ineligible_refused,
             issued = s.documents_issued,
             approved = s.documents_approved,
+            internal_left_out = s.internal_left_out,
             "demo data set loaded through the commands"
         ),
         None => tracing::info!("the ledger is not empty: demo data not loaded again"),
@@ -464,17 +473,30 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
             }
         }
     }
-    if lines.len() != Role::ALL.len() {
-        lines.clear();
-        for role in Role::ALL {
-            let bodies: Vec<String> = if role == Role::Drafter {
-                vec!["NCX-GOV".into(), "NCX-GOV-OFFICE".into()]
-            } else {
-                vec![]
+    // One token per role, and a second legal office: the market regulator's own legal unit,
+    // which reviews that department's documents (the county's legal office reviews the rest).
+    let mut wanted: Vec<(String, Role, Vec<String>)> = Role::ALL
+        .into_iter()
+        .map(|role| {
+            let bodies: Vec<String> = match role {
+                Role::Drafter => vec!["NCX-GOV".into(), "NCX-GOV-OFFICE".into()],
+                Role::LegalOffice => vec!["NCX-JUSTICE".into()],
+                _ => vec![],
             };
-            let name = format!("demo {}", role.as_str().to_lowercase());
+            (role.as_str().to_owned(), role, bodies)
+        })
+        .collect();
+    wanted.push((
+        "LEGAL_OFFICE:NCX-MARKET".into(),
+        Role::LegalOffice,
+        vec!["NCX-MARKET".into()],
+    ));
+    if lines.len() != wanted.len() {
+        lines.clear();
+        for (label, role, bodies) in wanted {
+            let name = format!("demo {}", label.to_lowercase());
             let (_, secret) = tokens::create(pool, &name, role, &bodies, None).await?;
-            lines.push(format!("{:<18} {secret}", role.as_str()));
+            lines.push(format!("{label:<24} {secret}"));
         }
         if let Some(dir) = Path::new(DEMO_TOKENS).parent() {
             std::fs::create_dir_all(dir)?;
@@ -483,7 +505,8 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
         set_private(Path::new(DEMO_TOKENS))?;
     }
     println!(
-        "Demo tokens (also in {DEMO_TOKENS}; the DRAFTER acts for NCX-GOV and NCX-GOV-OFFICE):"
+        "Demo tokens (also in {DEMO_TOKENS}; the DRAFTER acts for NCX-GOV and NCX-GOV-OFFICE, \
+         the LEGAL_OFFICE reviews for NCX-JUSTICE, the county's legal office):"
     );
     for line in &lines {
         println!("  {line}");

@@ -33,15 +33,23 @@ impl BasisLevel {
     }
 }
 
-/// Areas where 告知承诺 is excluded (国家安全, 公共安全, 金融审慎监管, 生态环境, 人身健康…).
+/// Areas where 告知承诺 is excluded (国家安全, 公共安全, 金融审慎监管, 生态环境, 人身健康,
+/// 生命财产安全).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RiskArea {
+    /// 生命财产安全.
     Safety,
+    /// 公共安全.
     PublicSecurity,
+    /// 金融审慎监管.
     FinancialSupervision,
+    /// 生态环境.
     Environment,
+    /// 人身健康.
     Health,
+    /// 国家安全.
+    NationalSecurity,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -676,11 +684,22 @@ mod tests {
 
     #[test]
     fn high_risk_items_never_take_a_written_commitment() {
+        for area in [
+            RiskArea::Safety,
+            RiskArea::PublicSecurity,
+            RiskArea::FinancialSupervision,
+            RiskArea::Environment,
+            RiskArea::Health,
+            RiskArea::NationalSecurity,
+        ] {
+            let risky = registered(BasisLevel::Regulation, Some(area));
+            assert_eq!(
+                rule(vec![risky], retain(true, None)),
+                "COMMITMENT_EXCLUDED",
+                "{area:?}"
+            );
+        }
         let risky = registered(BasisLevel::Regulation, Some(RiskArea::Safety));
-        assert_eq!(
-            rule(vec![risky.clone()], retain(true, None)),
-            "COMMITMENT_EXCLUDED"
-        );
         let retained = CertificationItemEvent::CertificationItemRetained {
             retained_on: d("2019-09-01"),
             commitment_allowed: false,

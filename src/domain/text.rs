@@ -310,20 +310,49 @@ fn chinese_numeral(n: u32) -> String {
     }
 }
 
-/// The character bigrams of a text, lower-cased, over its letters and digits only (spaces and
-/// punctuation dropped), sorted and distinct: what search indexes, since Chinese has no spaces
-/// to split words on and most words are two characters. A query matches a clause only if all
-/// its bigrams are among the clause's.
-pub fn bigrams(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    let mut grams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
-    grams.sort();
-    grams.dedup();
-    grams
+/// The character bigrams of a text as search keys, sorted and distinct: what search indexes,
+/// since Chinese has no spaces to split words on and most words are two characters. A query
+/// matches a clause only if all its keys are among the clause's.
+///
+/// Pairs are taken within runs of letters and digits, lower-cased, never across spaces or
+/// punctuation: so a two-character term is in a clause exactly when its key is (罚款 in
+/// "罚款，" but not in "罚，款"). A pair of characters from the Basic Multilingual Plane (all
+/// of CJK in everyday use) is its key exactly, 16 bits each; any other pair is hashed, and a
+/// clash only costs the exact check every match gets.
+pub fn bigram_keys(text: &str) -> Vec<i32> {
+    let mut keys = Vec::new();
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if !c.is_alphanumeric() {
+            previous = None;
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            if let Some(p) = previous {
+                keys.push(bigram_key(p, lower));
+            }
+            previous = Some(lower);
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+fn bigram_key(a: char, b: char) -> i32 {
+    let (a, b) = (a as u32, b as u32);
+    let key = if a <= 0xFFFF && b <= 0xFFFF {
+        (a << 16) | b
+    } else {
+        // FNV-1a over both code points.
+        [a, b]
+            .iter()
+            .flat_map(|c| c.to_le_bytes())
+            .fold(0x811c_9dc5_u32, |h, byte| {
+                (h ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+            })
+    };
+    key as i32
 }
 
 /// The clauses search indexes: chapter headings and every paragraph-level clause (an
@@ -836,14 +865,43 @@ mod tests {
         );
     }
 
+    /// Keys are pairs within runs of letters and digits: a pair across punctuation or a space
+    /// is no key, so a two-character term's key is in a clause exactly when the term is.
     #[test]
-    fn bigrams_skip_punctuation_and_repeat_once() {
-        assert_eq!(
-            bigrams("处以罚款，罚款！"),
-            ["以罚", "处以", "款罚", "罚款"]
-        );
-        assert_eq!(bigrams("A-b"), ["ab"]);
-        assert!(bigrams("罚").is_empty());
+    fn bigram_keys_pair_within_words_and_repeat_once() {
+        let key = |s: &str| {
+            let mut c = s.chars();
+            bigram_key(c.next().unwrap(), c.next().unwrap())
+        };
+        let mut expected = vec![key("处以"), key("以罚"), key("罚款")];
+        expected.sort();
+        assert_eq!(bigram_keys("处以罚款，罚款！"), expected);
+        assert!(!bigram_keys("罚，款").contains(&key("罚款")));
+        assert!(bigram_keys("罚 款").is_empty());
+        assert_eq!(bigram_keys("A-b"), Vec::<i32>::new());
+        assert_eq!(bigram_keys("Ab"), vec![key("ab")]);
+        assert!(bigram_keys("罚").is_empty());
+        // Exact for BMP pairs: two different pairs never share a key.
+        assert_ne!(key("罚款"), key("款罚"));
+        assert_eq!(key("罚款"), (('罚' as i32) << 16) | '款' as i32);
+    }
+
+    /// Every term found in a text has all its keys among the text's: the index never misses.
+    #[test]
+    fn a_substring_s_keys_are_among_the_text_s() {
+        let text =
+            "第五条　违反本办法规定的，由县市场监督管理局依照《中华人民共和国食品安全法》处罚。";
+        let keys = bigram_keys(text);
+        let chars: Vec<char> = text.chars().collect();
+        for from in 0..chars.len() {
+            for to in from + 1..=chars.len() {
+                let term: String = chars[from..to].iter().collect();
+                assert!(
+                    bigram_keys(&term).iter().all(|k| keys.contains(k)),
+                    "{term}"
+                );
+            }
+        }
     }
 
     /// Laws with their articles are cited; a quoted title that is not a law is not.

@@ -29,11 +29,18 @@ pub enum BasisLevel {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::certification_item::RiskArea")]
 pub enum RiskArea {
+    /// 生命财产安全.
     Safety,
+    /// 公共安全.
     PublicSecurity,
+    /// 金融审慎监管.
     FinancialSupervision,
+    /// 生态环境.
     Environment,
+    /// 人身健康.
     Health,
+    /// 国家安全.
+    NationalSecurity,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]

@@ -445,36 +445,48 @@ pub struct SearchHit {
 pub async fn search_documents(
     pool: &PgPool,
     terms: &[String],
-    grams: &[String],
+    grams: &[i32],
     filter: &DocumentFilter,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<SearchHit>, StoreError> {
     let (bodies, statuses) = filter.visible.clone().unwrap_or_default();
+    // Matching clauses are counted by document and only the page's documents and first
+    // clauses are read back: a broad query may match thousands of clauses, and their texts
+    // and the documents' states are wide. The statement is planned for every call
+    // (a generic plan guesses how many clauses an array of keys matches, badly).
     Ok(sqlx::query_as(
         "WITH hits AS (
-             SELECT c.document_id, c.position, c.clause_id, c.number, c.text
+             SELECT c.document_id, c.position
              FROM rm_document_clauses c
-             WHERE c.grams @> $1::text[]
+             WHERE c.grams @> $1::integer[]
+               -- Most terms are found as written; lower() copies the clause, so it is the
+               -- second try.
                AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) t
-                               WHERE strpos(lower(c.text), t) = 0)
+                               WHERE strpos(c.text, t) = 0 AND strpos(lower(c.text), t) = 0)
          ), ranked AS (
              SELECT document_id, count(*) AS score, min(position) AS first_position
              FROM hits GROUP BY document_id
+         ), page AS (
+             SELECT r.document_id, r.score, r.first_position
+             FROM ranked r JOIN rm_documents d ON d.id = r.document_id
+             WHERE ($3::text IS NULL OR d.body_code = $3)
+               AND ($4::text IS NULL OR d.status = $4)
+               AND ($5::int IS NULL OR d.year = $5)
+               AND ($6::date IS NULL OR (d.effective_on <= $6 AND d.valid_until >= $6
+                                         AND (d.ended_on IS NULL OR d.ended_on > $6)))
+               AND ($7::bool OR d.body_code = ANY($8) OR d.status = ANY($9))
+             ORDER BY (r.first_position = 0) DESC, r.score DESC, r.document_id
+             OFFSET $10 LIMIT $11
          )
-         SELECT d.id, d.state, d.version, r.score, h.clause_id, h.number, h.text
-         FROM ranked r
-         JOIN rm_documents d ON d.id = r.document_id
-         JOIN hits h ON h.document_id = r.document_id AND h.position = r.first_position
-         WHERE ($3::text IS NULL OR d.body_code = $3)
-           AND ($4::text IS NULL OR d.status = $4)
-           AND ($5::int IS NULL OR d.year = $5)
-           AND ($6::date IS NULL OR (d.effective_on <= $6 AND d.valid_until >= $6
-                                     AND (d.ended_on IS NULL OR d.ended_on > $6)))
-           AND ($7::bool OR d.body_code = ANY($8) OR d.status = ANY($9))
-         ORDER BY (r.first_position = 0) DESC, r.score DESC, d.id
-         OFFSET $10 LIMIT $11",
+         SELECT d.id, d.state, d.version, p.score, c.clause_id, c.number, c.text
+         FROM page p
+         JOIN rm_documents d ON d.id = p.document_id
+         JOIN rm_document_clauses c
+           ON c.document_id = p.document_id AND c.position = p.first_position
+         ORDER BY (p.first_position = 0) DESC, p.score DESC, p.document_id",
     )
+    .persistent(false)
     .bind(grams)
     .bind(terms)
     .bind(&filter.body_code)

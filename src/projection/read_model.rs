@@ -368,7 +368,12 @@ impl ClauseColumns {
         self.clause_id.push(clause.0.to_owned());
         self.number.push(clause.1.to_owned());
         self.text.push(clause.2.to_owned());
-        self.grams.push(text::bigrams(clause.2).join(" "));
+        // As an array literal: unnest cannot take an array of arrays of different lengths.
+        let keys: Vec<String> = text::bigram_keys(clause.2)
+            .iter()
+            .map(i32::to_string)
+            .collect();
+        self.grams.push(format!("{{{}}}", keys.join(",")));
     }
 
     fn add(&mut self, id: Uuid, doc: &NormativeDocument) {
@@ -427,7 +432,7 @@ impl ClauseColumns {
         sqlx::query(
             "INSERT INTO rm_document_clauses
                (document_id, version, position, clause_id, number, text, grams)
-             SELECT d, v, p, c, n, t, string_to_array(g, ' ')
+             SELECT d, v, p, c, n, t, g::integer[]
              FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[],
                          $7::text[]) AS x(d, v, p, c, n, t, g)
              ON CONFLICT (document_id, position) DO UPDATE SET

@@ -114,7 +114,7 @@ async fn the_audit_trail_takes_position_ranges_and_mutations_report_their_writes
         .gql(
             Role::Drafter,
             DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV", "title": "位置", "class": "GOVERNMENT"}}),
+            json!({"input": {"bodyCode": "NCX-GOV", "title": "位置", "class": "GOVERNMENT", "isMajorDecision": false}}),
         )
         .await;
     let position = body["data"]["draftDocument"]["position"].as_i64().unwrap();
@@ -248,7 +248,7 @@ async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so
         .gql(
             Role::Drafter,
             DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV", "title": "不等投影", "class": "GOVERNMENT"}}),
+            json!({"input": {"bodyCode": "NCX-GOV", "title": "不等投影", "class": "GOVERNMENT", "isMajorDecision": false}}),
         )
         .await;
     holder.rollback().await.unwrap();

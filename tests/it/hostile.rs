@@ -32,7 +32,7 @@ fn request(query: &str, variables: Value) -> Vec<u8> {
 fn draft_with_title(title: &str) -> Vec<u8> {
     request(
         DRAFT,
-        json!({"input": {"bodyCode": "NCX-GOV", "title": title, "class": "GOVERNMENT"}}),
+        json!({"input": {"bodyCode": "NCX-GOV", "title": title, "class": "GOVERNMENT", "isMajorDecision": false}}),
     )
 }
 

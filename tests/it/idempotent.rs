@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::support::*;
 
 const DRAFT_ONCE: &str = "mutation($cid: ID, $title: String!) {
-  draftDocument(commandId: $cid, input: {bodyCode: \"NCX-GOV\", title: $title, class: GOVERNMENT}) {
+  draftDocument(commandId: $cid, input: {bodyCode: \"NCX-GOV\", title: $title, class: GOVERNMENT, isMajorDecision: false}) {
     document { id title } position } }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -91,7 +91,7 @@ async fn a_client_replays_follows_disconnects_and_resumes_without_gap_or_duplica
                 client
                     .post(format!("http://{addr}/graphql"))
                     .bearer_auth(&t)
-                    .json(&json!({"query": DRAFT, "variables": {"input": {"bodyCode": "NCX-GOV", "title": format!("断线{i}"), "class": "GOVERNMENT"}}}))
+                    .json(&json!({"query": DRAFT, "variables": {"input": {"bodyCode": "NCX-GOV", "title": format!("断线{i}"), "class": "GOVERNMENT", "isMajorDecision": false}}}))
                     .send()
                     .await
                     .unwrap();

@@ -247,7 +247,7 @@ async fn two_servers_share_one_database_with_one_projecting_leader() {
         .gql(
             normledger::domain::Role::Drafter,
             DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV", "title": "接管", "class": "GOVERNMENT"}}),
+            json!({"input": {"bodyCode": "NCX-GOV", "title": "接管", "class": "GOVERNMENT", "isMajorDecision": false}}),
         )
         .await;
     assert_eq!(r["data"]["draftDocument"]["projected"], true, "{r:#}");
@@ -405,7 +405,7 @@ async fn a_poison_event_shows_in_projection_status_readyz_and_metrics() {
         .ok(
             Role::Drafter,
             DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "停滞时的草案", "class": "GOVERNMENT"}}),
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "停滞时的草案", "class": "GOVERNMENT", "isMajorDecision": false}}),
         )
         .await;
     assert_eq!(r["draftDocument"]["projected"], false);

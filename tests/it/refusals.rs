@@ -60,7 +60,7 @@ async fn every_domain_refusal_is_a_business_rule_and_writes_nothing() {
         ("ISSUING_BODY_ALREADY_LISTED", app.gql(Role::LegalOffice, LIST_BODY, json!({"input": {
             "code": "NCX-GOV", "name": "南昌县人民政府", "kind": "COUNTY_GOVERNMENT", "agencyCodes": ["南府发"]}})).await),
         ("ISSUING_BODY_NOT_LISTED", app.gql(Role::Drafter, DRAFT, json!({"input": {
-            "bodyCode": "NCX-GOV", "title": "早于清单", "class": "GOVERNMENT", "draftedOn": "2018-12-31"}})).await),
+            "bodyCode": "NCX-GOV", "title": "早于清单", "class": "GOVERNMENT", "isMajorDecision": false, "draftedOn": "2018-12-31"}})).await),
         ("INVALID_TRANSITION", act(&app, Role::LegalOffice, "startReview", &drafting, json!({"dueOn": "2030-01-01"})).await),
         ("REVIEW_NOT_LAWFUL", act(&app, Role::GovernmentOffice, "recordDeliberation", &drafting,
             json!({"outcome": "APPROVED", "meeting": "常务会议"})).await),
@@ -137,9 +137,9 @@ async fn bad_input_is_bad_user_input_naming_the_field_and_writes_nothing() {
         );
     }
     let cases = vec![
-        ("title", app.gql(Role::Drafter, DRAFT, json!({"input": {"bodyCode": "NCX-GOV", "title": "  ", "class": "GOVERNMENT"}})).await),
-        ("title", app.gql(Role::Drafter, DRAFT, json!({"input": {"bodyCode": "NCX-GOV", "title": "a\u{0}b", "class": "GOVERNMENT"}})).await),
-        ("title", app.gql(Role::Drafter, DRAFT, json!({"input": {"bodyCode": "NCX-GOV", "title": "长".repeat(301), "class": "GOVERNMENT"}})).await),
+        ("title", app.gql(Role::Drafter, DRAFT, json!({"input": {"bodyCode": "NCX-GOV", "title": "  ", "class": "GOVERNMENT", "isMajorDecision": false}})).await),
+        ("title", app.gql(Role::Drafter, DRAFT, json!({"input": {"bodyCode": "NCX-GOV", "title": "a\u{0}b", "class": "GOVERNMENT", "isMajorDecision": false}})).await),
+        ("title", app.gql(Role::Drafter, DRAFT, json!({"input": {"bodyCode": "NCX-GOV", "title": "长".repeat(301), "class": "GOVERNMENT", "isMajorDecision": false}})).await),
         ("id", act(&app, Role::LegalOffice, "startReview", "not-a-uuid", json!({"dueOn": "2030-01-01"})).await),
         ("first", app.gql(Role::Auditor, "{ documents(first: 1000) { edges { cursor } } }", json!({})).await),
         ("effectiveOn", act(&app, Role::GovernmentOffice, "issueDocument", &approved, {
@@ -181,6 +181,13 @@ async fn bad_input_is_bad_user_input_naming_the_field_and_writes_nothing() {
         app.gql(Role::Auditor, "{ documents { nope } }", json!({}))
             .await,
         app.gql(Role::Auditor, "{ documents(", json!({})).await,
+        // 重大行政决策 is stated on every draft, never inferred (from a title or a default).
+        app.gql(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV", "title": "关于重大事项的决定", "class": "GOVERNMENT"}}),
+        )
+        .await,
     ] {
         refused("BAD_USER_INPUT", None, body).await;
     }

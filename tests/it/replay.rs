@@ -37,6 +37,17 @@ async fn read_model(pool: &PgPool) -> (Rows, Rows, Rows) {
     (docs, bodies, clauses)
 }
 
+/// Every index of the read-model tables: its name and definition.
+async fn indexes(pool: &PgPool) -> Rows {
+    sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes
+         WHERE schemaname = 'public' AND tablename LIKE 'rm\\_%' ORDER BY indexname",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_rebuilds_a_read_model_identical_to_the_live_one() {
     let app = TestApp::spawn().await;
@@ -79,12 +90,20 @@ async fn replay_rebuilds_a_read_model_identical_to_the_live_one() {
     let live = read_model(&app.pool).await;
     assert_eq!(live.0.len(), 4);
     assert_eq!(live.2.len(), 12, "each document's title and two clauses");
+    let indexes_before = indexes(&app.pool).await;
     let events = app.event_count().await as u64;
     let replayed = normledger::projection::replay(&app.pool, |_| {})
         .await
         .unwrap();
     assert_eq!(replayed, events);
     assert_eq!(read_model(&app.pool).await, live);
+    // Secondary indexes are built after the tables are filled, and every one is back.
+    assert_eq!(indexes(&app.pool).await, indexes_before);
+    assert!(
+        indexes_before
+            .iter()
+            .any(|(name, _)| name == "rm_document_clauses_grams")
+    );
     // The swapped-in tables come with statistics: without them the planner guesses, and list
     // queries ran seconds until autovacuum got round to them.
     let analysed: i64 = sqlx::query_scalar(
@@ -165,7 +184,7 @@ async fn readers_never_see_a_half_built_model_and_writes_during_a_replay_are_kep
                 client
                     .post(format!("http://{app_addr}/graphql"))
                     .bearer_auth(&token)
-                    .json(&json!({"query": DRAFT, "variables": {"input": {"bodyCode": "NCX-GOV", "title": format!("重建中{i}"), "class": "GOVERNMENT"}}}))
+                    .json(&json!({"query": DRAFT, "variables": {"input": {"bodyCode": "NCX-GOV", "title": format!("重建中{i}"), "class": "GOVERNMENT", "isMajorDecision": false}}}))
                     .send()
                     .await
                     .unwrap();

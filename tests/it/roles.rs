@@ -46,7 +46,7 @@ async fn each_role_may_do_its_own_work_and_nothing_else() {
         .gql(
             Role::LegalOffice,
             DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV", "title": "t", "class": "GOVERNMENT"}}),
+            json!({"input": {"bodyCode": "NCX-GOV", "title": "t", "class": "GOVERNMENT", "isMajorDecision": false}}),
         )
         .await;
     assert_eq!(error_code(&r).0, "FORBIDDEN");
@@ -136,7 +136,7 @@ async fn each_role_may_do_its_own_work_and_nothing_else() {
     .await
     .unwrap();
     let r = app
-        .gql_as(Some(&other), DRAFT, json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "越权", "class": "GOVERNMENT"}}))
+        .gql_as(Some(&other), DRAFT, json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "越权", "class": "GOVERNMENT", "isMajorDecision": false}}))
         .await;
     assert_eq!(error_code(&r).0, "FORBIDDEN");
     let r = app
@@ -217,7 +217,7 @@ const CALLS: &[(&str, &str)] = &[
     ),
     (
         "draftDocument",
-        r#"input: {bodyCode: "NCX-GOV-OFFICE", title: "矩阵", class: GOVERNMENT}"#,
+        r#"input: {bodyCode: "NCX-GOV-OFFICE", title: "矩阵", class: GOVERNMENT, isMajorDecision: false}"#,
     ),
     ("reviseDraft", r#"id: "$DOC", input: {title: "改"}"#),
     (
@@ -348,6 +348,7 @@ fn schema_mutations() -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mutation_as_every_role_follows_the_policy_table() {
+    use normledger::authz::REVIEW_DECISIONS;
     use normledger::commands::{POLICY, permission};
     let mut exposed = schema_mutations();
     exposed.sort();
@@ -377,6 +378,16 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
         &app.pool,
         "other body",
         Role::Drafter,
+        &["NCX-WATER".into()],
+        None,
+    )
+    .await
+    .unwrap();
+    // A department's own legal unit: not the review body of the county's documents.
+    let (_, other_reviewer) = tokens::create(
+        &app.pool,
+        "other review body",
+        Role::LegalOffice,
         &["NCX-WATER".into()],
         None,
     )
@@ -419,6 +430,11 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
             Some(other_drafter.clone()),
             None,
         ));
+        callers.push((
+            "the legal unit of another body".into(),
+            Some(other_reviewer.clone()),
+            None,
+        ));
         for (who, token) in [
             ("no token", None),
             ("a revoked token", Some(revoked.clone())),
@@ -445,7 +461,16 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
                 (None, Some(Role::LegalOffice)) if *mutation == "proposeCleanupDecision" => false,
                 (None, Some(role)) => rule.roles.contains(&role),
                 // The other body's drafter: allowed only where the rule is not body-scoped.
-                (None, None) => rule.roles.contains(&Role::Drafter) && !rule.body_scoped,
+                (None, None) if who.starts_with("a drafter") => {
+                    rule.roles.contains(&Role::Drafter) && !rule.body_scoped
+                }
+                // Another review body's legal unit: everything the legal office does but the
+                // review decisions on documents it does not review.
+                (None, None) => {
+                    rule.roles.contains(&Role::LegalOffice)
+                        && !REVIEW_DECISIONS.contains(mutation)
+                        && *mutation != "proposeCleanupDecision"
+                }
             };
             let expected = expected.unwrap_or("FORBIDDEN");
             if allowed {
@@ -464,7 +489,7 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
             checked += 1;
         }
     }
-    assert_eq!(checked, CALLS.len() * (Role::ALL.len() + 4));
+    assert_eq!(checked, CALLS.len() * (Role::ALL.len() + 5));
 }
 
 /// One call per query of the read policy (`events` is a subscription, checked over the
@@ -996,4 +1021,152 @@ fn has_key(value: &Value, key: &str) -> bool {
         Value::Array(items) => items.iter().any(|v| has_key(v, key)),
         _ => false,
     }
+}
+
+/// Proves the separation of duties in review (审核机构): a document is reviewed only by the
+/// review body designated for its issuing body. The county's legal office may not review a
+/// department with its own legal unit, that unit may not review the county's documents, and a
+/// body listed without a review body cannot be reviewed at all; each refusal writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_designated_review_body_reviews_a_bodys_documents() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    for (code, agency, review_body) in [
+        ("NCX-WATER", "南水发", Some("NCX-WATER")),
+        ("NCX-URBAN", "南城管发", None),
+    ] {
+        app.ok(
+            Role::LegalOffice,
+            LIST_BODY,
+            json!({"input": {"code": code, "name": format!("{code} 局"), "kind": "COUNTY_DEPARTMENT",
+                   "agencyCodes": [agency], "listedFrom": "2019-01-01",
+                   "reviewBody": review_body, "filingAuthorities": ["南昌县人民政府"]}}),
+        )
+        .await;
+    }
+    let token = |role, bodies: &[&str]| {
+        let bodies: Vec<String> = bodies.iter().map(|b| b.to_string()).collect();
+        let pool = app.pool.clone();
+        async move {
+            tokens::create(&pool, "scoped", role, &bodies, None)
+                .await
+                .unwrap()
+                .1
+        }
+    };
+    let water_drafter = token(Role::Drafter, &["NCX-WATER", "NCX-URBAN"]).await;
+    let water_legal = token(Role::LegalOffice, &["NCX-WATER"]).await;
+    let mutation = |name: &str, input: &str| {
+        format!(
+            "mutation($id: ID!) {{ {name}(id: $id, input: {{{input}}}) {{ document {{ status }} }} }}"
+        )
+    };
+    let submitted = |body: &'static str| {
+        let (app, drafter) = (&app, water_drafter.clone());
+        async move {
+            let r = app
+                .gql_as(
+                    Some(&drafter),
+                    DRAFT,
+                    json!({"input": {"bodyCode": body, "title": "水利工程管理办法", "class": "DEPARTMENT",
+                           "isMajorDecision": false, "draftedOn": "2019-06-01"}}),
+                )
+                .await;
+            let id = r["data"]["draftDocument"]["document"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{r:#}"))
+                .to_owned();
+            let r = app
+                .gql_as(
+                    Some(&drafter),
+                    &mutation(
+                        "submitForReview",
+                        "materials: [\"送审稿\"], submittedOn: \"2019-07-01\"",
+                    ),
+                    json!({"id": id}),
+                )
+                .await;
+            assert!(r.get("errors").is_none(), "{r:#}");
+            id
+        }
+    };
+    let start = mutation(
+        "startReview",
+        "startedOn: \"2019-07-02\", dueOn: \"2019-07-20\"",
+    );
+
+    // The department's documents: its own legal unit reviews them, the county's may not.
+    let water_doc = submitted("NCX-WATER").await;
+    let before = app.event_count().await;
+    let r = app
+        .gql(Role::LegalOffice, &start, json!({"id": water_doc}))
+        .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN");
+    let message = r["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("reviewed by NCX-WATER"), "{message}");
+    assert_eq!(
+        app.event_count().await,
+        before,
+        "a refused review wrote nothing"
+    );
+    let r = app
+        .gql_as(Some(&water_legal), &start, json!({"id": water_doc}))
+        .await;
+    assert_eq!(
+        r["data"]["startReview"]["document"]["status"], "UNDER_REVIEW",
+        "{r:#}"
+    );
+    let conclude = mutation(
+        "concludeReview",
+        "outcome: LAWFUL, opinion: \"合法\", concludedOn: \"2019-07-10\"",
+    );
+    let r = app
+        .gql(Role::LegalOffice, &conclude, json!({"id": water_doc}))
+        .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN");
+    let r = app
+        .gql_as(Some(&water_legal), &conclude, json!({"id": water_doc}))
+        .await;
+    assert!(r.get("errors").is_none(), "{r:#}");
+
+    // The county's documents: the department's legal unit may not review them.
+    let county_doc = draft(&app, "县政府文件", false).await;
+    step(
+        &app,
+        Role::Drafter,
+        "submitForReview",
+        &county_doc,
+        json!({"materials": ["送审稿"], "submittedOn": "2019-07-01"}),
+    )
+    .await;
+    let before = app.event_count().await;
+    for (name, input) in [
+        (
+            "startReview",
+            "startedOn: \"2019-07-02\", dueOn: \"2019-07-20\"",
+        ),
+        (
+            "returnMaterials",
+            "reason: \"材料不全\", returnedOn: \"2019-07-02\"",
+        ),
+    ] {
+        let r = app
+            .gql_as(
+                Some(&water_legal),
+                &mutation(name, input),
+                json!({"id": county_doc}),
+            )
+            .await;
+        assert_eq!(error_code(&r).0, "FORBIDDEN", "{name}: {r:#}");
+    }
+    assert_eq!(app.event_count().await, before);
+
+    // A body listed without a review body: nobody reviews its documents until one is named.
+    let urban_doc = submitted("NCX-URBAN").await;
+    let r = app
+        .gql(Role::LegalOffice, &start, json!({"id": urban_doc}))
+        .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN");
+    let message = r["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("no designated review body"), "{message}");
 }

@@ -143,10 +143,11 @@ impl TestApp {
         });
         let mut tokens = HashMap::new();
         for role in Role::ALL {
-            let bodies: Vec<String> = if role == Role::Drafter {
-                vec!["NCX-GOV-OFFICE".into(), "NCX-GOV".into()]
-            } else {
-                vec![]
+            // The drafter drafts for both test bodies; the legal office is their review body.
+            let bodies: Vec<String> = match role {
+                Role::Drafter => vec!["NCX-GOV-OFFICE".into(), "NCX-GOV".into()],
+                Role::LegalOffice => vec!["NCX-JUSTICE".into()],
+                _ => vec![],
             };
             let (_, secret) = tokens::create(&pool, &format!("test {role}"), role, &bodies, None)
                 .await
@@ -288,7 +289,7 @@ pub async fn draft(app: &TestApp, title: &str, major: bool) -> String {
         .ok(
             Role::Drafter,
             DRAFT,
-            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT",
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT", "isMajorDecision": false,
                    "isMajorDecision": major, "draftedOn": "2019-06-01"}}),
         )
         .await;
@@ -393,7 +394,7 @@ pub async fn draft_with_text(app: &TestApp, title: &str, text: &str) -> String {
     app.ok(
         Role::Drafter,
         DRAFT,
-        json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT",
+        json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": title, "class": "GOVERNMENT", "isMajorDecision": false,
                "draftedOn": "2019-06-01", "text": text}}),
     )
     .await["draftDocument"]["document"]["id"]

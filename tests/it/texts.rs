@@ -605,7 +605,7 @@ async fn a_docx_round_trips_into_a_text_version() {
                 draftDocument(input: $input, commandId: $commandId) {
                 document { id texts { version hash characters } text { clauses { id text } } } } }",
             "variables": {"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "上传的文件",
-                "class": "GOVERNMENT", "draftedOn": "2019-06-01", "textFile": null},
+                "class": "GOVERNMENT", "isMajorDecision": false, "draftedOn": "2019-06-01", "textFile": null},
                 "commandId": command_id}
         });
         let form = reqwest::multipart::Form::new()

@@ -99,7 +99,7 @@ async fn a_business_related_draft_warns_below_thirty_days_of_consultation() {
         .ok(
             Role::Drafter,
             "mutation { draftDocument(input: {bodyCode: \"NCX-GOV\", title: \"关于优化营商环境的若干措施\",
-               class: GOVERNMENT, marketRelated: true, draftedOn: \"2019-06-01\"}) { document { id marketRelated } } }",
+               class: GOVERNMENT, isMajorDecision: false, marketRelated: true, draftedOn: \"2019-06-01\"}) { document { id marketRelated } } }",
             json!({}),
         )
         .await;

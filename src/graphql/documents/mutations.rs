@@ -42,7 +42,8 @@ pub struct DraftDocumentInput {
     pub class: DocumentClass,
     #[graphql(default)]
     pub is_trial: bool,
-    #[graphql(default)]
+    /// 重大行政决策: stated on every draft, never inferred from the title; a major decision's
+    /// review cannot conclude without an advisor's opinion.
     pub is_major_decision: bool,
     #[graphql(default)]
     pub summary: String,

@@ -40,7 +40,7 @@ pub struct SearchResult {
 #[Object]
 impl SearchQueries {
     /// Searches titles and current texts (the text in force, or a draft's latest) for every
-    /// term of `query` (split on spaces; each of at least 2 letters or digits) in one clause.
+    /// term of `query` (split on spaces; each with at least 2 letters or digits in a row) in one clause.
     async fn search_documents(
         &self,
         ctx: &Context<'_>,
@@ -57,13 +57,13 @@ impl SearchQueries {
             )));
         }
         let terms: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        if terms.is_empty() || terms.iter().any(|t| text::bigrams(t).is_empty()) {
+        if terms.is_empty() || terms.iter().any(|t| text::bigram_keys(t).is_empty()) {
             return Err(gql(ApiError::bad_input(
                 "query",
-                "each term needs at least 2 letters or digits",
+                "each term needs at least 2 letters or digits in a row",
             )));
         }
-        let mut grams: Vec<String> = terms.iter().flat_map(|t| text::bigrams(t)).collect();
+        let mut grams: Vec<i32> = terms.iter().flat_map(|t| text::bigram_keys(t)).collect();
         grams.sort();
         grams.dedup();
         let limit = page_size(ctx, first)?;
