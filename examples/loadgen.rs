@@ -228,7 +228,7 @@ fn steps(serial: u64) -> [(&'static str, &'static str, usize, Value); 6] {
             "recordDeliberation",
             "RecordDeliberationInput",
             3,
-            json!({"outcome": "APPROVED", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
+            json!({"outcome": "APPROVED", "meetingType": "EXECUTIVE_MEETING", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
         ),
         (
             "issueDocument",

@@ -67,7 +67,9 @@ write_policy! {
     Command::Document { command: DocC::AddAdvisorOpinion(_), .. } => "addAdvisorOpinion", [Advisor], false;
     Command::Document { command: DocC::ConcludeReview { .. }, .. } => "concludeReview", [LegalOffice], false;
     Command::Document { command: DocC::SubmitRevision { .. }, .. } => "submitRevision", [Drafter], true;
-    Command::Document { command: DocC::RecordDeliberation(_), .. } => "recordDeliberation", [GovernmentOffice], false;
+    // The government's office for government documents; a department or township (its
+    // drafting token) for its own leadership meeting (checked per body in `authorise`).
+    Command::Document { command: DocC::RecordDeliberation(_), .. } => "recordDeliberation", [GovernmentOffice, Drafter], true;
     Command::Document { command: DocC::Issue { .. }, .. } => "issueDocument", [GovernmentOffice], false;
     Command::Document { command: DocC::FileForRecord { .. }, .. } => "fileForRecord", [Drafter], true;
     Command::Document { command: DocC::RecordFilingReview { .. }, .. } => "recordFilingReview", [LegalOffice], false;
@@ -92,6 +94,7 @@ write_policy! {
     // only (checked per entry in `authorise`).
     Command::CleanupCampaign { command: CampaignC::ProposeDecision(_), .. } => "proposeCleanupDecision", [Drafter, LegalOffice], true;
     Command::CleanupCampaign { command: CampaignC::ReviewDecision(_), .. } => "reviewCleanupDecision", [LegalOffice], false;
+    Command::CleanupCampaign { command: CampaignC::ApproveResult(_), .. } => "approveCleanupResult", [GovernmentOffice], false;
     Command::CleanupCampaign { command: CampaignC::PublishResult(_), .. } => "publishCleanupResult", [LegalOffice, GovernmentOffice], false;
     Command::CleanupCampaign { command: CampaignC::RecordApplied { .. }, .. } => "recordCleanupApplied", [System], false;
     Command::CleanupCampaign { command: CampaignC::RecordEntryFailure(_), .. } => "recordCleanupEntryFailure", [System], false;

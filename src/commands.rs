@@ -25,6 +25,7 @@ use crate::domain::cleanup_campaign::EntryKind;
 use crate::domain::document::{
     DRAFTED_VERSION, SUPERSEDED_FORMERLY, WarningSettings, needs_upcast, upcast,
 };
+use crate::domain::issuing_body::IssuingBodyListing;
 use crate::domain::screening::ScreeningRules;
 use crate::domain::{
     Actor, CertificationItem, CertificationItemCommand, CleanupCampaign, CleanupCampaignCommand,
@@ -495,7 +496,8 @@ impl Ledger {
         };
         if command.needs_review_jurisdiction() {
             let body = body.as_deref().unwrap_or_default();
-            match self.review_body(body).await? {
+            let listing = self.listing(body).await?;
+            match listing.and_then(|l| l.review_body) {
                 Some(reviewer) if actor.covers_body(&reviewer) => {}
                 Some(reviewer) => {
                     return Err(CommandError::Forbidden(format!(
@@ -514,6 +516,32 @@ impl Ledger {
                 }
             }
         }
+        if let Command::Document {
+            command: DocumentCommand::RecordDeliberation(_),
+            ..
+        } = command
+        {
+            // A government's documents are deliberated by its meetings, recorded by its
+            // office; a department or township records its own leadership meeting.
+            let body = body.as_deref().unwrap_or_default();
+            let government = self
+                .listing(body)
+                .await?
+                .is_some_and(|l| l.kind.is_government());
+            match (government, actor.role) {
+                (true, Role::Drafter) => {
+                    return Err(CommandError::Forbidden(format!(
+                        "documents of {body} are deliberated by the government; its office records the meeting"
+                    )));
+                }
+                (false, Role::GovernmentOffice) => {
+                    return Err(CommandError::Forbidden(format!(
+                        "documents of {body} are deliberated by that body's own meeting, which it records itself"
+                    )));
+                }
+                _ => {}
+            }
+        }
         if rule.body_scoped && actor.role == Role::Drafter {
             let body = body.unwrap_or_default();
             if !actor.covers_body(&body) {
@@ -525,18 +553,20 @@ impl Ledger {
         Ok(())
     }
 
-    /// The review body (审核机构) designated when `body` was listed, from the log.
-    async fn review_body(&self, body: &str) -> Result<Option<String>, sqlx::Error> {
-        Ok(sqlx::query_scalar::<_, Option<String>>(
-            "SELECT payload -> 'IssuingBodyListed' ->> 'review_body'
+    /// How `body` was listed (its kind, its review body), from the log: authorisation never
+    /// waits for the read model.
+    async fn listing(&self, body: &str) -> Result<Option<IssuingBodyListing>, CommandError> {
+        let listed: Option<sqlx::types::Json<IssuingBodyListing>> = sqlx::query_scalar(
+            "SELECT payload -> 'IssuingBodyListed'
              FROM events
-             WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = 1",
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = 1
+               AND event_type = 'IssuingBodyListed'",
         )
         .bind(IssuingBody::TYPE)
         .bind(body)
         .fetch_optional(&self.pool)
-        .await?
-        .flatten())
+        .await?;
+        Ok(listed.map(|l| l.0))
     }
 
     /// The receipt of a command already recorded under `command_id`; COMMAND_ID_REUSED when

@@ -288,6 +288,10 @@ pub struct RuleSettings {
         default_value_t = crate::domain::document::DEFAULT_CORRECTION_MAX_CHARS
     )]
     pub correction_max_chars: usize,
+    /// Days a step's legal date may lie before the day it is recorded before the document
+    /// shows a RECORDED_LATE warning (backdating).
+    #[arg(long, env = "NORMLEDGER_BACKDATING_DAYS", default_value_t = 30)]
+    pub backdating_days: u64,
 }
 
 impl RuleSettings {
@@ -297,6 +301,7 @@ impl RuleSettings {
             consultation_working_days: self.consultation_working_days,
             market_consultation_days: self.market_consultation_days,
             commencement_days: self.commencement_days,
+            backdating_days: self.backdating_days,
         }
     }
 }

@@ -15,11 +15,11 @@ use crate::commands::{Command, CommandError, Ledger, RequestContext};
 use crate::domain::certification_item::{BasisLevel, ItemRegistration, RiskArea};
 use crate::domain::cleanup_campaign::{
     CampaignKind, CleanupScope, Decision, DecisionReview, Launch, Proposal, Publication,
-    SuperiorReport as CampaignReport,
+    ResultApproval, SuperiorReport as CampaignReport,
 };
 use crate::domain::document::{
     AdvisorOpinion, Anchor, Deliberation, DeliberationOutcome, DocumentClass, Draft,
-    FilingReviewOutcome, IssueResponse, ReviewOutcome,
+    FilingReviewOutcome, IssueResponse, MeetingType, ReviewOutcome,
 };
 use crate::domain::issuing_body::IssuingBodyListing;
 use crate::domain::{
@@ -469,6 +469,7 @@ async fn lifecycle(
         &office,
         DocumentCommand::RecordDeliberation(Deliberation {
             outcome: DeliberationOutcome::Approved,
+            meeting_type: Some(MeetingType::ExecutiveMeeting),
             meeting: "县政府常务会议 (illustrative)".into(),
             held_on: day(-20),
             minutes_reference: None,
@@ -715,6 +716,15 @@ async fn document_cleanup(
             }),
         ));
     }
+    // The result amends the government's documents: its executive meeting approves it first.
+    steps.push((
+        &office,
+        CleanupCampaignCommand::ApproveResult(ResultApproval {
+            approved_on: c.published_on - Days::new(5),
+            meeting_type: MeetingType::ExecutiveMeeting,
+            meeting: "县政府常务会议 (illustrative)".into(),
+        }),
+    ));
     steps.push((
         &office,
         CleanupCampaignCommand::PublishResult(Publication {

@@ -18,6 +18,7 @@ use crate::domain::certification_item::BasisLevel;
 use crate::domain::document::{CleanupDecision, DocumentClass};
 use crate::domain::document_number::DocumentNumber;
 use crate::domain::error::{DomainError, check_optional_text, check_text};
+use crate::domain::issuing_body::{IssuingBodyKind, MeetingType};
 
 use crate::domain::limits::{
     MAX_LIST_LEN as MAX_LIST, MAX_SHORT_CHARS as MAX_SHORT, MAX_TEXT_CHARS as MAX_TEXT,
@@ -226,6 +227,17 @@ pub struct SuperiorReport {
     pub reference: Option<String>,
 }
 
+/// The government's approval of a cleanup result (政府审议同意): required before a result that
+/// repeals, amends or declares invalid the government's own documents is published, so the
+/// legal office alone never ends a government's document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultApproval {
+    pub approved_on: NaiveDate,
+    pub meeting_type: MeetingType,
+    /// The meeting itself, e.g. 县政府第15次常务会议.
+    pub meeting: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CleanupCampaignCommand {
     Launch {
@@ -234,6 +246,7 @@ pub enum CleanupCampaignCommand {
     },
     ProposeDecision(Proposal),
     ReviewDecision(DecisionReview),
+    ApproveResult(ResultApproval),
     PublishResult(Publication),
     /// Sent by the process manager once every decision reached its document or item, or
     /// was refused by it (each refusal recorded first).
@@ -254,6 +267,7 @@ pub enum CleanupCampaignEvent {
     InventoryCompiled { entries: Vec<InventoryEntry> },
     DecisionProposed(Proposal),
     DecisionReviewed(DecisionReview),
+    ResultApproved(ResultApproval),
     ResultPublished(Publication),
     DecisionsApplied { applied_on: NaiveDate },
     EntryApplicationFailed(EntryFailure),
@@ -268,6 +282,7 @@ impl DomainEvent for CleanupCampaignEvent {
             Self::InventoryCompiled { .. } => "InventoryCompiled",
             Self::DecisionProposed(_) => "DecisionProposed",
             Self::DecisionReviewed(_) => "DecisionReviewed",
+            Self::ResultApproved(_) => "ResultApproved",
             Self::ResultPublished(_) => "ResultPublished",
             Self::DecisionsApplied { .. } => "DecisionsApplied",
             Self::EntryApplicationFailed(_) => "EntryApplicationFailed",
@@ -302,6 +317,11 @@ impl CleanupCampaignEvent {
                 r.entry_id,
                 if r.accepted { "accepted" } else { "refused" }
             ),
+            Self::ResultApproved(a) => format!(
+                "Cleanup result approved by the government (政府审议同意) at {} ({})",
+                a.meeting,
+                a.meeting_type.label()
+            ),
             Self::ResultPublished(p) => {
                 format!(
                     "Cleanup result published (公布清理结果) as {}",
@@ -326,6 +346,13 @@ impl CleanupCampaignEvent {
 pub trait CampaignServices: Send + Sync {
     /// Every in-force document and listed item in scope at the cut-off, from the read model.
     async fn inventory(&self, scope: &CleanupScope) -> Result<Vec<InventoryEntry>, DomainError>;
+    /// Whether the issuing body is the government itself (county government or its office).
+    async fn is_government_body(&self, code: &str) -> Result<bool, DomainError>;
+    /// What holds a 文号 already: a document or another campaign's result (one claims table).
+    async fn document_number_holder(
+        &self,
+        number: &DocumentNumber,
+    ) -> Result<Option<String>, DomainError>;
 }
 
 /// Cleanup campaign state, folded from its events.
@@ -337,6 +364,8 @@ pub struct CleanupCampaign {
     pub status: CampaignStatus,
     pub entries: Vec<EntryState>,
     pub publication: Option<Publication>,
+    /// The government's approval of the result, when it was needed and given.
+    pub approval: Option<ResultApproval>,
     pub applied_on: Option<NaiveDate>,
     pub reports: Vec<SuperiorReport>,
     pub closed_on: Option<NaiveDate>,
@@ -468,17 +497,72 @@ impl Aggregate for CleanupCampaign {
                 }
                 E::DecisionReviewed(r)
             }
+            C::ApproveResult(a) => {
+                let launch = self.expect("approveCleanupResult", &[S::Open])?;
+                if self.approval.is_some() {
+                    return Err(self.invalid("approveCleanupResult"));
+                }
+                let missing = self.undecided();
+                if missing > 0 {
+                    return Err(DomainError::DecisionsIncomplete { missing });
+                }
+                check_text("meeting", &a.meeting, MAX_SHORT)?;
+                let government = IssuingBodyKind::CountyGovernment.deliberating_meetings();
+                if !government.contains(&a.meeting_type) {
+                    return Err(DomainError::WrongMeeting {
+                        kind: "county government".into(),
+                        expected: government
+                            .iter()
+                            .map(|m| m.label())
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                        given: a.meeting_type.label().to_owned(),
+                    });
+                }
+                if a.approved_on < launch.launched_on {
+                    return Err(DomainError::invalid(
+                        "approvedOn",
+                        format!("must not be before the launch ({})", launch.launched_on),
+                    ));
+                }
+                E::ResultApproved(a)
+            }
             C::PublishResult(p) => {
                 let launch = self.expect("publishCleanupResult", &[S::Open])?;
                 let missing = self.undecided();
                 if missing > 0 {
                     return Err(DomainError::DecisionsIncomplete { missing });
                 }
+                if self.approval.is_none() {
+                    for e in &self.entries {
+                        let ends = e.final_proposal().is_some_and(|p| {
+                            matches!(
+                                p.decision,
+                                Decision::Repeal | Decision::Amend | Decision::DeclareInvalid
+                            )
+                        });
+                        if let (true, EntryKind::Document, Some(body)) =
+                            (ends, e.entry.kind, &e.entry.body_code)
+                            && services.is_government_body(body).await?
+                        {
+                            return Err(DomainError::GovernmentApprovalRequired {
+                                entry: e.entry.label.clone(),
+                            });
+                        }
+                    }
+                }
                 if p.published_on < launch.launched_on {
                     return Err(DomainError::invalid(
                         "publishedOn",
                         format!("must not be before the launch ({})", launch.launched_on),
                     ));
+                }
+                // The result is published under a 文号 of its own, never a document's.
+                if let Some(holder) = services.document_number_holder(&p.result_number).await? {
+                    return Err(DomainError::DocumentNumberTaken {
+                        number: p.result_number.to_string(),
+                        holder,
+                    });
                 }
                 E::ResultPublished(p)
             }
@@ -567,6 +651,7 @@ impl Aggregate for CleanupCampaign {
                     e.review = Some(r);
                 }
             }
+            E::ResultApproved(a) => self.approval = Some(a),
             E::ResultPublished(p) => {
                 self.publication = Some(p);
                 self.status = CampaignStatus::Published;

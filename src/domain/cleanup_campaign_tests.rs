@@ -11,6 +11,17 @@ impl CampaignServices for Inventory {
     async fn inventory(&self, _: &CleanupScope) -> Result<Vec<InventoryEntry>, DomainError> {
         Ok(self.0.clone())
     }
+    /// NCX-GOV is the county government; every other body is a department.
+    async fn is_government_body(&self, code: &str) -> Result<bool, DomainError> {
+        Ok(code == "NCX-GOV")
+    }
+    /// 南府发〔2017〕5号 is the inventory's document.
+    async fn document_number_holder(
+        &self,
+        number: &DocumentNumber,
+    ) -> Result<Option<String>, DomainError> {
+        Ok((number.to_string() == "南府发〔2017〕5号").then(|| "doc-1".to_owned()))
+    }
 }
 
 fn d(s: &str) -> NaiveDate {
@@ -112,7 +123,25 @@ fn review(entry: &str, accepted: bool) -> DecisionReview {
 }
 
 /// Every entry proposed and accepted.
+/// Every decision final, and the government's approval of the result (doc-1, a government
+/// document, is repealed).
 fn decided() -> Vec<CleanupCampaignEvent> {
+    let mut e = decided_unapproved();
+    e.push(CleanupCampaignEvent::ResultApproved(approval(
+        MeetingType::ExecutiveMeeting,
+    )));
+    e
+}
+
+fn approval(meeting_type: MeetingType) -> ResultApproval {
+    ResultApproval {
+        approved_on: d("2019-09-20"),
+        meeting_type,
+        meeting: "县政府第15次常务会议".into(),
+    }
+}
+
+fn decided_unapproved() -> Vec<CleanupCampaignEvent> {
     let mut e = launched();
     for (entry, decision) in [
         ("doc-1", Decision::Repeal),
@@ -272,6 +301,72 @@ fn exactly_one_final_decision_per_entry() {
         ),
         "DECISION_ALREADY_FINAL"
     );
+}
+
+/// A result is published under a 文号 no document (and no other result) holds: the claims
+/// are one table.
+#[test]
+fn a_result_cannot_take_a_documents_number() {
+    let taken = Publication {
+        result_number: DocumentNumber::parse("南府发〔2017〕5号").unwrap(),
+        published_on: d("2019-09-30"),
+    };
+    assert_eq!(
+        refused(decided(), CleanupCampaignCommand::PublishResult(taken)),
+        "DOCUMENT_NUMBER_TAKEN"
+    );
+}
+
+/// The legal office alone never ends a government's document: a result that repeals it is
+/// published only after the government approved the result at its own meeting, once, with
+/// every decision final. A department's documents need no such approval.
+#[test]
+fn a_result_ending_a_government_document_needs_the_governments_approval() {
+    let publish = CleanupCampaignCommand::PublishResult(publication());
+    assert_eq!(
+        refused(decided_unapproved(), publish.clone()),
+        "GOVERNMENT_APPROVAL_REQUIRED"
+    );
+    let approve = |t| CleanupCampaignCommand::ApproveResult(approval(t));
+    assert_eq!(
+        refused(
+            decided_unapproved(),
+            approve(MeetingType::DepartmentMeeting)
+        ),
+        "WRONG_MEETING"
+    );
+    assert_eq!(
+        refused(launched(), approve(MeetingType::ExecutiveMeeting)),
+        "DECISIONS_INCOMPLETE"
+    );
+    given(decided_unapproved())
+        .when(approve(MeetingType::PlenaryMeeting))
+        .then_expect_events(vec![CleanupCampaignEvent::ResultApproved(approval(
+            MeetingType::PlenaryMeeting,
+        ))]);
+    assert_eq!(
+        refused(decided(), approve(MeetingType::ExecutiveMeeting)),
+        "INVALID_TRANSITION",
+        "approved once"
+    );
+    // The same repeal of a department's document: no approval needed.
+    let department: Vec<CleanupCampaignEvent> = decided_unapproved()
+        .into_iter()
+        .map(|e| match e {
+            CleanupCampaignEvent::InventoryCompiled { mut entries } => {
+                for entry in &mut entries {
+                    if entry.body_code.is_some() {
+                        entry.body_code = Some("NCX-WATER".into());
+                    }
+                }
+                CleanupCampaignEvent::InventoryCompiled { entries }
+            }
+            other => other,
+        })
+        .collect();
+    given(department)
+        .when(publish)
+        .then_expect_events(vec![CleanupCampaignEvent::ResultPublished(publication())]);
 }
 
 #[test]

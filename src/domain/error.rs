@@ -26,6 +26,20 @@ pub enum DomainError {
     AgencyCodeAlreadyPresent { code: String, agency_code: String },
     #[error("agency code {agency_code} does not belong to issuing body {code}")]
     AgencyCodeNotOfBody { code: String, agency_code: String },
+    /// A document is deliberated by its own body's meeting: a government's by its executive
+    /// or plenary meeting, a department's by its office meeting, a township's by its head's.
+    #[error("a document of a {kind} is deliberated by {expected}, not by {given}")]
+    WrongMeeting {
+        kind: String,
+        expected: String,
+        given: String,
+    },
+    /// 谁制定、谁清理 and the government decides on its own documents: a result that repeals,
+    /// amends or declares invalid a government document needs its approval first.
+    #[error(
+        "the result ends or amends a government document ({entry}): the government approves it (approveCleanupResult) before it is published"
+    )]
+    GovernmentApprovalRequired { entry: String },
     #[error("document {id} already exists")]
     DocumentAlreadyExists { id: String },
     #[error(
@@ -38,6 +52,10 @@ pub enum DomainError {
         "document number {number} is already taken by document {holder}; numbers are never reused"
     )]
     DocumentNumberTaken { number: String, holder: String },
+    #[error(
+        "registration number {number} is already held by document {holder}; registration numbers are never reused"
+    )]
+    RegistrationNumberTaken { number: String, holder: String },
     #[error(
         "valid_until is more than {max_years} years after effective_on; give a reason to override"
     )]
@@ -111,11 +129,14 @@ impl DomainError {
             DomainError::AgencyCodeAlreadyPresent { .. } => "AGENCY_CODE_ALREADY_PRESENT",
             DomainError::AgencyCodeNotOfBody { .. } => "AGENCY_CODE_NOT_OF_BODY",
             DomainError::DocumentAlreadyExists { .. } => "DOCUMENT_ALREADY_EXISTS",
+            DomainError::WrongMeeting { .. } => "WRONG_MEETING",
+            DomainError::GovernmentApprovalRequired { .. } => "GOVERNMENT_APPROVAL_REQUIRED",
             DomainError::ReviewNotLawful => "REVIEW_NOT_LAWFUL",
             DomainError::TextNotReviewed { .. } => "TEXT_NOT_REVIEWED",
             DomainError::CorrectionTooLarge { .. } => "CORRECTION_TOO_LARGE",
             DomainError::NotApproved => "NOT_APPROVED",
             DomainError::DocumentNumberTaken { .. } => "DOCUMENT_NUMBER_TAKEN",
+            DomainError::RegistrationNumberTaken { .. } => "REGISTRATION_NUMBER_TAKEN",
             DomainError::ValidityTooLong { .. } => "VALIDITY_TOO_LONG",
             DomainError::AdvisorOpinionRequired => "ADVISOR_OPINION_REQUIRED",
             DomainError::IssuesRequired { .. } => "ISSUES_REQUIRED",

@@ -27,7 +27,55 @@ pub enum IssuingBodyKind {
     EntrustedEnforcementBody,
 }
 
+/// The meeting that deliberates a document (集体审议).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MeetingType {
+    /// 政府常务会议.
+    ExecutiveMeeting,
+    /// 政府全体会议.
+    PlenaryMeeting,
+    /// 部门办公会议 (a department's leadership meeting).
+    DepartmentMeeting,
+    /// 乡镇长办公会议 (a township's or subdistrict's).
+    TownshipMeeting,
+}
+
+impl MeetingType {
+    pub fn label(self) -> &'static str {
+        match self {
+            MeetingType::ExecutiveMeeting => "政府常务会议",
+            MeetingType::PlenaryMeeting => "政府全体会议",
+            MeetingType::DepartmentMeeting => "部门办公会议",
+            MeetingType::TownshipMeeting => "乡镇长办公会议",
+        }
+    }
+}
+
 impl IssuingBodyKind {
+    /// Whether the body is the government itself (or its office): its documents are the
+    /// government's, deliberated by the government's meetings and recorded by its office.
+    pub fn is_government(self) -> bool {
+        matches!(
+            self,
+            IssuingBodyKind::CountyGovernment | IssuingBodyKind::CountyGovernmentOffice
+        )
+    }
+
+    /// The meetings that may deliberate this body's documents.
+    pub fn deliberating_meetings(self) -> &'static [MeetingType] {
+        match self {
+            IssuingBodyKind::CountyGovernment | IssuingBodyKind::CountyGovernmentOffice => {
+                &[MeetingType::ExecutiveMeeting, MeetingType::PlenaryMeeting]
+            }
+            IssuingBodyKind::TownshipGovernment | IssuingBodyKind::SubdistrictOffice => {
+                &[MeetingType::TownshipMeeting]
+            }
+            // Departments, and the organisations authorised by law that act like them.
+            _ => &[MeetingType::DepartmentMeeting],
+        }
+    }
+
     /// 议事协调机构及其办公室、临时机构、内设机构、派出机构、受委托执法机构 may never make
     /// normative documents in their own name.
     pub fn is_eligible(self) -> bool {

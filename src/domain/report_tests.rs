@@ -107,6 +107,7 @@ fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> N
     events.push(DocumentEvent::Deliberated(Deliberation {
         text_version: None,
         outcome: DeliberationOutcome::Approved,
+        meeting_type: Some(MeetingType::ExecutiveMeeting),
         meeting: "常务会议".into(),
         held_on: d("2019-05-10"),
         minutes_reference: None,

@@ -12,6 +12,7 @@ use crate::commands::Command;
 use crate::domain::DocumentNumber;
 use crate::domain::cleanup_campaign as c;
 use crate::graphql::certification::BasisLevel;
+use crate::graphql::documents::types::MeetingType;
 use crate::graphql::documents::{Document, DocumentClass};
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::execute::{Answer, day, execute_and_answer, ledger_id, parse_id, parse_id_arg};
@@ -66,6 +67,23 @@ pub enum CampaignDecision {
     Retain,
     /// 取消 (certification items, with a replacement method).
     Cancel,
+}
+
+/// The government's approval of a cleanup result.
+#[derive(SimpleObject)]
+pub struct ResultApproval {
+    approved_on: NaiveDate,
+    meeting_type: MeetingType,
+    meeting: String,
+}
+
+#[derive(InputObject)]
+pub struct ApproveCleanupResultInput {
+    /// The government's own meeting: EXECUTIVE_MEETING or PLENARY_MEETING.
+    pub meeting_type: MeetingType,
+    /// The meeting itself, e.g. 县政府第15次常务会议.
+    pub meeting: String,
+    pub approved_on: Option<NaiveDate>,
 }
 
 /// A cleanup campaign (清理).
@@ -144,6 +162,15 @@ impl CleanupCampaign {
     }
     async fn published_on(&self) -> Option<NaiveDate> {
         self.state.publication.as_ref().map(|p| p.published_on)
+    }
+    /// The government's approval of the result (政府审议同意), needed before a result that
+    /// repeals, amends or declares invalid the government's own documents is published.
+    async fn approval(&self) -> Option<ResultApproval> {
+        self.state.approval.as_ref().map(|a| ResultApproval {
+            approved_on: a.approved_on,
+            meeting_type: a.meeting_type.into(),
+            meeting: a.meeting.clone(),
+        })
     }
     /// When every decision had reached its document or item.
     async fn applied_on(&self) -> Option<NaiveDate> {
@@ -460,6 +487,23 @@ impl CleanupMutations {
             accepted: input.accepted,
             comments: input.comments,
             reviewed_on: day(input.reviewed_on),
+        });
+        on_campaign(ctx, parse_id_arg(&id)?, command).await
+    }
+
+    /// Records the government's approval of the result at its meeting, once every entry has
+    /// a final decision (GOVERNMENT_OFFICE). A result that repeals, amends or declares invalid
+    /// the government's own documents is published only after it.
+    async fn approve_cleanup_result(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ApproveCleanupResultInput,
+    ) -> ApiResult<CleanupCampaignPayload> {
+        let command = c::CleanupCampaignCommand::ApproveResult(c::ResultApproval {
+            approved_on: day(input.approved_on),
+            meeting_type: input.meeting_type.into(),
+            meeting: input.meeting,
         });
         on_campaign(ctx, parse_id_arg(&id)?, command).await
     }

@@ -55,6 +55,23 @@ pub async fn load_issuing_body(
         .map(|(body, _)| body))
 }
 
+/// The document (or cleanup campaign, for a result's 文号) that claimed `number`.
+async fn number_holder(
+    pool: &PgPool,
+    number: &DocumentNumber,
+) -> Result<Option<String>, DomainError> {
+    sqlx::query_scalar(
+        "SELECT document_id FROM document_number_claims
+         WHERE agency_code = $1 AND year = $2 AND serial = $3",
+    )
+    .bind(&number.agency_code)
+    .bind(i32::from(number.year))
+    .bind(number.serial as i32)
+    .fetch_optional(pool)
+    .await
+    .map_err(unavailable)
+}
+
 #[async_trait]
 impl DocumentServices for LedgerServices {
     fn screening_rules(&self) -> Arc<ScreeningRules> {
@@ -75,13 +92,17 @@ impl DocumentServices for LedgerServices {
         &self,
         number: &DocumentNumber,
     ) -> Result<Option<String>, DomainError> {
+        number_holder(&self.pool, number).await
+    }
+
+    async fn registration_number_holder(
+        &self,
+        number: &str,
+    ) -> Result<Option<String>, DomainError> {
         sqlx::query_scalar(
-            "SELECT document_id FROM document_number_claims
-             WHERE agency_code = $1 AND year = $2 AND serial = $3",
+            "SELECT document_id FROM registration_number_claims WHERE registration_number = $1",
         )
-        .bind(&number.agency_code)
-        .bind(i32::from(number.year))
-        .bind(number.serial as i32)
+        .bind(number)
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)
@@ -178,5 +199,20 @@ impl CampaignServices for LedgerServices {
             }
         }
         Ok(entries)
+    }
+
+    async fn document_number_holder(
+        &self,
+        number: &DocumentNumber,
+    ) -> Result<Option<String>, DomainError> {
+        number_holder(&self.pool, number).await
+    }
+
+    async fn is_government_body(&self, code: &str) -> Result<bool, DomainError> {
+        Ok(load_issuing_body(&self.pool, code, None)
+            .await
+            .map_err(unavailable)?
+            .and_then(|b| b.listing)
+            .is_some_and(|l| l.kind.is_government()))
     }
 }

@@ -6,8 +6,9 @@ use normledger::app::App;
 use normledger::commands::{Command, RequestContext};
 use normledger::domain::cleanup_campaign::{
     CampaignKind, CleanupCampaignCommand, CleanupScope, Decision, DecisionReview, Launch, Proposal,
-    Publication,
+    Publication, ResultApproval,
 };
+use normledger::domain::issuing_body::MeetingType;
 use normledger::domain::{Actor, DocumentNumber, Role};
 use normledger::process;
 use serde_json::{Value, json};
@@ -201,10 +202,79 @@ async fn a_campaign_goes_from_launch_to_close_and_applies_each_decision_once() {
     let r = app.gql(Role::LegalOffice, REVIEW, review(&keep)).await;
     assert_eq!(error_code(&r).1.as_deref(), Some("DECISION_ALREADY_FINAL"));
 
+    // The result repeals, amends and declares invalid the government's documents: the legal
+    // office alone cannot end them; the government approves the result at its own meeting.
+    let before = app.event_count().await;
+    let r = campaign_mutation(&app, Role::LegalOffice, publish, json!({"id": id})).await;
+    assert_eq!(
+        error_code(&r),
+        (
+            "BUSINESS_RULE".into(),
+            Some("GOVERNMENT_APPROVAL_REQUIRED".into())
+        ),
+        "{r:#}"
+    );
+    const APPROVE: &str = "mutation($id: ID!, $t: MeetingType!) { approveCleanupResult(id: $id,
+        input: {meetingType: $t, meeting: \"县政府第15次常务会议\", approvedOn: \"2019-12-15\"}) {
+        campaign { approval { approvedOn meetingType meeting } } } }";
+    let r = campaign_mutation(
+        &app,
+        Role::LegalOffice,
+        APPROVE,
+        json!({"id": id, "t": "EXECUTIVE_MEETING"}),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+    let r = campaign_mutation(
+        &app,
+        Role::GovernmentOffice,
+        APPROVE,
+        json!({"id": id, "t": "DEPARTMENT_MEETING"}),
+    )
+    .await;
+    assert_eq!(error_code(&r).1.as_deref(), Some("WRONG_MEETING"), "{r:#}");
+    assert_eq!(app.event_count().await, before, "refusals write nothing");
+    let r = app
+        .ok(
+            Role::GovernmentOffice,
+            APPROVE,
+            json!({"id": id, "t": "EXECUTIVE_MEETING"}),
+        )
+        .await;
+    assert_eq!(
+        r["approveCleanupResult"]["campaign"]["approval"]["meetingType"],
+        "EXECUTIVE_MEETING"
+    );
+
+    // A result is published under a 文号 of its own: one a document holds is refused.
+    let before = app.event_count().await;
+    let r = campaign_mutation(
+        &app,
+        Role::GovernmentOffice,
+        "mutation($id: ID!) { publishCleanupResult(id: $id, resultNumber: \"南政办发〔2019〕60号\", publishedOn: \"2019-12-20\") { campaign { status } } }",
+        json!({"id": id}),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r),
+        ("BUSINESS_RULE".into(), Some("DOCUMENT_NUMBER_TAKEN".into())),
+        "{r:#}"
+    );
+    assert_eq!(app.event_count().await, before);
+
     // Publishing applies every decision before it answers.
     let r = app
         .ok(Role::GovernmentOffice, publish, json!({"id": id}))
         .await;
+    // Its 文号 is claimed like a document's.
+    let holder: String = sqlx::query_scalar(
+        "SELECT document_id FROM document_number_claims
+         WHERE agency_code = '南府发' AND year = 2019 AND serial = 40",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(holder, id, "the campaign holds its result's 文号");
     assert_eq!(r["publishCleanupResult"]["campaign"]["status"], "APPLIED");
     assert_eq!(r["publishCleanupResult"]["projected"], true);
     let doc = |id: String| {
@@ -407,6 +477,7 @@ async fn the_process_manager_cut_off_halfway_and_run_again_gives_each_document_o
         )
         .await;
     }
+    run(&system_free(Role::GovernmentOffice), approval()).await;
     run(
         &legal,
         CleanupCampaignCommand::PublishResult(Publication {
@@ -510,14 +581,18 @@ async fn a_published_result_left_unapplied_is_finished_by_the_servers_scheduler(
             comments: None,
             reviewed_on: d("2019-11-10"),
         }),
+        approval(),
         CleanupCampaignCommand::PublishResult(Publication {
             result_number: DocumentNumber::parse("南府发〔2019〕41号").unwrap(),
             published_on: d("2019-12-20"),
         }),
     ] {
-        // The drafting body proposes (谁制定、谁清理); the legal office does the rest.
+        // The drafting body proposes (谁制定、谁清理); the government approves the result;
+        // the legal office does the rest.
+        let office = system_free(Role::GovernmentOffice);
         let actor = match command {
             CleanupCampaignCommand::ProposeDecision(_) => &drafter,
+            CleanupCampaignCommand::ApproveResult(_) => &office,
             _ => &legal,
         };
         ledger
@@ -585,7 +660,24 @@ async fn decided_campaign(
         )
         .await;
     }
+    // The government approves a result that touches its documents (harmless otherwise).
+    app.ok(
+        Role::GovernmentOffice,
+        "mutation($id: ID!) { approveCleanupResult(id: $id, input: {meetingType: EXECUTIVE_MEETING,
+           meeting: \"县政府常务会议\", approvedOn: \"2019-12-15\"}) { campaign { id } } }",
+        json!({"id": id}),
+    )
+    .await;
     id
+}
+
+/// The government's approval of a result, as its office records it.
+fn approval() -> CleanupCampaignCommand {
+    CleanupCampaignCommand::ApproveResult(ResultApproval {
+        approved_on: "2019-12-15".parse().unwrap(),
+        meeting_type: MeetingType::ExecutiveMeeting,
+        meeting: "县政府常务会议".into(),
+    })
 }
 
 /// Proves that one entry refused by its item is recorded on the campaign (and the others

@@ -72,6 +72,70 @@ async fn a_repealed_documents_number_is_never_reused() {
     .await;
 }
 
+/// Proves that a registration number (登记号) is held once, like a 文号: a second document
+/// issued under it is refused with the rule named and nothing written, even after the first is
+/// repealed; the claim is the database's, append-only, and backs the domain's check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_number_is_held_by_one_document_for_good() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let with_registration = |number: &str| {
+        let mut input = issue_input(number);
+        input["registrationNumber"] = json!("NCXR-2019-00063");
+        input
+    };
+    let first = draft(&app, "先登记", false).await;
+    to_approved(&app, &first).await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &first,
+        with_registration("南政办发〔2019〕63号"),
+    )
+    .await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "repealDocument",
+        &first,
+        json!({"reason": "废止"}),
+    )
+    .await;
+    let second = draft(&app, "后登记", false).await;
+    to_approved(&app, &second).await;
+    let before = app.event_count().await;
+    let r = act(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &second,
+        with_registration("南政办发〔2019〕64号"),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r),
+        (
+            "BUSINESS_RULE".into(),
+            Some("REGISTRATION_NUMBER_TAKEN".into())
+        ),
+        "{r:#}"
+    );
+    assert_eq!(app.event_count().await, before);
+    let holder: String = sqlx::query_scalar(
+        "SELECT document_id FROM registration_number_claims WHERE registration_number = 'NCXR-2019-00063'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(holder, first);
+    let err = sqlx::query("DELETE FROM registration_number_claims")
+        .execute(&app.pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_whether_the_database_answers() {
     let app = TestApp::spawn().await;
@@ -173,6 +237,7 @@ async fn the_database_not_the_writer_sets_when_and_in_which_transaction_an_event
     }
     for sql in [
         "INSERT INTO document_number_claims VALUES ('南政办发', 2019, 1, 'x', 1)",
+        "INSERT INTO registration_number_claims VALUES ('NCXR-1', 'x', 1)",
         "INSERT INTO command_ids (command_id, request_hash, aggregate_type, aggregate_id, position)
          VALUES ('spent', '', 'IssuingBody', 'x', 1)",
         "INSERT INTO signing_key_rotations (id, old_public_key, new_public_key, reason)

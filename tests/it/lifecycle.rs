@@ -171,7 +171,7 @@ async fn a_document_goes_from_draft_to_repeal_with_every_step_in_the_log() {
         (
             Role::GovernmentOffice,
             "recordDeliberation",
-            json!({"outcome": "APPROVED", "meeting": "县政府第12次常务会议", "heldOn": "2019-08-20"}),
+            json!({"outcome": "APPROVED", "meetingType": "EXECUTIVE_MEETING", "meeting": "县政府第12次常务会议", "heldOn": "2019-08-20"}),
             "APPROVED",
             "Deliberated",
         ),

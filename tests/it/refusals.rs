@@ -63,7 +63,7 @@ async fn every_domain_refusal_is_a_business_rule_and_writes_nothing() {
             "bodyCode": "NCX-GOV", "title": "早于清单", "class": "GOVERNMENT", "isMajorDecision": false, "draftedOn": "2018-12-31"}})).await),
         ("INVALID_TRANSITION", act(&app, Role::LegalOffice, "startReview", &drafting, json!({"dueOn": "2030-01-01"})).await),
         ("REVIEW_NOT_LAWFUL", act(&app, Role::GovernmentOffice, "recordDeliberation", &drafting,
-            json!({"outcome": "APPROVED", "meeting": "常务会议"})).await),
+            json!({"outcome": "APPROVED", "meetingType": "EXECUTIVE_MEETING", "meeting": "常务会议"})).await),
         ("NOT_APPROVED", act(&app, Role::GovernmentOffice, "issueDocument", &drafting, issue_input("南政办发〔2019〕70号")).await),
         ("DOCUMENT_NUMBER_TAKEN", act(&app, Role::GovernmentOffice, "issueDocument", &approved, issue_input("南政办发〔2019〕53号")).await),
         ("AGENCY_CODE_NOT_OF_BODY", act(&app, Role::GovernmentOffice, "issueDocument", &approved, issue_input("南府发〔2019〕1号")).await),

@@ -91,7 +91,7 @@ async fn each_role_may_do_its_own_work_and_nothing_else() {
         Role::GovernmentOffice,
         "recordDeliberation",
         &id,
-        json!({"outcome": "APPROVED", "meeting": "常务会议"}),
+        json!({"outcome": "APPROVED", "meetingType": "EXECUTIVE_MEETING", "meeting": "常务会议"}),
     )
     .await;
     // AUDITOR and ADMIN: read, never write.
@@ -242,7 +242,7 @@ const CALLS: &[(&str, &str)] = &[
     ("submitRevision", r#"id: "$DOC", input: {responses: []}"#),
     (
         "recordDeliberation",
-        r#"id: "$DOC", input: {outcome: APPROVED, meeting: "常务会议"}"#,
+        r#"id: "$DOC", input: {outcome: APPROVED, meetingType: EXECUTIVE_MEETING, meeting: "常务会议"}"#,
     ),
     (
         "issueDocument",
@@ -304,6 +304,10 @@ const CALLS: &[(&str, &str)] = &[
     (
         "reviewCleanupDecision",
         r#"id: "$CAMPAIGN", input: {entryId: "$DOC", accepted: true, reviewedOn: "2019-11-03"}"#,
+    ),
+    (
+        "approveCleanupResult",
+        r#"id: "$CAMPAIGN", input: {meetingType: EXECUTIVE_MEETING, meeting: "县政府常务会议", approvedOn: "2019-11-20"}"#,
     ),
     (
         "publishCleanupResult",
@@ -459,6 +463,9 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
                 (Some(_), _) => false,
                 // The legal office proposes only items' cleanup decisions; $DOC is a document.
                 (None, Some(Role::LegalOffice)) if *mutation == "proposeCleanupDecision" => false,
+                // $DOC is a government document: the government's office records its
+                // deliberation, not the drafter (who does for a department's).
+                (None, Some(Role::Drafter)) if *mutation == "recordDeliberation" => false,
                 (None, Some(role)) => rule.roles.contains(&role),
                 // The other body's drafter: allowed only where the rule is not body-scoped.
                 (None, None) if who.starts_with("a drafter") => {
@@ -1027,6 +1034,8 @@ fn has_key(value: &Value, key: &str) -> bool {
 /// review body designated for its issuing body. The county's legal office may not review a
 /// department with its own legal unit, that unit may not review the county's documents, and a
 /// body listed without a review body cannot be reviewed at all; each refusal writes nothing.
+/// And a department's document is deliberated by its own office meeting, which the
+/// department records (the government's office may not, nor call it a government meeting).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_designated_review_body_reviews_a_bodys_documents() {
     let app = TestApp::spawn().await;
@@ -1128,6 +1137,50 @@ async fn only_the_designated_review_body_reviews_a_bodys_documents() {
         .gql_as(Some(&water_legal), &conclude, json!({"id": water_doc}))
         .await;
     assert!(r.get("errors").is_none(), "{r:#}");
+
+    // Its deliberation is its own office meeting, recorded by the department itself: not by
+    // the government's office, and not as a government meeting.
+    let deliberate = |meeting_type: &str| {
+        mutation(
+            "recordDeliberation",
+            &format!(
+                "outcome: APPROVED, meetingType: {meeting_type}, meeting: \"局务会议\", heldOn: \"2019-08-20\""
+            ),
+        )
+    };
+    let before = app.event_count().await;
+    let r = app
+        .gql(
+            Role::GovernmentOffice,
+            &deliberate("DEPARTMENT_MEETING"),
+            json!({"id": water_doc}),
+        )
+        .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+    let r = app
+        .gql_as(
+            Some(&water_drafter),
+            &deliberate("EXECUTIVE_MEETING"),
+            json!({"id": water_doc}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&r),
+        ("BUSINESS_RULE".into(), Some("WRONG_MEETING".into())),
+        "{r:#}"
+    );
+    assert_eq!(app.event_count().await, before);
+    let r = app
+        .gql_as(
+            Some(&water_drafter),
+            &deliberate("DEPARTMENT_MEETING"),
+            json!({"id": water_doc}),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["recordDeliberation"]["document"]["status"], "APPROVED",
+        "{r:#}"
+    );
 
     // The county's documents: the department's legal unit may not review them.
     let county_doc = draft(&app, "县政府文件", false).await;

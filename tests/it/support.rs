@@ -368,7 +368,7 @@ pub async fn to_approved(app: &TestApp, id: &str) {
         Role::GovernmentOffice,
         "recordDeliberation",
         id,
-        json!({"outcome": "APPROVED", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
+        json!({"outcome": "APPROVED", "meetingType": "EXECUTIVE_MEETING", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
     )
     .await;
 }

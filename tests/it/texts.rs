@@ -165,8 +165,7 @@ async fn the_text_issued_is_the_text_reviewed() {
                "responses": [{"issueNumber": 1, "adopted": true, "clause": "art-2"}]}),
     )
     .await;
-    let deliberate =
-        json!({"outcome": "APPROVED", "meeting": "县政府常务会议", "heldOn": "2019-08-20"});
+    let deliberate = json!({"outcome": "APPROVED", "meetingType": "EXECUTIVE_MEETING", "meeting": "县政府常务会议", "heldOn": "2019-08-20"});
     let before = app.event_count().await;
     let r = act(
         &app,
@@ -309,7 +308,7 @@ async fn working_texts_stay_with_those_who_see_the_history() {
         Role::GovernmentOffice,
         "recordDeliberation",
         &id,
-        json!({"outcome": "APPROVED", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
+        json!({"outcome": "APPROVED", "meetingType": "EXECUTIVE_MEETING", "meeting": "县政府常务会议", "heldOn": "2019-08-20"}),
     )
     .await;
     step(

@@ -262,3 +262,71 @@ async fn a_catalogue_imports_all_or_nothing_and_a_rerun_completes_it() {
     .unwrap();
     assert_eq!(actor, "system:import:test");
 }
+
+/// Proves RECORDED_LATE (backdating): a step dated more than `backdating_days` before the day
+/// it is recorded is flagged on the document for those who may read its history, naming the
+/// event; a step dated today is not; readers who may not see the history (an advisor) do not
+/// see when steps were recorded; and the threshold is the operator's setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_dated_long_before_it_was_recorded_is_flagged_for_auditors() {
+    const WARNINGS: &str =
+        "query($id: String!) { document(id: $id) { warnings { code message } } }";
+    let codes = |r: &serde_json::Value| -> Vec<String> {
+        r["document"]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let url = fresh_database().await;
+    let app = TestApp::spawn_on(&url).await;
+    list_bodies(&app).await;
+    // Dated 2019-06-01, recorded today: years late.
+    let old = draft(&app, "补录的文件", false).await;
+    let r = app.ok(Role::Auditor, WARNINGS, json!({"id": old})).await;
+    assert_eq!(codes(&r), ["RECORDED_LATE"], "{r:#}");
+    let message = r["document"]["warnings"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("Drafted at position"), "{message}");
+    assert!(message.contains("dated 2019-06-01"), "{message}");
+    let r = app.ok(Role::Drafter, WARNINGS, json!({"id": old})).await;
+    assert_eq!(
+        codes(&r),
+        ["RECORDED_LATE"],
+        "the drafting body sees its own history"
+    );
+    // An advisor sees the document in review only, and never its history.
+    step(
+        &app,
+        Role::Drafter,
+        "submitForReview",
+        &old,
+        json!({"materials": ["送审稿"], "submittedOn": "2019-07-01"}),
+    )
+    .await;
+    let r = app.ok(Role::Advisor, WARNINGS, json!({"id": old})).await;
+    assert!(codes(&r).is_empty(), "{r:#}");
+
+    // Dated today: on time.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let r = app
+        .ok(
+            Role::Drafter,
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-GOV-OFFICE", "title": "当日登记", "class": "GOVERNMENT",
+                   "isMajorDecision": false, "draftedOn": today.to_string()}}),
+        )
+        .await;
+    let fresh = r["draftDocument"]["document"]["id"].as_str().unwrap();
+    let r = app.ok(Role::Auditor, WARNINGS, json!({"id": fresh})).await;
+    assert!(codes(&r).is_empty(), "{r:#}");
+
+    // The operator's threshold: with 10,000 days allowed, 2019 is not late.
+    let mut settings = quiet_settings();
+    settings.write.warnings.backdating_days = 10_000;
+    let lenient = TestApp::spawn_with(&url, settings).await;
+    let r = lenient
+        .ok(Role::Auditor, WARNINGS, json!({"id": old}))
+        .await;
+    assert!(codes(&r).is_empty(), "{r:#}");
+}

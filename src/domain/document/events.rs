@@ -158,6 +158,42 @@ impl DocumentEvent {
 }
 
 impl DocumentEvent {
+    /// The legal date of a step a person keys in: the day the event says it happened, which
+    /// may lie before the day it was recorded. `None` for what the ledger itself records
+    /// (expiry, cleanup results, declarations of invalidity) and for imports of documents
+    /// issued before the ledger existed, which are dated in the past by nature.
+    pub fn legal_date(&self) -> Option<NaiveDate> {
+        use DocumentEvent as E;
+        Some(match self {
+            E::Drafted { draft, .. } => draft.drafted_on,
+            E::DraftRevised { revised_on, .. } => *revised_on,
+            E::ConsultationOpened { opened_on, .. } => *opened_on,
+            E::ConsultationClosed { closed_on, .. } => *closed_on,
+            E::SubmittedForReview { submitted_on, .. } => *submitted_on,
+            E::MaterialsReturned(r) => r.returned_on,
+            E::ReviewStarted { started_on, .. } => *started_on,
+            E::AdvisorOpinionAdded(o) => o.given_on,
+            E::ReviewConcluded { concluded_on, .. } => *concluded_on,
+            E::RevisionSubmitted { submitted_on, .. } => *submitted_on,
+            E::Deliberated(d) => d.held_on,
+            E::Issued(i) => i.issued_on,
+            E::FiledForRecord { filed_on, .. } => *filed_on,
+            E::FilingReviewed { reviewed_on, .. } => *reviewed_on,
+            E::Corrected(c) => c.corrected_on,
+            E::Repealed(e) | E::Withdrawn(e) => e.on,
+            E::Republished(r) => r.republished_on,
+            E::Superseded(s) => s.on,
+            E::TextRecorded(t) => t.recorded_on,
+            E::RevisedTextConfirmed(c) => c.confirmed_on,
+            E::ScreeningWarningConsidered(c) => c.considered_on,
+            E::AttachmentAdded(a) => a.added_on,
+            E::Expired { .. }
+            | E::CleanupDecided(_)
+            | E::DeclaredInvalid(_)
+            | E::DocumentImported { .. } => return None,
+        })
+    }
+
     /// One line for people reading a history: what happened, in English with the Chinese term.
     pub fn summary(&self) -> String {
         match self {

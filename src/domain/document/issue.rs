@@ -7,11 +7,12 @@ use super::DocumentStatus as S;
 use super::*;
 
 impl NormativeDocument {
-    pub(super) fn record_deliberation(
+    pub(super) async fn record_deliberation(
         &self,
         mut d: Deliberation,
+        services: &dyn DocumentServices,
     ) -> Result<DocumentEvent, DomainError> {
-        self.drafted("recordDeliberation")?;
+        let draft = self.drafted("recordDeliberation")?;
         if !self.review_allows_deliberation() {
             return Err(
                 if self.status.is_open_draft() && self.status != S::Approved {
@@ -31,6 +32,32 @@ impl NormativeDocument {
                 c.concluded_on,
                 "the review's conclusion",
             )?;
+        }
+        // 集体审议 by the body's own meeting: the government's for its documents, a
+        // department's or township's for theirs.
+        let Some(given) = d.meeting_type else {
+            return Err(DomainError::invalid("meetingType", "must be given"));
+        };
+        let kind = services
+            .issuing_body(&draft.body_code)
+            .await?
+            .and_then(|b| b.listing)
+            .map(|l| l.kind)
+            .ok_or_else(|| DomainError::IssuingBodyNotListed {
+                code: draft.body_code.clone(),
+                on: d.held_on.to_string(),
+            })?;
+        let expected = kind.deliberating_meetings();
+        if !expected.contains(&given) {
+            return Err(DomainError::WrongMeeting {
+                kind: format!("{kind:?}"),
+                expected: expected
+                    .iter()
+                    .map(|m| m.label())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                given: given.label().to_owned(),
+            });
         }
         d.text_version = self.deliberable_text(d.text_version)?;
         Ok(DocumentEvent::Deliberated(d))
@@ -80,6 +107,13 @@ impl NormativeDocument {
         not_before("publishedOn", published_on, issued_on, "the issue date")?;
         not_before("effectiveOn", effective_on, published_on, "publication")?;
         let body = services.issuing_body(&draft.body_code).await?;
+        // A body taken off the list (机构改革) issues nothing dated on or after its delisting.
+        if !body.as_ref().is_some_and(|b| b.is_listed_on(issued_on)) {
+            return Err(DomainError::IssuingBodyNotListed {
+                code: draft.body_code.clone(),
+                on: issued_on.to_string(),
+            });
+        }
         if !body.is_some_and(|b| b.has_agency_code(&number.agency_code)) {
             return Err(DomainError::AgencyCodeNotOfBody {
                 code: draft.body_code.clone(),
@@ -93,6 +127,7 @@ impl NormativeDocument {
                 holder,
             });
         }
+        check_registration_number(&registration_number, services).await?;
         let (valid_until, validity_override_reason) = self.validity(
             ("effectiveOn", effective_on),
             valid_until,
@@ -251,4 +286,21 @@ pub fn check_import(r: &ImportedRecord) -> Result<(), DomainError> {
             ),
         )),
     }
+}
+
+/// A registration number (登记号) is unique like a 文号 and never released: one already held,
+/// by any document, is refused.
+pub(super) async fn check_registration_number(
+    number: &Option<String>,
+    services: &dyn DocumentServices,
+) -> Result<(), DomainError> {
+    if let Some(number) = number
+        && let Some(holder) = services.registration_number_holder(number).await?
+    {
+        return Err(DomainError::RegistrationNumberTaken {
+            number: number.clone(),
+            holder,
+        });
+    }
+    Ok(())
 }

@@ -51,6 +51,7 @@ use crate::domain::text::TextStage;
 
 pub use events::*;
 pub use issue::check_import;
+use issue::check_registration_number;
 pub use state::*;
 pub use warnings::*;
 
@@ -65,6 +66,9 @@ pub trait DocumentServices: Send + Sync {
         &self,
         number: &DocumentNumber,
     ) -> Result<Option<String>, DomainError>;
+    /// The document that holds the registration number (登记号), if any (never released).
+    async fn registration_number_holder(&self, number: &str)
+    -> Result<Option<String>, DomainError>;
     /// The most characters a correction (勘误) may change in one clause; beyond it, or when a
     /// clause is added, removed or moved, the change is an amendment and goes back to review.
     fn correction_max_chars(&self) -> usize {
@@ -365,7 +369,9 @@ impl NormativeDocument {
                 responses,
                 ..
             } => vec![self.submit_revision(submitted_on, responses)?],
-            DocumentCommand::RecordDeliberation(d) => vec![self.record_deliberation(d)?],
+            DocumentCommand::RecordDeliberation(d) => {
+                vec![self.record_deliberation(d, services).await?]
+            }
             DocumentCommand::Issue {
                 number,
                 registration_number,
@@ -418,12 +424,15 @@ impl NormativeDocument {
                 registration_number,
                 valid_until,
                 validity_override_reason,
-            } => vec![self.republish(
-                republished_on,
-                registration_number,
-                valid_until,
-                validity_override_reason,
-            )?],
+            } => {
+                check_registration_number(&registration_number, services).await?;
+                vec![self.republish(
+                    republished_on,
+                    registration_number,
+                    valid_until,
+                    validity_override_reason,
+                )?]
+            }
             DocumentCommand::Expire { on } => vec![self.expire(on)?],
             DocumentCommand::ApplyCleanupDecision(outcome) => {
                 self.apply_cleanup_decision(outcome)?

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::DocumentEvent;
 use crate::domain::document_number::DocumentNumber;
 use crate::domain::error::DomainError;
+pub use crate::domain::issuing_body::MeetingType;
 use crate::domain::text::{self, Clause, TextStage};
 
 /// Lifecycle status.
@@ -276,6 +277,10 @@ pub struct Review {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deliberation {
     pub outcome: DeliberationOutcome,
+    /// Which meeting deliberated (absent from deliberations recorded before it was asked).
+    #[serde(default)]
+    pub meeting_type: Option<MeetingType>,
+    /// The meeting itself, e.g. 县政府第12次常务会议.
     pub meeting: String,
     pub held_on: NaiveDate,
     pub minutes_reference: Option<String>,

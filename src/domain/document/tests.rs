@@ -23,6 +23,12 @@ impl DocumentServices for Ledger {
     ) -> Result<Option<String>, DomainError> {
         Ok(self.numbers.get(&number.to_string()).cloned())
     }
+    async fn registration_number_holder(
+        &self,
+        number: &str,
+    ) -> Result<Option<String>, DomainError> {
+        Ok(self.numbers.get(number).cloned())
+    }
 }
 
 const ID: &str = "0190b7c4-0000-7000-8000-000000000001";
@@ -32,6 +38,11 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn ledger() -> Box<dyn DocumentServices> {
+    ledger_delisted_on(None)
+}
+
+/// The same ledger, with the body taken off the list on `delisted_on` (机构改革).
+fn ledger_delisted_on(delisted_on: Option<&str>) -> Box<dyn DocumentServices> {
     let mut body = IssuingBody::default();
     body.apply(IssuingBodyEvent::IssuingBodyListed(IssuingBodyListing {
         code: "NCX-GOV-OFFICE".into(),
@@ -44,8 +55,16 @@ fn ledger() -> Box<dyn DocumentServices> {
         listed_from: d("2019-01-01"),
         listing_document: None,
     }));
+    if let Some(on) = delisted_on {
+        body.apply(IssuingBodyEvent::IssuingBodyDelisted {
+            delisted_on: d(on),
+            reason: "机构改革".into(),
+            document: None,
+        });
+    }
     let mut numbers = HashMap::new();
     numbers.insert("南政办发〔2019〕53号".into(), "another-document".into());
+    numbers.insert("NCXR-2019-00053".into(), "another-document".into());
     Box::new(Ledger {
         bodies: HashMap::from([("NCX-GOV-OFFICE".into(), body)]),
         numbers,
@@ -124,6 +143,7 @@ fn deliberation(outcome: DeliberationOutcome) -> Deliberation {
     Deliberation {
         text_version: None,
         outcome,
+        meeting_type: Some(MeetingType::ExecutiveMeeting),
         meeting: "县政府第12次常务会议".into(),
         held_on: d("2019-08-20"),
         minutes_reference: None,
@@ -674,6 +694,50 @@ fn an_approved_document_is_issued_with_a_default_validity_of_five_years() {
         .then_expect_events(vec![issued()]);
 }
 
+/// Listing dates are checked at issue too: a body delisted before the issue date (机构改革)
+/// cannot issue, even a document it drafted while listed.
+#[test]
+fn a_body_delisted_before_the_issue_date_cannot_issue() {
+    let refusal = TestFramework::<NormativeDocument>::with(ledger_delisted_on(Some("2019-09-01")))
+        .given(through_approval())
+        .when(issue_command("南政办发〔2019〕63号", None, None))
+        .inspect_result()
+        .expect_err("issued after delisting")
+        .rule();
+    assert_eq!(refusal, "ISSUING_BODY_NOT_LISTED");
+    // Delisted the day after the issue date: the issue stands.
+    TestFramework::<NormativeDocument>::with(ledger_delisted_on(Some("2019-09-03")))
+        .given(through_approval())
+        .when(issue_command("南政办发〔2019〕63号", None, None))
+        .then_expect_events(vec![issued()]);
+}
+
+/// 登记号 is unique like the 文号: one already held is refused at issue and at republication.
+#[test]
+fn a_registration_number_already_held_is_refused() {
+    let mut taken = issue_command("南政办发〔2019〕63号", None, None);
+    if let DocumentCommand::Issue {
+        registration_number,
+        ..
+    } = &mut taken
+    {
+        *registration_number = Some("NCXR-2019-00053".into());
+    }
+    assert_eq!(
+        refused(through_approval(), taken),
+        "REGISTRATION_NUMBER_TAKEN"
+    );
+    let mut events = through_approval();
+    events.push(issued());
+    let republish = DocumentCommand::Republish {
+        republished_on: d("2020-01-02"),
+        registration_number: Some("NCXR-2019-00053".into()),
+        valid_until: None,
+        validity_override_reason: None,
+    };
+    assert_eq!(refused(events, republish), "REGISTRATION_NUMBER_TAKEN");
+}
+
 #[test]
 fn trial_documents_default_to_two_years() {
     let mut events = through_approval();
@@ -689,6 +753,58 @@ fn trial_documents_default_to_two_years() {
         DocumentEvent::Issued(i) => assert_eq!(i.valid_until, d("2021-10-04")),
         other => panic!("{other:?}"),
     }
+}
+
+/// 集体审议 by the body's own meeting: the county government office's documents are
+/// deliberated by the government's executive or plenary meeting, never by a department's
+/// office meeting or a township's; and the meeting type must be given.
+#[test]
+fn a_document_is_deliberated_by_its_own_bodys_meeting() {
+    let reviewed = || {
+        vec![
+            drafted(),
+            submitted(),
+            started(),
+            concluded(ReviewOutcome::Lawful, 0),
+        ]
+    };
+    let with_type = |t: Option<MeetingType>| {
+        let mut d = deliberation(DeliberationOutcome::Approved);
+        d.meeting_type = t;
+        DocumentCommand::RecordDeliberation(d)
+    };
+    for wrong in [MeetingType::DepartmentMeeting, MeetingType::TownshipMeeting] {
+        assert_eq!(refused(reviewed(), with_type(Some(wrong))), "WRONG_MEETING");
+    }
+    assert_eq!(refused(reviewed(), with_type(None)), "INVALID_INPUT");
+    let mut plenary = deliberation(DeliberationOutcome::Approved);
+    plenary.meeting_type = Some(MeetingType::PlenaryMeeting);
+    given(reviewed())
+        .when(DocumentCommand::RecordDeliberation(plenary.clone()))
+        .then_expect_events(vec![DocumentEvent::Deliberated(plenary)]);
+}
+
+/// Each kind of body has its meeting.
+#[test]
+fn each_kind_of_body_is_deliberated_by_its_meeting() {
+    use IssuingBodyKind as K;
+    assert!(
+        K::CountyGovernment
+            .deliberating_meetings()
+            .contains(&MeetingType::ExecutiveMeeting)
+    );
+    assert_eq!(
+        K::CountyDepartment.deliberating_meetings(),
+        [MeetingType::DepartmentMeeting]
+    );
+    assert_eq!(
+        K::TownshipGovernment.deliberating_meetings(),
+        [MeetingType::TownshipMeeting]
+    );
+    assert_eq!(
+        K::SubdistrictOffice.deliberating_meetings(),
+        [MeetingType::TownshipMeeting]
+    );
 }
 
 #[test]

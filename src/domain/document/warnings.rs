@@ -24,6 +24,9 @@ pub struct WarningSettings {
     pub market_consultation_days: u64,
     /// Minimum days between publication and commencement, unless urgent.
     pub commencement_days: u64,
+    /// Days a step's legal date may lie before the day it is recorded before it is flagged
+    /// as backdated (RECORDED_LATE).
+    pub backdating_days: u64,
 }
 
 impl Default for WarningSettings {
@@ -33,6 +36,7 @@ impl Default for WarningSettings {
             consultation_working_days: 7,
             market_consultation_days: 30,
             commencement_days: 30,
+            backdating_days: 30,
         }
     }
 }
@@ -125,5 +129,67 @@ impl NormativeDocument {
             });
         }
         out
+    }
+}
+
+/// RECORDED_LATE: the steps whose legal date lies more than `settings.backdating_days` before
+/// the day they were recorded (in the ledger's time zone). A step recorded late is still a step
+/// that happened, but a date keyed long after the fact is what an auditor looks at first.
+/// `steps` are the document's events with their log position and recording date.
+pub fn recorded_late(
+    steps: &[(i64, &DocumentEvent, NaiveDate)],
+    settings: &WarningSettings,
+) -> Vec<Warning> {
+    steps
+        .iter()
+        .filter_map(|(position, event, recorded_on)| {
+            let legal = event.legal_date()?;
+            let late = (*recorded_on - legal).num_days();
+            (late > settings.backdating_days as i64).then(|| Warning {
+                code: "RECORDED_LATE",
+                message: format!(
+                    "{} at position {position} is dated {legal} but was recorded on \
+                     {recorded_on}, {late} days later",
+                    cqrs_es::DomainEvent::event_type(*event)
+                ),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod recorded_late_tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// A step keyed more than the allowed days after its legal date is flagged, one at the
+    /// limit is not, and what the ledger records itself (expiry) never is.
+    #[test]
+    fn steps_recorded_long_after_their_date_are_flagged() {
+        let settings = WarningSettings::default();
+        let submitted = DocumentEvent::SubmittedForReview {
+            submitted_on: d("2019-07-01"),
+            materials: vec![],
+        };
+        let expired = DocumentEvent::Expired {
+            on: d("2019-07-01"),
+        };
+        let at_limit = [(7, &submitted, d("2019-07-31"))];
+        assert!(recorded_late(&at_limit, &settings).is_empty());
+        let late = [
+            (7, &submitted, d("2019-08-01")),
+            (9, &expired, d("2020-01-01")),
+        ];
+        let warnings = recorded_late(&late, &settings);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].code, "RECORDED_LATE");
+        assert_eq!(
+            warnings[0].message,
+            "SubmittedForReview at position 7 is dated 2019-07-01 but was recorded on \
+             2019-08-01, 31 days later"
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::domain::document::{self as d, DocumentCommand};
 use crate::domain::{DocumentNumber, DomainError};
 use crate::graphql::Session;
 use crate::graphql::documents::types::{
-    DeliberationOutcome, Document, DocumentClass, FilingReviewOutcome, ReviewOutcome,
+    DeliberationOutcome, Document, DocumentClass, FilingReviewOutcome, MeetingType, ReviewOutcome,
 };
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::execute::{Answer, day, execute_and_answer, ledger_id, parse_id_arg};
@@ -224,7 +224,9 @@ pub struct ConfirmRevisedTextInput {
 #[derive(InputObject)]
 pub struct RecordDeliberationInput {
     pub outcome: DeliberationOutcome,
-    /// e.g. 县政府第12次常务会议.
+    /// Which meeting: it must be the document's body's own (WRONG_MEETING otherwise).
+    pub meeting_type: MeetingType,
+    /// The meeting itself, e.g. 县政府第12次常务会议.
     pub meeting: String,
     pub held_on: Option<NaiveDate>,
     pub minutes_reference: Option<String>,
@@ -597,6 +599,7 @@ impl DocumentMutations {
     ) -> ApiResult<DocumentPayload> {
         let command = DocumentCommand::RecordDeliberation(d::Deliberation {
             outcome: input.outcome.into(),
+            meeting_type: Some(input.meeting_type.into()),
             meeting: input.meeting,
             held_on: day(input.held_on),
             minutes_reference: input.minutes_reference,

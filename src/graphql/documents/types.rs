@@ -67,6 +67,21 @@ pub enum DeliberationOutcome {
     Deferred,
 }
 
+/// The meeting that deliberates (集体审议): a government's documents by its executive or plenary
+/// meeting, a department's by its office meeting, a township's by its head's office meeting.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::document::MeetingType")]
+pub enum MeetingType {
+    /// 政府常务会议.
+    ExecutiveMeeting,
+    /// 政府全体会议.
+    PlenaryMeeting,
+    /// 部门办公会议.
+    DepartmentMeeting,
+    /// 乡镇长办公会议.
+    TownshipMeeting,
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::document::FilingReviewOutcome")]
 pub enum FilingReviewOutcome {
@@ -407,6 +422,8 @@ impl Document {
     }
     /// Warn-only rules this document breaks (overdue review or filing, short consultation,
     /// early commencement), as of `today` (default today, Asia/Shanghai). Never blocking.
+    /// Those who may read the document's history also see RECORDED_LATE: a step dated more
+    /// than the configured number of days (`--backdating-days`, 30) before it was recorded.
     async fn warnings(
         &self,
         ctx: &Context<'_>,
@@ -414,10 +431,38 @@ impl Document {
     ) -> ApiResult<Vec<DocumentWarning>> {
         let ledger = &ctx.data::<Session>()?.ledger;
         let today = today.unwrap_or_else(crate::graphql::today);
-        Ok(self
+        let settings = &ledger.settings().warnings;
+        let mut warnings = self.0.state.warnings(today, ledger.calendar(), settings);
+        // When a step was recorded is part of the history, which is never public.
+        let body = self
             .0
             .state
-            .warnings(today, ledger.calendar(), &ledger.settings().warnings)
+            .draft
+            .as_ref()
+            .map_or("", |d| d.body_code.as_str());
+        if let Ok(reader) = super::reader(ctx, "Document.history")
+            && crate::authz::may_see_document_history(reader.scope, &reader.actor.bodies, body)
+        {
+            let records = event_log::aggregate_events(
+                ledger.pool(),
+                <crate::domain::NormativeDocument as cqrs_es::Aggregate>::TYPE,
+                &self.0.id.to_string(),
+                None,
+            )
+            .await
+            .map_err(gql)?;
+            let mut steps = Vec::with_capacity(records.len());
+            for r in records.into_iter().filter(|r| r.sequence <= self.0.version) {
+                let event = d::DocumentEvent::decode(&r.event_type, &r.event_version, r.payload)
+                    .map_err(|e| gql(crate::store::StoreError::from(e)))?;
+                // The ledger's legal dates are Asia/Shanghai dates.
+                let recorded_on = (r.recorded_at + chrono::Duration::hours(8)).date_naive();
+                steps.push((r.position, event, recorded_on));
+            }
+            let steps: Vec<_> = steps.iter().map(|(p, e, d)| (*p, e, *d)).collect();
+            warnings.extend(d::recorded_late(&steps, settings));
+        }
+        Ok(warnings
             .into_iter()
             .map(|w| DocumentWarning {
                 code: w.code.to_owned(),
@@ -689,6 +734,8 @@ pub struct ReviewIssue {
 #[derive(SimpleObject)]
 pub struct Deliberation {
     outcome: DeliberationOutcome,
+    /// Absent on deliberations recorded before the meeting type was asked.
+    meeting_type: Option<MeetingType>,
     meeting: String,
     held_on: NaiveDate,
     minutes_reference: Option<String>,
@@ -701,6 +748,7 @@ impl From<d::Deliberation> for Deliberation {
     fn from(x: d::Deliberation) -> Self {
         Deliberation {
             outcome: x.outcome.into(),
+            meeting_type: x.meeting_type.map(Into::into),
             meeting: x.meeting,
             held_on: x.held_on,
             minutes_reference: x.minutes_reference,
