@@ -455,11 +455,31 @@ pub async fn search_documents(
     // clauses are read back: a broad query may match thousands of clauses, and their texts
     // and the documents' states are wide. The statement is planned for every call
     // (a generic plan guesses how many clauses an array of keys matches, badly).
+    //
+    // The index is not asked for keys in a fifth or more of all clauses (管理, 本县): GIN reads
+    // a key's whole posting list, so such keys cost most of the lookup and narrow little. How
+    // common a key is comes from the column's statistics (ANALYZE keeps its most common
+    // elements with their frequencies); the exact check below makes any subset of keys safe,
+    // and when every key is that common the rarest is kept.
     Ok(sqlx::query_as(
-        "WITH hits AS (
+        "WITH frequency AS (
+             SELECT k.key, coalesce(s.freq, 0) AS freq
+             FROM unnest($1::integer[]) AS k(key)
+             LEFT JOIN (
+                 SELECT unnest(most_common_elems::text::integer[]) AS elem,
+                        unnest(most_common_elem_freqs[1:cardinality(most_common_elems)]) AS freq
+                 FROM pg_stats
+                 WHERE schemaname = 'public' AND tablename = 'rm_document_clauses'
+                   AND attname = 'grams'
+             ) s ON s.elem = k.key
+         ), keys AS (
+             SELECT coalesce(array_agg(key) FILTER (WHERE freq < 0.2),
+                             (SELECT ARRAY[key] FROM frequency ORDER BY freq LIMIT 1)) AS keys
+             FROM frequency
+         ), hits AS (
              SELECT c.document_id, c.position
              FROM rm_document_clauses c
-             WHERE c.grams @> $1::integer[]
+             WHERE c.grams @> (SELECT keys FROM keys)
                -- Most terms are found as written; lower() copies the clause, so it is the
                -- second try.
                AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) t
@@ -468,14 +488,20 @@ pub async fn search_documents(
              SELECT document_id, count(*) AS score, min(position) AS first_position
              FROM hits GROUP BY document_id
          ), page AS (
+             -- One lookup per matching document (LIMIT 1 keeps it a lateral lookup): the
+             -- planner cannot know how few they are, and would scan every document instead.
              SELECT r.document_id, r.score, r.first_position
-             FROM ranked r JOIN rm_documents d ON d.id = r.document_id
-             WHERE ($3::text IS NULL OR d.body_code = $3)
-               AND ($4::text IS NULL OR d.status = $4)
-               AND ($5::int IS NULL OR d.year = $5)
-               AND ($6::date IS NULL OR (d.effective_on <= $6 AND d.valid_until >= $6
-                                         AND (d.ended_on IS NULL OR d.ended_on > $6)))
-               AND ($7::bool OR d.body_code = ANY($8) OR d.status = ANY($9))
+             FROM ranked r CROSS JOIN LATERAL (
+                 SELECT 1 FROM rm_documents d
+                 WHERE d.id = r.document_id
+                   AND ($3::text IS NULL OR d.body_code = $3)
+                   AND ($4::text IS NULL OR d.status = $4)
+                   AND ($5::int IS NULL OR d.year = $5)
+                   AND ($6::date IS NULL OR (d.effective_on <= $6 AND d.valid_until >= $6
+                                             AND (d.ended_on IS NULL OR d.ended_on > $6)))
+                   AND ($7::bool OR d.body_code = ANY($8) OR d.status = ANY($9))
+                 LIMIT 1
+             ) visible
              ORDER BY (r.first_position = 0) DESC, r.score DESC, r.document_id
              OFFSET $10 LIMIT $11
          )

@@ -12,7 +12,7 @@ pub mod services;
 pub mod tokens;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::time::Duration;
 
 /// A failure reading the ledger: the database, or an event that no longer decodes.
@@ -54,11 +54,20 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = url.parse()?;
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect(url)
+        .connect_with(without_jit(options))
         .await
+}
+
+/// The ledger's statements are short lookups; PostgreSQL's JIT compiler (on by default where
+/// the server has LLVM) spends tens of milliseconds compiling any statement whose *estimated*
+/// cost is high, which a search over an unknown number of clauses always is: measured, it
+/// tripled a search's time. No statement of the ledger runs long enough to repay it.
+fn without_jit(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("jit", "off")])
 }
 
 /// The database role the server works as: it owns nothing and may not change history (see
@@ -79,7 +88,7 @@ pub async fn connect_as_app(owner: &PgPool) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(owner.options().get_max_connections())
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
+        .connect_with(without_jit(options))
         .await
 }
 

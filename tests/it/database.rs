@@ -285,3 +285,21 @@ async fn the_database_not_the_writer_sets_when_and_in_which_transaction_an_event
     .unwrap();
     assert_eq!((claims, ids), (1, 1));
 }
+
+/// Proves that every connection of the ledger runs with PostgreSQL's JIT compiler off: it
+/// compiled any statement with a high estimated cost (every search) for tens of milliseconds,
+/// and no statement of the ledger runs long enough to repay that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledgers_connections_do_not_jit_compile() {
+    let url = fresh_database().await;
+    let owner = normledger::store::connect(&url, 1).await.unwrap();
+    normledger::store::migrate(&owner).await.unwrap();
+    let app = normledger::store::connect_as_app(&owner).await.unwrap();
+    for pool in [&owner, &app] {
+        let jit: String = sqlx::query_scalar("SHOW jit")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(jit, "off");
+    }
+}
