@@ -191,9 +191,12 @@ pub enum CliCommand {
         /// The calendar year the figures cover.
         #[arg(long)]
         year: i32,
-        /// Only documents of this issuing body.
+        /// Only documents of this issuing body (a township, say).
         #[arg(long)]
         body: Option<String>,
+        /// Only documents of this kind of body.
+        #[arg(long, value_parser = ["government", "department", "township"])]
+        body_group: Option<String>,
         /// How to print the figures.
         #[arg(long, value_enum, default_value = "md")]
         format: ReportFormat,

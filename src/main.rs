@@ -269,6 +269,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
         CliCommand::Report {
             year,
             body,
+            body_group,
             format,
             rules,
         } => {
@@ -276,13 +277,14 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             normledger::projection::ensure_shape(&pool).await?;
             let projector = normledger::projection::Projector::new(pool.clone()).await?;
             projector.catch_up().await?;
-            let report = normledger::projection::queries::annual_report(
-                &pool,
-                *year,
-                body.as_deref(),
-                rules.filing_days,
-            )
-            .await?;
+            let scope = normledger::projection::queries::ReportScope {
+                year: *year,
+                issuing_body: body.as_deref(),
+                body_group: body_group.as_deref(),
+            };
+            let report =
+                normledger::projection::queries::annual_report(&pool, scope, &rules.warnings())
+                    .await?;
             match format {
                 ReportFormat::Md => print!("{}", report.to_markdown()),
                 ReportFormat::Csv => print!("{}", report.to_csv()),

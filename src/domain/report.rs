@@ -9,9 +9,12 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use crate::domain::calendar::WorkingCalendar;
 use crate::domain::certification_item::{CertificationItem, ItemChangeKind};
 use crate::domain::cleanup_campaign::{CleanupCampaign, Decision, EntryKind};
-use crate::domain::document::{FilingReviewOutcome, NormativeDocument, ReviewOutcome};
+use crate::domain::document::{
+    FilingReviewOutcome, NormativeDocument, ReviewOutcome, WarningSettings,
+};
 use crate::domain::issuing_body::{IssuingBody, IssuingBodyKind};
 
 /// Where a figure comes from: the aggregates counted and the events that made them count.
@@ -39,6 +42,8 @@ pub struct AnnualReport {
     /// The issuing body the figures are limited to, if any. Certification items and
     /// body-list figures are county-wide and left out when a body is given.
     pub issuing_body: Option<String>,
+    /// The kind of body the figures are limited to (`government`, `department`, `township`).
+    pub body_group: Option<String>,
     pub figures: Vec<Figure>,
 }
 
@@ -52,12 +57,16 @@ impl AnnualReport {
 pub struct ReportInput<'a> {
     pub year: i32,
     pub issuing_body: Option<&'a str>,
+    /// Only documents of this kind of body: `government`, `department` or `township`.
+    pub body_group: Option<&'a str>,
     pub documents: &'a [(String, NormativeDocument)],
     pub items: &'a [(String, CertificationItem)],
     pub campaigns: &'a [(String, CleanupCampaign)],
     pub bodies: &'a [(String, IssuingBody)],
-    /// Days after publication within which filing is on time.
-    pub filing_days: u64,
+    /// The warn-only rules' settings (filing days among them), for 及时报备率 and 规范率.
+    pub warnings: &'a WarningSettings,
+    /// The working-day calendar the warn-only rules count on.
+    pub calendar: &'a WorkingCalendar,
 }
 
 /// Collects ids per figure while counting.
@@ -130,19 +139,28 @@ const CAMPAIGN: &str = "CleanupCampaign";
 pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     let y = input.year;
     let in_year = |d: NaiveDate| d.year() == y;
+    let kinds: BTreeMap<&str, IssuingBodyKind> = input
+        .bodies
+        .iter()
+        .filter_map(|(code, b)| b.listing.as_ref().map(|l| (code.as_str(), l.kind)))
+        .collect();
+    let group_of = |body: &str| kinds.get(body).map(|k| body_group(*k));
     let docs: Vec<&(String, NormativeDocument)> = input
         .documents
         .iter()
         .filter(|(_, d)| {
-            input
-                .issuing_body
-                .is_none_or(|b| d.draft.as_ref().is_some_and(|dr| dr.body_code == b))
+            let body = d.draft.as_ref().map(|dr| dr.body_code.as_str());
+            input.issuing_body.is_none_or(|b| body == Some(b))
+                && input
+                    .body_group
+                    .is_none_or(|g| body.and_then(group_of) == Some(g))
         })
         .collect();
     let mut figures = vec![];
 
     // Legality review (合法性审核).
     let mut submitted = Counter::new(DOC, &["SubmittedForReview"]);
+    let mut resubmitted = Counter::new(DOC, &["SubmittedForReview"]);
     let mut concluded = Counter::new(DOC, &["ReviewConcluded"]);
     let mut outcomes = [
         (
@@ -165,10 +183,22 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     let mut durations = Counter::new(DOC, &["ReviewStarted", "ReviewConcluded"]);
     let mut days = vec![];
     for (id, d) in &docs {
+        // Submissions count by document; a document submitted again (after materials were
+        // returned, or after an UNLAWFUL review) counts once more as a resubmission.
+        let submissions = d.reviews.iter().filter(|r| in_year(r.submitted_on)).count();
+        if submissions > 0 {
+            submitted.add(id, 1.0);
+        }
+        let earlier = d.reviews.iter().any(|r| r.submitted_on.year() < y);
+        let again = if earlier {
+            submissions
+        } else {
+            submissions.saturating_sub(1)
+        };
+        if again > 0 {
+            resubmitted.add(id, again as f64);
+        }
         for r in &d.reviews {
-            if in_year(r.submitted_on) {
-                submitted.add(id, 1.0);
-            }
             let n = r.returns.iter().filter(|x| in_year(x.returned_on)).count();
             if n > 0 {
                 returned.add(id, n as f64);
@@ -202,6 +232,11 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
         "reviews.submitted",
         "送交合法性审核的文件 documents submitted for legality review",
         "documents",
+    ));
+    figures.push(resubmitted.figure(
+        "reviews.resubmitted",
+        "再次送审 submissions of a document already submitted",
+        "submissions",
     ));
     figures.push(concluded.figure(
         "reviews.concluded",
@@ -239,11 +274,6 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     ));
 
     // Output: documents issued, by kind of issuing body.
-    let kinds: BTreeMap<&str, IssuingBodyKind> = input
-        .bodies
-        .iter()
-        .filter_map(|(code, b)| b.listing.as_ref().map(|l| (code.as_str(), l.kind)))
-        .collect();
     let mut issued = Counter::new(DOC, &["Issued", "DocumentImported"]);
     let mut by_group: BTreeMap<&str, Counter> = ["government", "department", "township"]
         .into_iter()
@@ -302,9 +332,9 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
             // Imported documents carry no filing authorities and no on-time judgement.
             if in_year(f.filed_on) && d.imported.is_none() {
                 filed.add(id, 1.0);
-                if published
-                    .is_some_and(|p| (f.filed_on - p).num_days() <= input.filing_days as i64)
-                {
+                if published.is_some_and(|p| {
+                    (f.filed_on - p).num_days() <= input.warnings.filing_days as i64
+                }) {
                     on_time.add(id, 1.0);
                 }
             }
@@ -327,12 +357,22 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
         "按时报备 filed within the deadline",
         "filings",
     ));
+    let outcomes = accepted.value + corrected.value;
+    let corrected_rate = rate(
+        corrected.value,
+        outcomes,
+        Counter {
+            ids: corrected.ids.clone(),
+            ..Counter::new(DOC, &["FilingReviewed"])
+        },
+    );
     figures.push(accepted.figure("filing.accepted", "准予备案 accepted", "filings"));
     figures.push(corrected.figure(
         "filing.corrected",
         "纠错（通知改正） correction required",
         "filings",
     ));
+    figures.extend(rates(input, &docs, corrected_rate));
 
     // Cleanup (清理): documents examined in campaigns whose result was published this year.
     let doc_ids: Vec<&str> = docs.iter().map(|(id, _)| id.as_str()).collect();
@@ -462,8 +502,98 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     AnnualReport {
         year: y,
         issuing_body: input.issuing_body.map(str::to_owned),
+        body_group: input.body_group.map(str::to_owned),
         figures,
     }
+}
+
+/// A rate's counter: the numerator's documents as provenance, the value numerator ÷ total
+/// (0 when there is nothing to divide).
+fn rate(numerator: f64, total: f64, mut counter: Counter) -> Counter {
+    counter.value = if total > 0.0 { numerator / total } else { 0.0 };
+    counter
+}
+
+/// The rates (比率) a report states beside its counts, over the documents issued this year
+/// through the ledger (documents imported from a catalogue have no review or filing on
+/// record): 审核率, 报备率, 及时报备率, 规范率; and 纠错率 over the filing outcomes of the year.
+/// Each rate's provenance is its numerator's documents.
+fn rates(
+    input: &ReportInput<'_>,
+    docs: &[&(String, NormativeDocument)],
+    corrected: Counter,
+) -> Vec<Figure> {
+    let y = input.year;
+    let year_end = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX);
+    let issued: Vec<_> = docs
+        .iter()
+        .filter(|(_, d)| {
+            d.imported.is_none() && d.issuance.as_ref().is_some_and(|i| i.issued_on.year() == y)
+        })
+        .collect();
+    let total = issued.len() as f64;
+    let mut reviewed = Counter::new(DOC, &["ReviewConcluded", "Issued"]);
+    let mut filed = Counter::new(DOC, &["FiledForRecord", "Issued"]);
+    let mut on_time = Counter::new(DOC, &["FiledForRecord", "Issued"]);
+    let mut conforming = Counter::new(DOC, &["Issued"]);
+    for (id, d) in issued {
+        // A review that allowed deliberation: LAWFUL, or MUST_REVISE (its issues answered
+        // before the deliberation, which the ledger enforces).
+        let passed = d.reviews.iter().any(|r| {
+            r.conclusions
+                .iter()
+                .any(|c| matches!(c.outcome, ReviewOutcome::Lawful | ReviewOutcome::MustRevise))
+        });
+        if passed {
+            reviewed.add(id, 1.0);
+        }
+        let published = d.issuance.as_ref().map(|i| i.published_on);
+        if let Some(first) = d.filings.first() {
+            filed.add(id, 1.0);
+            if published.is_some_and(|p| {
+                (first.filed_on - p).num_days() <= input.warnings.filing_days as i64
+            }) {
+                on_time.add(id, 1.0);
+            }
+        }
+        // As the year closed: a warning settled later (a late filing) still counts.
+        if d.warnings(year_end, input.calendar, input.warnings)
+            .is_empty()
+        {
+            conforming.add(id, 1.0);
+        }
+    }
+    let share = |c: Counter| {
+        let n = c.value;
+        rate(n, total, c)
+    };
+    vec![
+        share(reviewed).figure(
+            "rates.reviewed",
+            "审核率 issued documents that passed a legality review ÷ documents issued",
+            "ratio",
+        ),
+        share(filed).figure(
+            "rates.filed",
+            "报备率 issued documents filed for record ÷ documents issued",
+            "ratio",
+        ),
+        share(on_time).figure(
+            "rates.filedOnTime",
+            "及时报备率 issued documents filed within the deadline ÷ documents issued",
+            "ratio",
+        ),
+        share(conforming).figure(
+            "rates.conforming",
+            "规范率 issued documents with no warning at year end ÷ documents issued",
+            "ratio",
+        ),
+        corrected.figure(
+            "rates.corrected",
+            "纠错率 filing outcomes other than 准予备案 ÷ filing outcomes",
+            "ratio",
+        ),
+    ]
 }
 
 impl AnnualReport {
@@ -471,15 +601,17 @@ impl AnnualReport {
     pub fn to_markdown(&self) -> String {
         let v = |k: &str| self.figure(k).map_or(0.0, |f| f.value);
         let n = |k: &str| format!("{}", v(k) as i64);
-        let scope = self
-            .issuing_body
-            .as_deref()
-            .map_or(String::new(), |b| format!("（{b}）"));
+        let scope = match (self.issuing_body.as_deref(), self.body_group.as_deref()) {
+            (Some(b), _) => format!("（{b}）"),
+            (None, Some(g)) => format!("（{g}）"),
+            (None, None) => String::new(),
+        };
         let mut out = format!("# {}年度行政规范性文件工作情况{scope}\n\n", self.year);
         out.push_str(&format!(
-            "全年共{}件规范性文件送交合法性审核，审核完成{}件，其中合法{}件、应当修改{}件、不合法{}件，\
-             退回补正材料{}次；审核用时中位数{}日，超期{}件（合计{}日）；法律顾问出具意见{}条。\n\n",
+            "全年共{}件规范性文件送交合法性审核（再次送审{}次），审核完成{}件，其中合法{}件、应当修改{}件、\
+             不合法{}件，退回补正材料{}次；审核用时中位数{}日，超期{}件（合计{}日）；法律顾问出具意见{}条。\n\n",
             n("reviews.submitted"),
+            n("reviews.resubmitted"),
             n("reviews.concluded"),
             n("reviews.lawful"),
             n("reviews.mustRevise"),
@@ -502,6 +634,15 @@ impl AnnualReport {
             n("filing.onTime"),
             n("filing.accepted"),
             n("filing.corrected"),
+        ));
+        let pct = |k: &str| format!("{:.1}%", v(k) * 100.0);
+        out.push_str(&format!(
+            "审核率{}，报备率{}，及时报备率{}，规范率{}，纠错率{}。\n\n",
+            pct("rates.reviewed"),
+            pct("rates.filed"),
+            pct("rates.filedOnTime"),
+            pct("rates.conforming"),
+            pct("rates.corrected"),
         ));
         out.push_str(&format!(
             "清理规范性文件{}件，继续有效{}件、修改{}件、废止{}件、宣布失效{}件。",

@@ -73,6 +73,14 @@ fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> N
                 market_related: false,
             },
         },
+        // Issued with its text on record (else TEXT_UNMATCHED would warn on every document).
+        DocumentEvent::TextRecorded(RecordedText {
+            version: 1,
+            stage: crate::domain::text::TextStage::Draft,
+            hash: "h".into(),
+            text: "第一条　本办法自发布之日起施行。".into(),
+            recorded_on: d("2019-03-01"),
+        }),
         DocumentEvent::SubmittedForReview {
             submitted_on: d("2019-04-01"),
             materials: vec!["送审稿".into()],
@@ -114,7 +122,7 @@ fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> N
         dissent: None,
     }));
     events.push(DocumentEvent::Issued(Issuance {
-        text_version: None,
+        text_version: Some(1),
         number: DocumentNumber::parse(number).unwrap(),
         registration_number: None,
         signer: "县长".into(),
@@ -248,11 +256,13 @@ fn report(year: i32, only: Option<&str>) -> AnnualReport {
     annual_report(&ReportInput {
         year,
         issuing_body: only,
+        body_group: None,
         documents: &documents,
         items: &items,
         campaigns: &campaigns,
         bodies: &bodies,
-        filing_days: 30,
+        warnings: &WarningSettings::default(),
+        calendar: &crate::domain::calendar::WorkingCalendar::default(),
     })
 }
 
@@ -368,15 +378,117 @@ fn later_decisions_do_not_rewrite_an_earlier_years_figures() {
         annual_report(&ReportInput {
             year,
             issuing_body: None,
+            body_group: None,
             documents: &[],
             items: &items,
             campaigns: &[],
             bodies: &[],
-            filing_days: 30,
+            warnings: &WarningSettings::default(),
+            calendar: &crate::domain::calendar::WorkingCalendar::default(),
         })
     };
     assert_eq!(value(&at(2019), "certification.retained"), 1.0);
     assert_eq!(value(&at(2019), "certification.underCommitment"), 1.0);
     assert_eq!(value(&at(2020), "certification.underCommitment"), 0.0);
     assert_eq!(value(&at(2026), "certification.retained"), 1.0);
+}
+
+/// The rates state each count against its whole: both issued documents passed a review (one
+/// LAWFUL, one MUST_REVISE answered), both were filed, one within 30 days of publication, and
+/// only that one carries no warning at year end (the other was FILED_LATE); no filing outcome
+/// asked for a correction. A report limited to departments sees only their document.
+#[test]
+fn the_rates_divide_by_the_documents_issued_and_name_their_numerators() {
+    let r = report(2019, None);
+    assert_eq!(value(&r, "rates.reviewed"), 1.0);
+    assert_eq!(value(&r, "rates.filed"), 1.0);
+    assert_eq!(value(&r, "rates.filedOnTime"), 0.5);
+    assert_eq!(value(&r, "rates.conforming"), 0.5);
+    assert_eq!(value(&r, "rates.corrected"), 0.0);
+    let conforming = r.figure("rates.conforming").unwrap();
+    assert_eq!(conforming.provenance.aggregate_ids, ["doc-a"]);
+    assert_eq!(conforming.unit, "ratio");
+    assert!(r.to_markdown().contains("及时报备率50.0%"));
+
+    let documents = vec![(
+        "doc-b".to_owned(),
+        document(
+            "DEPT",
+            "南司发〔2019〕2号",
+            ReviewOutcome::MustRevise,
+            "2019-07-20",
+        ),
+    )];
+    let bodies = vec![
+        body("GOV", IssuingBodyKind::CountyGovernment, "南府发"),
+        body("DEPT", IssuingBodyKind::CountyDepartment, "南司发"),
+    ];
+    let only = |group| {
+        annual_report(&ReportInput {
+            year: 2019,
+            issuing_body: None,
+            body_group: Some(group),
+            documents: &documents,
+            items: &[],
+            campaigns: &[],
+            bodies: &bodies,
+            warnings: &WarningSettings::default(),
+            calendar: &crate::domain::calendar::WorkingCalendar::default(),
+        })
+    };
+    assert_eq!(value(&only("department"), "output.issued"), 1.0);
+    assert_eq!(value(&only("government"), "output.issued"), 0.0);
+    assert_eq!(
+        value(&only("government"), "rates.filed"),
+        0.0,
+        "nothing to divide"
+    );
+}
+
+/// Submissions count by document; a second submission of the same document (after its
+/// materials were returned) counts as a resubmission, not as another document.
+#[test]
+fn a_resubmission_is_counted_apart_from_the_documents_submitted() {
+    let mut events = vec![
+        DocumentEvent::Drafted {
+            id: "doc-r".into(),
+            draft: Draft {
+                body_code: "GOV".into(),
+                title: "t".into(),
+                class: DocumentClass::Government,
+                is_trial: false,
+                is_major_decision: false,
+                summary: String::new(),
+                drafted_on: d("2019-03-01"),
+                drafting_unit: "GOV".into(),
+                market_related: false,
+            },
+        },
+        DocumentEvent::SubmittedForReview {
+            submitted_on: d("2019-04-01"),
+            materials: vec!["送审稿".into()],
+        },
+        DocumentEvent::MaterialsReturned(MaterialsReturn {
+            returned_on: d("2019-04-03"),
+            reason: "缺起草说明".into(),
+        }),
+    ];
+    events.push(DocumentEvent::SubmittedForReview {
+        submitted_on: d("2019-04-10"),
+        materials: vec!["送审稿".into(), "起草说明".into()],
+    });
+    let documents = vec![("doc-r".to_owned(), fold(events))];
+    let r = annual_report(&ReportInput {
+        year: 2019,
+        issuing_body: None,
+        body_group: None,
+        documents: &documents,
+        items: &[],
+        campaigns: &[],
+        bodies: &[],
+        warnings: &WarningSettings::default(),
+        calendar: &crate::domain::calendar::WorkingCalendar::default(),
+    });
+    assert_eq!(value(&r, "reviews.submitted"), 1.0);
+    assert_eq!(value(&r, "reviews.resubmitted"), 1.0);
 }

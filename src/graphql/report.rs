@@ -1,7 +1,7 @@
 //! The annual report in GraphQL: every figure with the aggregates and event
 //! types that reproduce it through `auditTrail`.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject};
 
 use crate::domain::report as r;
 use crate::graphql::error::{ApiError, ApiResult, gql};
@@ -27,10 +27,33 @@ pub struct Figure {
     provenance: Provenance,
 }
 
+/// The report's three kinds of issuing body.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum BodyGroup {
+    /// The county government and its office.
+    Government,
+    /// The government's departments (and organisations authorised by law).
+    Department,
+    /// Townships and subdistricts.
+    Township,
+}
+
+impl BodyGroup {
+    fn as_str(self) -> &'static str {
+        match self {
+            BodyGroup::Government => "government",
+            BodyGroup::Department => "department",
+            BodyGroup::Township => "township",
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct AnnualReport {
     year: i32,
     issuing_body: Option<String>,
+    /// `government`, `department` or `township` when the report is limited to one kind.
+    body_group: Option<String>,
     figures: Vec<Figure>,
     /// The figures paragraph, as a government report words it, with a provenance table.
     markdown: String,
@@ -42,6 +65,7 @@ impl From<r::AnnualReport> for AnnualReport {
         AnnualReport {
             year: report.year,
             issuing_body: report.issuing_body,
+            body_group: report.body_group,
             markdown,
             figures: report
                 .figures
@@ -72,23 +96,29 @@ pub struct ReportQueries;
 
 #[Object]
 impl ReportQueries {
-    /// The year's figures for the 法治政府建设情况报告, optionally for one issuing body. Years
-    /// are legal time: each event counts in the year of its own date.
+    /// The year's figures for the 法治政府建设情况报告 — counts and rates (审核率, 报备率,
+    /// 及时报备率, 规范率, 纠错率), each with its provenance — optionally for one issuing body
+    /// (a township, say) or one kind of body. Years are legal time: each event counts in the
+    /// year of its own date.
     async fn annual_report(
         &self,
         ctx: &Context<'_>,
         year: i32,
         issuing_body: Option<String>,
+        body_group: Option<BodyGroup>,
     ) -> ApiResult<AnnualReport> {
         let s = reader(ctx, "annualReport")?.session;
         if !(1949..=9999).contains(&year) {
             return Err(gql(ApiError::bad_input("year", "must be 1949 to 9999")));
         }
-        let filing_days = s.ledger.settings().warnings.filing_days;
-        let report =
-            queries::annual_report(s.ledger.pool(), year, issuing_body.as_deref(), filing_days)
-                .await
-                .map_err(gql)?;
+        let scope = queries::ReportScope {
+            year,
+            issuing_body: issuing_body.as_deref(),
+            body_group: body_group.map(BodyGroup::as_str),
+        };
+        let report = queries::annual_report(s.ledger.pool(), scope, &s.ledger.settings().warnings)
+            .await
+            .map_err(gql)?;
         Ok(report.into())
     }
 }

@@ -381,23 +381,34 @@ pub async fn report_states(pool: &PgPool) -> Result<ReportStates, StoreError> {
     })
 }
 
-/// The annual figures from the read model.
+/// Which figures a report covers: a year, and optionally one issuing body or one kind of body
+/// (`government`, `department`, `township`).
+pub struct ReportScope<'a> {
+    pub year: i32,
+    pub issuing_body: Option<&'a str>,
+    pub body_group: Option<&'a str>,
+}
+
+/// The annual figures from the read model, the warn-only rules judged with `warnings` on the
+/// stored working-day calendar.
 pub async fn annual_report(
     pool: &PgPool,
-    year: i32,
-    issuing_body: Option<&str>,
-    filing_days: u64,
+    scope: ReportScope<'_>,
+    warnings: &crate::domain::document::WarningSettings,
 ) -> Result<crate::domain::report::AnnualReport, StoreError> {
     let s = report_states(pool).await?;
+    let calendar = crate::store::calendar::load(pool).await?;
     Ok(crate::domain::report::annual_report(
         &crate::domain::report::ReportInput {
-            year,
-            issuing_body,
+            year: scope.year,
+            issuing_body: scope.issuing_body,
+            body_group: scope.body_group,
             documents: &s.documents,
             items: &s.items,
             campaigns: &s.campaigns,
             bodies: &s.bodies,
-            filing_days,
+            warnings,
+            calendar: &calendar,
         },
     ))
 }

@@ -102,6 +102,54 @@ async fn the_2019_report_shows_the_countys_figures_with_their_provenance() {
         .unwrap()["value"]
         .clone();
     assert_eq!(issued, 2.0);
+
+    // Rates beside the counts, and a report limited to one kind of body.
+    assert_eq!(
+        figure("rates.reviewed")["value"],
+        1.0,
+        "both issued documents went through a legality review"
+    );
+    for key in [
+        "rates.filed",
+        "rates.filedOnTime",
+        "rates.conforming",
+        "rates.corrected",
+    ] {
+        let rate = figure(key)["value"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&rate), "{key}: {rate}");
+    }
+    assert!(
+        report["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("审核率100.0%")
+    );
+    let by_group = |group: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .ok(
+                    Role::Auditor,
+                    "query($g: BodyGroup) { annualReport(year: 2019, bodyGroup: $g) { bodyGroup figures { key value } } }",
+                    json!({"g": group}),
+                )
+                .await;
+            let issued = r["annualReport"]["figures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["key"] == "output.issued")
+                .unwrap()["value"]
+                .as_f64()
+                .unwrap();
+            (
+                r["annualReport"]["bodyGroup"].as_str().unwrap().to_owned(),
+                issued,
+            )
+        }
+    };
+    assert_eq!(by_group("GOVERNMENT").await, ("government".into(), 2.0));
+    assert_eq!(by_group("DEPARTMENT").await, ("department".into(), 0.0));
     let bad = app
         .gql(
             Role::Auditor,
