@@ -220,7 +220,14 @@ pub async fn load_if_empty(ledger: &Ledger, path: &Path) -> Result<Option<DemoSu
                 } else {
                     "NCX-JUSTICE".into()
                 }),
-                filing_authorities: vec!["南昌市人民政府".into(), "南昌县人大常委会".into()],
+                // 备案 follows the kind of body: the county government's documents go to the
+                // city government and the county people's congress standing committee; a
+                // department's or township's to the county government.
+                filing_authorities: if b.kind.is_government() {
+                    vec!["南昌市人民政府".into(), "南昌县人大常委会".into()]
+                } else {
+                    vec!["南昌县人民政府".into()]
+                },
                 listed_from,
                 listing_document: Some(format!(
                     "南昌县县级行政规范性文件制定主体清单 (source: {})",

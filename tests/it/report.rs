@@ -103,6 +103,31 @@ async fn the_2019_report_shows_the_countys_figures_with_their_provenance() {
         .clone();
     assert_eq!(issued, 2.0);
 
+    // The demo's bodies file with the authorities of their kind.
+    for (code, authorities) in [
+        (
+            "NCX-GOV-OFFICE",
+            json!(["南昌市人民政府", "南昌县人大常委会"]),
+        ),
+        ("NCX-MARKET", json!(["南昌县人民政府"])),
+        ("NCX-LIANTANG", json!(["南昌县人民政府"])),
+    ] {
+        let r = app
+            .ok(
+                Role::Auditor,
+                "query($c: String!) { issuingBody(code: $c) { filingAuthorities reviewBody } }",
+                json!({"c": code}),
+            )
+            .await;
+        assert_eq!(r["issuingBody"]["filingAuthorities"], authorities, "{code}");
+        let reviewer = if code == "NCX-MARKET" {
+            "NCX-MARKET"
+        } else {
+            "NCX-JUSTICE"
+        };
+        assert_eq!(r["issuingBody"]["reviewBody"], reviewer, "{code}");
+    }
+
     // Rates beside the counts, and a report limited to one kind of body.
     assert_eq!(
         figure("rates.reviewed")["value"],
