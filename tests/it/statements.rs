@@ -43,14 +43,15 @@ async fn a_page_of_documents_with_histories_costs_a_bounded_number_of_statements
         format!(
             "{{ documents(first: {n}, filter: {{bodyCode: \"NCX-GOV-OFFICE\"}}) {{ edges {{ node {{
                 id status review {{ outcome advisorOpinions {{ text }} }}
-                history {{ position eventType summary }} }} }} }} }}"
+                history {{ position eventType summary }} warnings {{ code }} }} }} }} }}"
         )
     };
     // Warm the server's prepared statements, so both counts below see the same path.
     app.ok(Role::Auditor, &page(5), json!({})).await;
     let five = statements(&app, &page(5)).await;
     let fifty = statements(&app, &page(50)).await;
-    // Token lookup, the page, one batched history read; a poll of the projector may fall in.
+    // Token lookup, the page, one batched history read (shared by the histories and the
+    // RECORDED_LATE warnings); a poll of the projector may fall in.
     assert!(
         fifty <= 12 && fifty <= five + 4,
         "a page of 5 cost {five} statements, a page of 50 cost {fifty}"
@@ -73,6 +74,14 @@ async fn a_page_of_documents_with_histories_costs_a_bounded_number_of_statements
                 .all(|w| w[0]["position"].as_i64() < w[1]["position"].as_i64())
         );
         assert_eq!(history[0]["eventType"], "Drafted");
+        // Drafted on 2019-06-01, recorded today: backdated.
+        assert!(
+            edge["node"]["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w["code"] == "RECORDED_LATE")
+        );
     }
 
     let trail = statements(
