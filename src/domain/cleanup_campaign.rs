@@ -534,6 +534,8 @@ impl Aggregate for CleanupCampaign {
                     return Err(DomainError::DecisionsIncomplete { missing });
                 }
                 if self.approval.is_none() {
+                    // Each body is asked about once, however many of its documents end.
+                    let mut checked: Vec<&str> = vec![];
                     for e in &self.entries {
                         let ends = e.final_proposal().is_some_and(|p| {
                             matches!(
@@ -541,10 +543,14 @@ impl Aggregate for CleanupCampaign {
                                 Decision::Repeal | Decision::Amend | Decision::DeclareInvalid
                             )
                         });
-                        if let (true, EntryKind::Document, Some(body)) =
-                            (ends, e.entry.kind, &e.entry.body_code)
-                            && services.is_government_body(body).await?
-                        {
+                        let Some(body) = e.entry.body_code.as_deref() else {
+                            continue;
+                        };
+                        if !ends || e.entry.kind != EntryKind::Document || checked.contains(&body) {
+                            continue;
+                        }
+                        checked.push(body);
+                        if services.is_government_body(body).await? {
                             return Err(DomainError::GovernmentApprovalRequired {
                                 entry: e.entry.label.clone(),
                             });
