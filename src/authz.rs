@@ -26,7 +26,7 @@ const fn allow(mutation: &'static str, roles: &'static [Role], body_scoped: bool
     }
 }
 
-use Role::{Advisor, Drafter, GovernmentOffice, LegalOffice, System};
+use Role::{Advisor, Drafter, FilingAuthority, GovernmentOffice, LegalOffice, System};
 
 /// Declares the write policy once, as an exhaustive `match` on the command: a command that
 /// nobody placed in the policy does not compile. The same rows also make [`POLICY`], the table
@@ -72,7 +72,10 @@ write_policy! {
     Command::Document { command: DocC::RecordDeliberation(_), .. } => "recordDeliberation", [GovernmentOffice, Drafter], true;
     Command::Document { command: DocC::Issue { .. }, .. } => "issueDocument", [GovernmentOffice], false;
     Command::Document { command: DocC::FileForRecord { .. }, .. } => "fileForRecord", [Drafter], true;
-    Command::Document { command: DocC::RecordFilingReview { .. }, .. } => "recordFilingReview", [LegalOffice], false;
+    // The authority itself, or, for what is filed with the county government, the legal
+    // office that reviews for it (checked per authority in `authorise`).
+    Command::Document { command: DocC::RecordFilingReview { .. }, .. } => "recordFilingReview", [FilingAuthority, LegalOffice], false;
+    Command::Document { command: DocC::ExtendFilingReview { .. }, .. } => "extendFilingReview", [FilingAuthority, LegalOffice], false;
     Command::Document { command: DocC::ConfirmRevisedText { .. }, .. } => "confirmRevisedText", [LegalOffice], false;
     Command::Document { command: DocC::ConsiderScreeningWarning(_), .. } => "considerScreeningWarning", [LegalOffice], false;
     Command::Document { command: DocC::Correct { .. }, .. } => "correctDocument", [GovernmentOffice], false;
@@ -121,6 +124,22 @@ impl Command {
     }
 }
 
+impl Command {
+    /// The filing authority (备案机关) a command decides for: only that authority, or the
+    /// legal office of the government it names, may record it.
+    pub fn filing_authority(&self) -> Option<&str> {
+        match self {
+            Command::Document {
+                command:
+                    DocC::RecordFilingReview { authority, .. }
+                    | DocC::ExtendFilingReview { authority, .. },
+                ..
+            } => Some(authority),
+            _ => None,
+        }
+    }
+}
+
 /// The mutations that are review decisions (see [`Command::needs_review_jurisdiction`]).
 pub const REVIEW_DECISIONS: &[&str] = &[
     "returnMaterials",
@@ -144,6 +163,8 @@ pub enum ReadScope {
     OwnBodies,
     /// Documents in legality review (what advisors advise on) and every published document.
     UnderReview,
+    /// Published documents only (a filing authority outside the county).
+    Published,
 }
 
 /// Statuses of published documents (issued, or ended after issue): public information.
@@ -171,7 +192,7 @@ pub struct ReadPermission {
     pub grants: &'static [(Role, ReadScope)],
 }
 
-use ReadScope::{All, OwnBodies, UnderReview};
+use ReadScope::{All, OwnBodies, Published, UnderReview};
 use Role::{Admin, Auditor};
 
 const DOCUMENT_READERS: &[(Role, ReadScope)] = &[
@@ -180,6 +201,7 @@ const DOCUMENT_READERS: &[(Role, ReadScope)] = &[
     (Auditor, All),
     (Drafter, OwnBodies),
     (Advisor, UnderReview),
+    (FilingAuthority, Published),
 ];
 const HISTORY_READERS: &[(Role, ReadScope)] =
     &[(LegalOffice, All), (GovernmentOffice, All), (Auditor, All)];
@@ -202,6 +224,7 @@ const PUBLIC_READERS: &[(Role, ReadScope)] = &[
     (Drafter, All),
     (Advisor, All),
     (Admin, All),
+    (FilingAuthority, All),
 ];
 const ITEM_READERS: &[(Role, ReadScope)] = &[
     (LegalOffice, All),
@@ -209,6 +232,7 @@ const ITEM_READERS: &[(Role, ReadScope)] = &[
     (Auditor, All),
     (Drafter, All),
     (Advisor, All),
+    (FilingAuthority, All),
 ];
 
 /// The read side of the role matrix: drafters read their own bodies' drafts, advisors the
@@ -310,6 +334,10 @@ pub const READS: &[ReadPermission] = &[
         grants: DEADLINE_READERS,
     },
     ReadPermission {
+        query: "overdueFilingCorrections",
+        grants: DEADLINE_READERS,
+    },
+    ReadPermission {
         query: "expiringDocuments",
         grants: DEADLINE_READERS,
     },
@@ -346,6 +374,7 @@ pub fn may_see_document(scope: ReadScope, bodies: &[String], body: &str, status:
             ReadScope::All => true,
             ReadScope::OwnBodies => bodies.iter().any(|b| b == body),
             ReadScope::UnderReview => IN_REVIEW.contains(&status),
+            ReadScope::Published => false,
         }
 }
 
@@ -355,7 +384,7 @@ pub fn may_see_document_history(scope: ReadScope, bodies: &[String], body: &str)
     match scope {
         ReadScope::All => true,
         ReadScope::OwnBodies => bodies.iter().any(|b| b == body),
-        ReadScope::UnderReview => false,
+        ReadScope::UnderReview | ReadScope::Published => false,
     }
 }
 

@@ -516,6 +516,9 @@ impl Ledger {
                 }
             }
         }
+        if let Some(authority) = command.filing_authority() {
+            self.authorise_filing_authority(actor, authority).await?;
+        }
         if let Command::Document {
             command: DocumentCommand::RecordDeliberation(_),
             ..
@@ -551,6 +554,51 @@ impl Ledger {
             }
         }
         Ok(())
+    }
+
+    /// A filing outcome is the authority's own: a FILING_AUTHORITY token records it for the
+    /// authorities on the token; the legal office only for the county government, as the
+    /// review body designated for it (the authority named is a listed county government
+    /// whose review body is on the token).
+    async fn authorise_filing_authority(
+        &self,
+        actor: &Actor,
+        authority: &str,
+    ) -> Result<(), CommandError> {
+        let allowed = match actor.role {
+            Role::FilingAuthority => actor.covers_body(authority),
+            Role::LegalOffice => {
+                let reviewers: Vec<Option<String>> = sqlx::query_scalar(
+                    "SELECT payload -> 'IssuingBodyListed' ->> 'review_body'
+                     FROM events
+                     WHERE aggregate_type = $1 AND event_type = 'IssuingBodyListed'
+                       AND payload -> 'IssuingBodyListed' ->> 'name' = $2
+                       AND payload -> 'IssuingBodyListed' ->> 'kind' = 'COUNTY_GOVERNMENT'",
+                )
+                .bind(IssuingBody::TYPE)
+                .bind(authority)
+                .fetch_all(&self.pool)
+                .await?;
+                reviewers.iter().flatten().any(|r| actor.covers_body(r))
+            }
+            _ => false,
+        };
+        if allowed {
+            return Ok(());
+        }
+        Err(CommandError::Forbidden(match actor.role {
+            Role::LegalOffice => format!(
+                "the legal office records filing outcomes only for the county government it reviews for; {authority} records its own"
+            ),
+            _ => format!(
+                "this token records filing outcomes for {}, not for {authority}",
+                if actor.bodies.is_empty() {
+                    "no authority".to_owned()
+                } else {
+                    actor.bodies.join(", ")
+                }
+            ),
+        }))
     }
 
     /// How `body` was listed (its kind, its review body), from the log: authorisation never

@@ -220,14 +220,7 @@ pub async fn load_if_empty(ledger: &Ledger, path: &Path) -> Result<Option<DemoSu
                 } else {
                     "NCX-JUSTICE".into()
                 }),
-                // 备案 follows the kind of body: the county government's documents go to the
-                // city government and the county people's congress standing committee; a
-                // department's or township's to the county government.
-                filing_authorities: if b.kind.is_government() {
-                    vec!["南昌市人民政府".into(), "南昌县人大常委会".into()]
-                } else {
-                    vec!["南昌县人民政府".into()]
-                },
+                filing_authorities: filing_authorities(b.kind),
                 listed_from,
                 listing_document: Some(format!(
                     "南昌县县级行政规范性文件制定主体清单 (source: {})",
@@ -264,7 +257,13 @@ pub async fn load_if_empty(ledger: &Ledger, path: &Path) -> Result<Option<DemoSu
             summary.internal_left_out += 1;
             continue;
         }
-        let (id, number) = lifecycle(ledger, doc).await?;
+        let kind = data
+            .issuing_bodies
+            .iter()
+            .find(|b| b.code == doc.body)
+            .map(|b| b.kind);
+        let authorities = kind.map(filing_authorities).unwrap_or_default();
+        let (id, number) = lifecycle(ledger, doc, &authorities).await?;
         match number {
             Some(n) => {
                 issued.insert(n, id);
@@ -314,9 +313,25 @@ fn issue_date(doc: &DocumentEntry) -> NaiveDate {
 }
 
 /// Takes one document through its lifecycle; returns its id and, when issued, its 文号.
+/// 备案 follows the kind of body: the county government's documents go to the city
+/// government and the county people's congress standing committee; a department's or a
+/// township's to the county government.
+fn filing_authorities(kind: IssuingBodyKind) -> Vec<String> {
+    if kind.is_government() {
+        vec!["南昌市人民政府".into(), "南昌县人大常委会".into()]
+    } else {
+        vec![COUNTY_GOVERNMENT.into()]
+    }
+}
+
+/// The county government's name as listed: its legal office records the outcomes of what is
+/// filed with it.
+const COUNTY_GOVERNMENT: &str = "南昌县人民政府";
+
 async fn lifecycle(
     ledger: &Ledger,
     doc: &DocumentEntry,
+    authorities: &[String],
 ) -> Result<(Uuid, Option<String>), DemoError> {
     let id = Uuid::now_v7();
     let bodies = vec![doc.body.clone()];
@@ -349,6 +364,15 @@ async fn lifecycle(
     if let Some(note) = &doc.note {
         summary.push_str(&format!(" Note: {note}."));
     }
+    // Each authority records its own filing outcome; the county government's are recorded
+    // by its legal office.
+    let recorders: Vec<RequestContext> = authorities
+        .iter()
+        .map(|a| match a.as_str() {
+            COUNTY_GOVERNMENT => legal.clone(),
+            _ => sourced(Role::FilingAuthority, std::slice::from_ref(a), &source),
+        })
+        .collect();
     let mut steps: Vec<(&RequestContext, DocumentCommand)> = vec![(
         &drafter,
         DocumentCommand::Draft {
@@ -504,17 +528,21 @@ async fn lifecycle(
             &drafter,
             DocumentCommand::FileForRecord {
                 filed_on: day(20),
-                authorities: vec!["南昌市人民政府".into(), "南昌县人大常委会".into()],
+                authorities: vec![],
             },
         ));
-        steps.push((
-            &legal,
-            DocumentCommand::RecordFilingReview {
-                outcome: FilingReviewOutcome::Accepted,
-                reviewed_on: day(40),
-                notes: None,
-            },
-        ));
+        for (authority, ctx) in authorities.iter().zip(&recorders) {
+            steps.push((
+                ctx,
+                DocumentCommand::RecordFilingReview {
+                    authority: authority.clone(),
+                    outcome: FilingReviewOutcome::Accepted,
+                    reviewed_on: day(40),
+                    notes: None,
+                    correction_due_on: None,
+                },
+            ));
+        }
     }
     for (ctx, command) in steps {
         run(ledger, ctx, Command::Document { id, command }, &doc.title).await?;

@@ -388,28 +388,43 @@ async fn token(pool: &sqlx::PgPool, command: &TokenCommand) -> anyhow::Result<()
             expires_in_days,
         } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            if role == Role::Drafter && bodies.is_empty() {
-                anyhow::bail!("a DRAFTER token needs at least one --body CODE");
+            if matches!(role, Role::Drafter | Role::FilingAuthority) && bodies.is_empty() {
+                anyhow::bail!(
+                    "a {role} token needs at least one --body (an issuing body's code, or a \
+                     filing authority's name as listed)"
+                );
             }
             for body in bodies {
                 // Listed at some time (from the log, which is always current; a delisted
                 // body's drafters may still need to read and withdraw its documents); for a
-                // legal office, designated as some listed body's review body will do too.
+                // legal office, designated as some listed body's review body will do too;
+                // a filing authority is named as some listed body's filing authority.
                 let known: bool = sqlx::query_scalar(
                     "SELECT EXISTS (SELECT 1 FROM events
                                     WHERE aggregate_type = 'IssuingBody'
-                                      AND (aggregate_id = $1
-                                           OR ($2 AND payload -> 'IssuingBodyListed'
-                                                          ->> 'review_body' = $1)))",
+                                      AND CASE $2
+                                        WHEN 'FILING_AUTHORITY' THEN
+                                          payload -> 'IssuingBodyListed' -> 'filing_authorities'
+                                            ? $1
+                                        WHEN 'LEGAL_OFFICE' THEN
+                                          aggregate_id = $1
+                                          OR payload -> 'IssuingBodyListed'
+                                               ->> 'review_body' = $1
+                                        ELSE aggregate_id = $1 END)",
                 )
                 .bind(body)
-                .bind(role == Role::LegalOffice)
+                .bind(role.as_str())
                 .fetch_one(pool)
                 .await?;
                 if !known {
                     anyhow::bail!(
-                        "no issuing body {body} has been listed (nor named as a review body); \
-                         see issuingBodies"
+                        "{body} is not {}; see issuingBodies",
+                        match role {
+                            Role::LegalOffice => "a listed issuing body nor any body's review body",
+                            Role::FilingAuthority =>
+                                "named as any listed body's filing authority (备案机关)",
+                            _ => "a listed issuing body",
+                        }
                     );
                 }
             }
@@ -483,6 +498,7 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
             let bodies: Vec<String> = match role {
                 Role::Drafter => vec!["NCX-GOV".into(), "NCX-GOV-OFFICE".into()],
                 Role::LegalOffice => vec!["NCX-JUSTICE".into()],
+                Role::FilingAuthority => vec!["南昌市人民政府".into()],
                 _ => vec![],
             };
             (role.as_str().to_owned(), role, bodies)
@@ -492,6 +508,12 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
         "LEGAL_OFFICE:NCX-MARKET".into(),
         Role::LegalOffice,
         vec!["NCX-MARKET".into()],
+    ));
+    // The county government's second filing authority (its documents go to both).
+    wanted.push((
+        "FILING_AUTHORITY:CONGRESS".into(),
+        Role::FilingAuthority,
+        vec!["南昌县人大常委会".into()],
     ));
     if lines.len() != wanted.len() {
         lines.clear();
@@ -508,7 +530,9 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
     }
     println!(
         "Demo tokens (also in {DEMO_TOKENS}; the DRAFTER acts for NCX-GOV and NCX-GOV-OFFICE, \
-         the LEGAL_OFFICE reviews for NCX-JUSTICE, the county's legal office):"
+         the LEGAL_OFFICE reviews for NCX-JUSTICE, the county's legal office; FILING_AUTHORITY \
+         is the city government 南昌市人民政府, FILING_AUTHORITY:CONGRESS the county people's \
+         congress standing committee 南昌县人大常委会):"
     );
     for line in &lines {
         println!("  {line}");

@@ -20,6 +20,9 @@ pub enum Role {
     Auditor,
     /// Operators: tokens, calendars, configuration.
     Admin,
+    /// A filing authority (备案机关: the city government through its justice bureau, the
+    /// county people's congress standing committee), scoped to the authorities on its token.
+    FilingAuthority,
     /// The ledger itself: the expiry scheduler, the cleanup process manager, and imports run
     /// by an operator on the server. Never held by a token.
     System,
@@ -27,13 +30,14 @@ pub enum Role {
 
 impl Role {
     /// The roles a token may carry.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Drafter,
         Role::LegalOffice,
         Role::Advisor,
         Role::GovernmentOffice,
         Role::Auditor,
         Role::Admin,
+        Role::FilingAuthority,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +48,7 @@ impl Role {
             Role::GovernmentOffice => "GOVERNMENT_OFFICE",
             Role::Auditor => "AUDITOR",
             Role::Admin => "ADMIN",
+            Role::FilingAuthority => "FILING_AUTHORITY",
             Role::System => "SYSTEM",
         }
     }
@@ -78,7 +83,8 @@ pub struct Actor {
     /// Human-readable name given when the token was created.
     pub name: String,
     pub role: Role,
-    /// Issuing-body codes a DRAFTER may act for; empty for other roles.
+    /// What the token acts for: issuing-body codes for a DRAFTER, review-body codes for the
+    /// LEGAL_OFFICE, filing-authority names for a FILING_AUTHORITY; empty for other roles.
     pub bodies: Vec<String>,
 }
 

@@ -40,6 +40,10 @@ pub enum DomainError {
         "the result ends or amends a government document ({entry}): the government approves it (approveCleanupResult) before it is published"
     )]
     GovernmentApprovalRequired { entry: String },
+    /// Filing follows the body's listing: a document is filed with exactly the authorities
+    /// listed for its body (备案机关), and an outcome comes from an authority it is filed with.
+    #[error("{detail}")]
+    WrongFilingAuthority { detail: String },
     #[error("document {id} already exists")]
     DocumentAlreadyExists { id: String },
     #[error(
@@ -130,6 +134,7 @@ impl DomainError {
             DomainError::AgencyCodeNotOfBody { .. } => "AGENCY_CODE_NOT_OF_BODY",
             DomainError::DocumentAlreadyExists { .. } => "DOCUMENT_ALREADY_EXISTS",
             DomainError::WrongMeeting { .. } => "WRONG_MEETING",
+            DomainError::WrongFilingAuthority { .. } => "WRONG_FILING_AUTHORITY",
             DomainError::GovernmentApprovalRequired { .. } => "GOVERNMENT_APPROVAL_REQUIRED",
             DomainError::ReviewNotLawful => "REVIEW_NOT_LAWFUL",
             DomainError::TextNotReviewed { .. } => "TEXT_NOT_REVIEWED",

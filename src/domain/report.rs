@@ -328,9 +328,11 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     let mut corrected = Counter::new(DOC, &["FilingReviewed"]);
     for (id, d) in &docs {
         let published = d.issuance.as_ref().map(|i| i.published_on);
-        for f in &d.filings {
+        for (i, f) in d.filings.iter().enumerate() {
+            // A filing with two authorities on one day is one act of filing: counted once.
+            let new_act = !d.filings[..i].iter().any(|e| e.filed_on == f.filed_on);
             // Imported documents carry no filing authorities and no on-time judgement.
-            if in_year(f.filed_on) && d.imported.is_none() {
+            if new_act && in_year(f.filed_on) && d.imported.is_none() {
                 filed.add(id, 1.0);
                 if published.is_some_and(|p| {
                     (f.filed_on - p).num_days() <= input.warnings.filing_days as i64
@@ -339,9 +341,10 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
                 }
             }
             if f.reviewed_on.is_some_and(in_year) {
+                // Each authority's outcome counts: 纠错 is any outcome but 准予备案.
                 match f.outcome {
                     Some(FilingReviewOutcome::Accepted) => accepted.add(id, 1.0),
-                    Some(FilingReviewOutcome::CorrectionRequired) => corrected.add(id, 1.0),
+                    Some(_) => corrected.add(id, 1.0),
                     None => {}
                 }
             }
@@ -369,7 +372,7 @@ pub fn annual_report(input: &ReportInput<'_>) -> AnnualReport {
     figures.push(accepted.figure("filing.accepted", "准予备案 accepted", "filings"));
     figures.push(corrected.figure(
         "filing.corrected",
-        "纠错（通知改正） correction required",
+        "纠错 an outcome other than 准予备案 (correction or materials requested, refused, revoked)",
         "filings",
     ));
     figures.extend(rates(input, &docs, corrected_rate));

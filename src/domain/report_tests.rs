@@ -137,9 +137,12 @@ fn document(body: &str, number: &str, first: ReviewOutcome, filed_on: &str) -> N
         authorities: vec!["南昌市人民政府".into()],
     });
     events.push(DocumentEvent::FilingReviewed {
+        authority: Some("南昌市人民政府".into()),
         outcome: FilingReviewOutcome::Accepted,
-        reviewed_on: d("2019-08-01"),
+        // Within the authority's 30 days.
+        reviewed_on: d(filed_on) + chrono::Days::new(20),
         notes: None,
+        correction_due_on: None,
     });
     fold(events)
 }

@@ -121,6 +121,7 @@ impl Reader<'_> {
         match self.scope {
             ReadScope::All => None,
             ReadScope::OwnBodies => Some((self.actor.bodies.clone(), published)),
+            ReadScope::Published => Some((vec![], published)),
             ReadScope::UnderReview => {
                 let mut statuses = published;
                 statuses.extend(IN_REVIEW.map(str::to_owned));

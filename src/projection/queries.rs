@@ -201,6 +201,9 @@ pub enum DeadlineList {
     Expiring { within_days: i32 },
     /// Documents decided AMEND in a cleanup, unrevised past the revision deadline.
     OverdueRevisions,
+    /// Documents in force with a filing authority's requested correction (建议自行纠正)
+    /// unanswered past its deadline.
+    OverdueFilingCorrections,
 }
 
 impl DeadlineList {
@@ -229,6 +232,10 @@ impl DeadlineList {
                                AND (c ->> 'revision_deadline')::date < $1)",
                 "issued_on",
             ),
+            DeadlineList::OverdueFilingCorrections => (
+                "status = 'ISSUED' AND correction_due_on < $1",
+                "correction_due_on",
+            ),
         }
     }
 
@@ -236,7 +243,9 @@ impl DeadlineList {
         match self {
             DeadlineList::OverdueFilings { filing_days } => filing_days,
             DeadlineList::Expiring { within_days } => within_days,
-            DeadlineList::OverdueReviews | DeadlineList::OverdueRevisions => 0,
+            DeadlineList::OverdueReviews
+            | DeadlineList::OverdueRevisions
+            | DeadlineList::OverdueFilingCorrections => 0,
         }
     }
 }

@@ -295,6 +295,7 @@ async fn write_documents(
         c.effective_on.push(issuance.map(|i| i.effective_on));
         c.valid_until.push(issuance.map(|i| i.valid_until));
         c.ended_on.push(r.state.ending.as_ref().map(|e| e.on));
+        c.correction_due_on.push(r.state.correction_due_on());
         c.version.push(r.version);
         c.position.push(r.position);
         c.updated_at.push(r.recorded_at);
@@ -310,11 +311,11 @@ async fn write_documents(
         "INSERT INTO rm_documents
            (id, body_code, title, status, filing_status, document_number, year,
             drafted_on, issued_on, effective_on, valid_until, state, version,
-            last_position, updated_at, ended_on)
+            last_position, updated_at, ended_on, correction_due_on)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
                               $6::text[], $7::int[], $8::date[], $9::date[], $10::date[],
                               $11::date[], $12::jsonb[], $13::bigint[], $14::bigint[],
-                              $15::timestamptz[], $16::date[])
+                              $15::timestamptz[], $16::date[], $17::date[])
          ON CONFLICT (id) DO UPDATE SET
            title = EXCLUDED.title, status = EXCLUDED.status,
            filing_status = EXCLUDED.filing_status,
@@ -322,7 +323,8 @@ async fn write_documents(
            issued_on = EXCLUDED.issued_on, effective_on = EXCLUDED.effective_on,
            valid_until = EXCLUDED.valid_until, state = EXCLUDED.state,
            version = EXCLUDED.version, last_position = EXCLUDED.last_position,
-           updated_at = EXCLUDED.updated_at, ended_on = EXCLUDED.ended_on",
+           updated_at = EXCLUDED.updated_at, ended_on = EXCLUDED.ended_on,
+           correction_due_on = EXCLUDED.correction_due_on",
     )
     .bind(c.id)
     .bind(c.body_code)
@@ -340,6 +342,7 @@ async fn write_documents(
     .bind(c.position)
     .bind(c.updated_at)
     .bind(c.ended_on)
+    .bind(c.correction_due_on)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -471,6 +474,7 @@ struct DocumentColumns {
     effective_on: Vec<Option<NaiveDate>>,
     valid_until: Vec<Option<NaiveDate>>,
     ended_on: Vec<Option<NaiveDate>>,
+    correction_due_on: Vec<Option<NaiveDate>>,
     state: Vec<sqlx::types::Json<NormativeDocument>>,
     version: Vec<i64>,
     position: Vec<i64>,

@@ -114,8 +114,8 @@ async fn serve_starts_and_stops_its_own_postgres_and_loads_the_demo_once() {
         assert!(exit.0.success(), "serve exits cleanly on SIGTERM");
         assert_eq!(
             exit.1.matches(" nl_").count(),
-            7,
-            "one demo token per role and the market regulator's legal unit printed: {}",
+            9,
+            "one demo token per role, the market regulator's legal unit and the congress printed: {}",
             exit.1
         );
         assert!(
@@ -149,9 +149,47 @@ async fn token_commands_create_list_and_revoke_without_showing_secrets() {
         "token", "create", "--role", "DRAFTER", "--body", "NOPE", "--name", "x",
     ]);
     assert!(
-        !ok && stderr.contains("no issuing body NOPE"),
+        !ok && stderr.contains("NOPE is not a listed issuing body"),
         "a drafter's body must exist: {stderr}"
     );
+    // A filing authority's token names an authority some listed body files with.
+    let (ok, _, stderr) = run(&[
+        "token",
+        "create",
+        "--role",
+        "FILING_AUTHORITY",
+        "--body",
+        "江西省人民政府",
+        "--name",
+        "x",
+    ]);
+    assert!(
+        !ok && stderr.contains("filing authority (备案机关)"),
+        "{stderr}"
+    );
+    assert!(
+        !run(&[
+            "token",
+            "create",
+            "--role",
+            "FILING_AUTHORITY",
+            "--name",
+            "x"
+        ])
+        .0,
+        "a filing authority's token names its authority"
+    );
+    let (ok, _, stderr) = run(&[
+        "token",
+        "create",
+        "--role",
+        "FILING_AUTHORITY",
+        "--body",
+        CITY,
+        "--name",
+        "市司法局备案审查处",
+    ]);
+    assert!(ok, "{stderr}");
     let (ok, secret, stderr) = run(&[
         "token", "create", "--role", "DRAFTER", "--body", "NCX-GOV", "--name", "张三",
     ]);

@@ -215,7 +215,7 @@ async fn filing_deadlines_warnings_and_expiring_documents_are_listed() {
         Role::Drafter,
         "fileForRecord",
         &id,
-        json!({"filedOn": "2019-10-08", "authorities": ["南昌市人民政府"]}),
+        json!({"filedOn": "2019-10-08"}),
     )
     .await;
     assert_eq!(list(FILINGS, json!({"t": "2019-10-09"})).await, 0);

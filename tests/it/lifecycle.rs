@@ -191,9 +191,16 @@ async fn a_document_goes_from_draft_to_repeal_with_every_step_in_the_log() {
             "FiledForRecord",
         ),
         (
-            Role::LegalOffice,
+            Role::FilingAuthority,
             "recordFilingReview",
-            json!({"outcome": "ACCEPTED", "reviewedOn": "2019-10-10"}),
+            json!({"authority": "南昌市人民政府", "outcome": "ACCEPTED", "reviewedOn": "2019-10-10"}),
+            "ISSUED",
+            "FilingReviewed",
+        ),
+        (
+            Role::FilingAuthority,
+            "recordFilingReview",
+            json!({"authority": "南昌县人大常委会", "outcome": "ACCEPTED", "reviewedOn": "2019-10-11"}),
             "ISSUED",
             "FilingReviewed",
         ),

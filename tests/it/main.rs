@@ -10,6 +10,7 @@ mod calendar;
 mod certification;
 mod cleanup;
 mod database;
+mod filing;
 mod graphiql;
 mod hostile;
 mod idempotent;

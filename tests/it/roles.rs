@@ -248,13 +248,14 @@ const CALLS: &[(&str, &str)] = &[
         "issueDocument",
         r#"id: "$DOC", input: {number: "南政办发〔2019〕99号", signer: "县长", effectiveOn: "2019-12-01", issuedOn: "2019-10-01"}"#,
     ),
-    (
-        "fileForRecord",
-        r#"id: "$DOC", input: {authorities: ["南昌市人民政府"]}"#,
-    ),
+    ("fileForRecord", r#"id: "$DOC", input: {}"#),
     (
         "recordFilingReview",
-        r#"id: "$DOC", input: {outcome: ACCEPTED}"#,
+        r#"id: "$DOC", input: {authority: "南昌市人民政府", outcome: ACCEPTED}"#,
+    ),
+    (
+        "extendFilingReview",
+        r#"id: "$DOC", input: {authority: "南昌市人民政府", days: 10, reason: "征求意见"}"#,
     ),
     (
         "confirmRevisedText",
@@ -397,6 +398,16 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
     )
     .await
     .unwrap();
+    // A filing authority the document is not filed with.
+    let (_, other_authority) = tokens::create(
+        &app.pool,
+        "other filing authority",
+        Role::FilingAuthority,
+        &["江西省人民政府".into()],
+        None,
+    )
+    .await
+    .unwrap();
     let (revoked_id, revoked) = tokens::create(&app.pool, "revoked", Role::LegalOffice, &[], None)
         .await
         .unwrap();
@@ -439,6 +450,11 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
             Some(other_reviewer.clone()),
             None,
         ));
+        callers.push((
+            "another filing authority".into(),
+            Some(other_authority.clone()),
+            None,
+        ));
         for (who, token) in [
             ("no token", None),
             ("a revoked token", Some(revoked.clone())),
@@ -466,16 +482,22 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
                 // $DOC is a government document: the government's office records its
                 // deliberation, not the drafter (who does for a department's).
                 (None, Some(Role::Drafter)) if *mutation == "recordDeliberation" => false,
+                // $DOC is filed with the city government, whose outcomes are its own: the
+                // county's legal office records only the county government's.
+                (None, Some(Role::LegalOffice)) if FILING_DECISIONS.contains(mutation) => false,
                 (None, Some(role)) => rule.roles.contains(&role),
                 // The other body's drafter: allowed only where the rule is not body-scoped.
                 (None, None) if who.starts_with("a drafter") => {
                     rule.roles.contains(&Role::Drafter) && !rule.body_scoped
                 }
+                // Another filing authority: nothing.
+                (None, None) if who.starts_with("another filing") => false,
                 // Another review body's legal unit: everything the legal office does but the
                 // review decisions on documents it does not review.
                 (None, None) => {
                     rule.roles.contains(&Role::LegalOffice)
                         && !REVIEW_DECISIONS.contains(mutation)
+                        && !FILING_DECISIONS.contains(mutation)
                         && *mutation != "proposeCleanupDecision"
                 }
             };
@@ -496,8 +518,12 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
             checked += 1;
         }
     }
-    assert_eq!(checked, CALLS.len() * (Role::ALL.len() + 5));
+    assert_eq!(checked, CALLS.len() * (Role::ALL.len() + 6));
 }
+
+/// The mutations only the filing authority named in them (or the legal office of the county
+/// government, for what is filed with it) may call.
+const FILING_DECISIONS: &[&str] = &["recordFilingReview", "extendFilingReview"];
 
 /// One call per query of the read policy (`events` is a subscription, checked over the
 /// websocket in `live`; here through its resolver's rule only).
@@ -528,6 +554,10 @@ const READ_CALLS: &[(&str, &str)] = &[
     ),
     ("overdueReviews", "{ overdueReviews { edges { cursor } } }"),
     ("overdueFilings", "{ overdueFilings { edges { cursor } } }"),
+    (
+        "overdueFilingCorrections",
+        "{ overdueFilingCorrections { edges { cursor } } }",
+    ),
     (
         "expiringDocuments",
         "{ expiringDocuments { edges { cursor } } }",

@@ -7,8 +7,18 @@ use sqlx::{Connection, PgConnection};
 use crate::support::*;
 use normledger::domain::Role;
 
-/// Statements the server's role ran in this database while `query` was answered.
+/// Statements the server's role ran in this database while `query` was answered: the fewest
+/// of three answers, since the background loops (projector polls, the leader's lease) add
+/// their own statements to a slow answer on a loaded machine, and never take any away.
 async fn statements(app: &TestApp, query: &str) -> i64 {
+    let mut fewest = i64::MAX;
+    for _ in 0..3 {
+        fewest = fewest.min(statements_once(app, query).await);
+    }
+    fewest
+}
+
+async fn statements_once(app: &TestApp, query: &str) -> i64 {
     sqlx::query("SELECT pg_stat_statements_reset()")
         .execute(&app.pool)
         .await

@@ -147,6 +147,8 @@ impl TestApp {
             let bodies: Vec<String> = match role {
                 Role::Drafter => vec!["NCX-GOV-OFFICE".into(), "NCX-GOV".into()],
                 Role::LegalOffice => vec!["NCX-JUSTICE".into()],
+                // The government bodies' two filing authorities.
+                Role::FilingAuthority => vec![CITY.into(), CONGRESS.into()],
                 _ => vec![],
             };
             let (_, secret) = tokens::create(&pool, &format!("test {role}"), role, &bodies, None)
@@ -261,7 +263,12 @@ pub const LIST_BODY: &str = "mutation($input: ListIssuingBodyInput!) {
 pub const DRAFT: &str = "mutation($input: DraftDocumentInput!) {
   draftDocument(input: $input) { document { id status title } position projected } }";
 
-/// Lists the county government office (南政办发) and the county government (南府发).
+/// The filing authorities (备案机关) of the county's government bodies.
+pub const CITY: &str = "南昌市人民政府";
+pub const CONGRESS: &str = "南昌县人大常委会";
+
+/// Lists the county government office (南政办发) and the county government (南府发), both
+/// reviewed by NCX-JUSTICE and filed with the city government and the county congress.
 pub async fn list_bodies(app: &TestApp) {
     for (code, name, kind, agency) in [
         (
@@ -277,7 +284,7 @@ pub async fn list_bodies(app: &TestApp) {
             LIST_BODY,
             json!({"input": {"code": code, "name": name, "kind": kind, "agencyCodes": [agency],
                    "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE",
-                   "filingAuthorities": ["南昌市人民政府"]}}),
+                   "filingAuthorities": [CITY, CONGRESS]}}),
         )
         .await;
     }

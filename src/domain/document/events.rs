@@ -59,10 +59,24 @@ pub enum DocumentEvent {
         filed_on: NaiveDate,
         authorities: Vec<String>,
     },
+    /// One authority's decision on its filing (before filings had an authority each,
+    /// `authority` was absent and the outcome answered every open filing).
     FilingReviewed {
+        #[serde(default)]
+        authority: Option<String>,
         outcome: FilingReviewOutcome,
         reviewed_on: NaiveDate,
         notes: Option<String>,
+        /// By when the body answers a requested correction.
+        #[serde(default)]
+        correction_due_on: Option<NaiveDate>,
+    },
+    /// A filing authority extends its review, once, by up to 20 days.
+    FilingReviewExtended {
+        authority: String,
+        extended_on: NaiveDate,
+        days: u32,
+        reason: String,
     },
     Corrected(Correction),
     Repealed(Ending),
@@ -108,6 +122,7 @@ impl DomainEvent for DocumentEvent {
             DocumentEvent::Issued(_) => "Issued",
             DocumentEvent::FiledForRecord { .. } => "FiledForRecord",
             DocumentEvent::FilingReviewed { .. } => "FilingReviewed",
+            DocumentEvent::FilingReviewExtended { .. } => "FilingReviewExtended",
             DocumentEvent::Corrected(_) => "Corrected",
             DocumentEvent::Repealed(_) => "Repealed",
             DocumentEvent::Withdrawn(_) => "Withdrawn",
@@ -179,6 +194,7 @@ impl DocumentEvent {
             E::Issued(i) => i.issued_on,
             E::FiledForRecord { filed_on, .. } => *filed_on,
             E::FilingReviewed { reviewed_on, .. } => *reviewed_on,
+            E::FilingReviewExtended { extended_on, .. } => *extended_on,
             E::Corrected(c) => c.corrected_on,
             E::Repealed(e) | E::Withdrawn(e) => e.on,
             E::Republished(r) => r.republished_on,
@@ -260,13 +276,25 @@ impl DocumentEvent {
             DocumentEvent::FiledForRecord { authorities, .. } => {
                 format!("Filed for record (备案) with {}", authorities.join(", "))
             }
-            DocumentEvent::FilingReviewed { outcome, .. } => format!(
-                "Filing reviewed (备案审查): {}",
-                match outcome {
-                    FilingReviewOutcome::Accepted => "ACCEPTED 准予备案",
-                    FilingReviewOutcome::CorrectionRequired => "CORRECTION_REQUIRED 通知改正",
-                }
+            DocumentEvent::FilingReviewed {
+                authority,
+                outcome,
+                correction_due_on,
+                ..
+            } => format!(
+                "Filing reviewed (备案审查){}: {}{}",
+                authority
+                    .as_deref()
+                    .map(|a| format!(" by {a}"))
+                    .unwrap_or_default(),
+                outcome.label(),
+                correction_due_on
+                    .map(|d| format!(", to be answered by {d}"))
+                    .unwrap_or_default()
             ),
+            DocumentEvent::FilingReviewExtended {
+                authority, days, ..
+            } => format!("Filing review (备案审查) extended by {authority} by {days} days"),
             DocumentEvent::Corrected(c) => format!("Corrected (勘误): {}", c.description),
             DocumentEvent::Repealed(e) => format!("Repealed (废止) from {}: {}", e.on, e.reason),
             DocumentEvent::Withdrawn(e) => format!("Withdrawn (终止制定): {}", e.reason),

@@ -6,8 +6,9 @@
 //!                                                 | SUPERSEDED
 //! ISSUED → ISSUED again when republished (重新公布: a new validity period).
 //! A document issued before the ledger existed enters directly by DocumentImported.
-//! WITHDRAWN and REJECTED end a draft. Filing (备案) runs beside ISSUED:
-//!   NOT_FILED → FILED → ACCEPTED | CORRECTION_REQUIRED (→ FILED again)
+//! WITHDRAWN and REJECTED end a draft. Filing (备案) runs beside ISSUED, once per filing
+//! authority: NOT_FILED → FILED → ACCEPTED | REFUSED | REVOKED (ends the document)
+//!   | CORRECTION_REQUIRED or MATERIALS_REQUESTED (→ FILED again with that authority)
 //! ```
 //! Every guard here refuses the command and writes nothing; the rule names are in
 //! [`DomainError::rule`].
@@ -185,14 +186,25 @@ pub enum DocumentCommand {
         #[serde(rename = "document_text")]
         text: Option<String>,
     },
+    /// Empty `authorities`: every authority due (all listed ones at first).
     FileForRecord {
         filed_on: NaiveDate,
         authorities: Vec<String>,
     },
+    /// One filing authority's outcome (recorded by that authority).
     RecordFilingReview {
+        authority: String,
         outcome: FilingReviewOutcome,
         reviewed_on: NaiveDate,
         notes: Option<String>,
+        /// CORRECTION_REQUIRED only; 30 days after the review by default.
+        correction_due_on: Option<NaiveDate>,
+    },
+    ExtendFilingReview {
+        authority: String,
+        extended_on: NaiveDate,
+        days: u32,
+        reason: String,
     },
     Correct {
         correction: Correction,
@@ -399,12 +411,29 @@ impl NormativeDocument {
             DocumentCommand::FileForRecord {
                 filed_on,
                 authorities,
-            } => vec![self.file_for_record(filed_on, authorities)?],
+            } => vec![
+                self.file_for_record(filed_on, authorities, services)
+                    .await?,
+            ],
             DocumentCommand::RecordFilingReview {
+                authority,
                 outcome,
                 reviewed_on,
                 notes,
-            } => vec![self.record_filing_review(outcome, reviewed_on, notes)?],
+                correction_due_on,
+            } => vec![self.record_filing_review(
+                authority,
+                outcome,
+                reviewed_on,
+                notes,
+                correction_due_on,
+            )?],
+            DocumentCommand::ExtendFilingReview {
+                authority,
+                extended_on,
+                days,
+                reason,
+            } => vec![self.extend_filing_review(authority, extended_on, days, reason)?],
             DocumentCommand::Correct { correction, .. } => {
                 vec![self.correct(correction, new_text, services.correction_max_chars())?]
             }

@@ -68,15 +68,24 @@ impl DocumentStatus {
     }
 }
 
-/// Filing for record (备案) status, beside the main status once issued.
+/// Filing for record (备案) status, beside the main status once issued: the state of the
+/// document's filings with all its authorities taken together, the one that needs action
+/// first (revoked, refused, awaiting a correction or materials, under review, accepted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FilingStatus {
     #[default]
     NotFiled,
+    /// Filed; at least one authority has not decided yet.
     Filed,
+    /// Every authority accepted it (准予备案).
     Accepted,
+    /// An authority asked for a correction or for materials: the body files again.
     CorrectionRequired,
+    /// An authority refused to record it (不予备案).
+    Refused,
+    /// An authority revoked it (撤销); the document has ended.
+    Revoked,
 }
 
 impl FilingStatus {
@@ -86,6 +95,8 @@ impl FilingStatus {
             FilingStatus::Filed => "FILED",
             FilingStatus::Accepted => "ACCEPTED",
             FilingStatus::CorrectionRequired => "CORRECTION_REQUIRED",
+            FilingStatus::Refused => "REFUSED",
+            FilingStatus::Revoked => "REVOKED",
         }
     }
 }
@@ -117,13 +128,48 @@ pub enum DeliberationOutcome {
     Deferred,
 }
 
-/// Outcome of the filing authority's review (准予备案 or 通知改正).
+/// Outcome of a filing authority's review (备案审查).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FilingReviewOutcome {
+    /// 准予备案.
     Accepted,
+    /// 建议自行纠正: the body corrects the document by a deadline and files again.
     CorrectionRequired,
+    /// 补正后登记: recorded once the body sends what is missing.
+    MaterialsRequested,
+    /// 撤销: the authority revokes the document, which ends it.
+    Revoked,
+    /// 不予备案.
+    Refused,
 }
+
+impl FilingReviewOutcome {
+    /// The outcomes after which the body files with that authority again.
+    pub fn asks_to_refile(self) -> bool {
+        matches!(
+            self,
+            FilingReviewOutcome::CorrectionRequired | FilingReviewOutcome::MaterialsRequested
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FilingReviewOutcome::Accepted => "ACCEPTED 准予备案",
+            FilingReviewOutcome::CorrectionRequired => "CORRECTION_REQUIRED 建议自行纠正",
+            FilingReviewOutcome::MaterialsRequested => "MATERIALS_REQUESTED 补正后登记",
+            FilingReviewOutcome::Revoked => "REVOKED 撤销",
+            FilingReviewOutcome::Refused => "REFUSED 不予备案",
+        }
+    }
+}
+
+/// Days a filing authority has to review a filing (备案审查), and the most it may extend
+/// them, once.
+pub const FILING_REVIEW_DAYS: u64 = 30;
+pub const FILING_REVIEW_MAX_EXTENSION_DAYS: u32 = 20;
+/// Default days a body has to answer a requested correction (建议自行纠正).
+pub const FILING_CORRECTION_DAYS: u64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
@@ -307,13 +353,31 @@ pub struct Issuance {
     pub text_version: Option<u32>,
 }
 
+/// One filing with one authority (备案机关): a document filed with two authorities has two,
+/// and a filing again after a correction adds one per authority filed with again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilingRecord {
+    /// Empty for documents imported with a filing date and no authority.
+    #[serde(default)]
+    pub authority: String,
     pub filed_on: NaiveDate,
-    pub authorities: Vec<String>,
     pub outcome: Option<FilingReviewOutcome>,
     pub reviewed_on: Option<NaiveDate>,
     pub notes: Option<String>,
+    /// Days the authority extended its review by (once, at most 20).
+    #[serde(default)]
+    pub extended_by_days: Option<u32>,
+    /// When the outcome asks for a correction: by when the body answers.
+    #[serde(default)]
+    pub correction_due_on: Option<NaiveDate>,
+}
+
+impl FilingRecord {
+    /// The day the authority's review is due: 30 days after filing, plus an extension.
+    pub fn review_due_on(&self) -> NaiveDate {
+        self.filed_on
+            + Days::new(FILING_REVIEW_DAYS + u64::from(self.extended_by_days.unwrap_or(0)))
+    }
 }
 
 /// What a file of the submission package (送审材料) is.
@@ -543,6 +607,85 @@ impl NormativeDocument {
     }
 }
 
+impl FilingRecord {
+    pub(super) fn new(authority: String, filed_on: NaiveDate) -> Self {
+        FilingRecord {
+            authority,
+            filed_on,
+            outcome: None,
+            reviewed_on: None,
+            notes: None,
+            extended_by_days: None,
+            correction_due_on: None,
+        }
+    }
+}
+
+/// Filing (备案), read from the filings.
+impl NormativeDocument {
+    /// The latest filing with each authority, in the order first filed: what each authority
+    /// holds now.
+    pub fn current_filings(&self) -> Vec<&FilingRecord> {
+        let mut out: Vec<&FilingRecord> = vec![];
+        for f in &self.filings {
+            match out.iter_mut().find(|o| o.authority == f.authority) {
+                Some(slot) => *slot = f,
+                None => out.push(f),
+            }
+        }
+        out
+    }
+
+    /// The latest filing with `authority`, if it awaits the authority's decision.
+    pub(super) fn open_filing(&self, authority: &str) -> Option<&FilingRecord> {
+        self.current_filings()
+            .into_iter()
+            .find(|f| f.authority == authority && f.outcome.is_none())
+    }
+
+    fn open_filing_mut(&mut self, authority: &str) -> Option<&mut FilingRecord> {
+        self.filings
+            .iter_mut()
+            .rev()
+            .find(|f| f.authority == authority)
+            .filter(|f| f.outcome.is_none())
+    }
+
+    /// The earliest deadline of a requested correction (建议自行纠正) the body has not yet
+    /// answered by filing again, while the document is in force.
+    pub fn correction_due_on(&self) -> Option<NaiveDate> {
+        if self.status != DocumentStatus::Issued {
+            return None;
+        }
+        self.current_filings()
+            .into_iter()
+            .filter_map(|f| {
+                f.correction_due_on
+                    .filter(|_| f.outcome.is_some_and(FilingReviewOutcome::asks_to_refile))
+            })
+            .min()
+    }
+
+    fn refresh_filing_status(&mut self) {
+        use FilingReviewOutcome as O;
+        let current = self.current_filings();
+        let any = |o: Option<O>| current.iter().any(|f| f.outcome == o);
+        self.filing_status = if current.is_empty() {
+            FilingStatus::NotFiled
+        } else if any(Some(O::Revoked)) {
+            FilingStatus::Revoked
+        } else if any(Some(O::Refused)) {
+            FilingStatus::Refused
+        } else if any(Some(O::CorrectionRequired)) || any(Some(O::MaterialsRequested)) {
+            FilingStatus::CorrectionRequired
+        } else if any(None) {
+            FilingStatus::Filed
+        } else {
+            FilingStatus::Accepted
+        };
+    }
+}
+
 impl NormativeDocument {
     /// Folds one event into the state (the aggregate's `apply`).
     pub(super) fn evolve(&mut self, event: DocumentEvent) {
@@ -687,29 +830,49 @@ impl NormativeDocument {
                 filed_on,
                 authorities,
             } => {
-                self.filings.push(FilingRecord {
-                    filed_on,
-                    authorities,
-                    outcome: None,
-                    reviewed_on: None,
-                    notes: None,
-                });
-                self.filing_status = FilingStatus::Filed;
+                for authority in authorities {
+                    self.filings.push(FilingRecord::new(authority, filed_on));
+                }
+                self.refresh_filing_status();
             }
             DocumentEvent::FilingReviewed {
+                authority,
                 outcome,
                 reviewed_on,
                 notes,
+                correction_due_on,
             } => {
-                if let Some(f) = self.filings.last_mut() {
+                // Before filings had one authority each, an outcome answered every filing
+                // still open.
+                let open = |f: &&mut FilingRecord| {
+                    f.outcome.is_none() && authority.as_ref().is_none_or(|a| *a == f.authority)
+                };
+                for f in self.filings.iter_mut().filter(open) {
                     f.outcome = Some(outcome);
                     f.reviewed_on = Some(reviewed_on);
-                    f.notes = notes;
+                    f.notes.clone_from(&notes);
+                    f.correction_due_on = correction_due_on;
                 }
-                self.filing_status = match outcome {
-                    FilingReviewOutcome::Accepted => FilingStatus::Accepted,
-                    FilingReviewOutcome::CorrectionRequired => FilingStatus::CorrectionRequired,
-                };
+                if outcome == FilingReviewOutcome::Revoked {
+                    self.status = S::Revoked;
+                    self.ending = Some(Ending {
+                        on: reviewed_on,
+                        reason: format!(
+                            "撤销 by {}{}",
+                            authority.as_deref().unwrap_or("the filing authority"),
+                            notes.map(|n| format!(": {n}")).unwrap_or_default()
+                        ),
+                        decision_document: None,
+                    });
+                }
+                self.refresh_filing_status();
+            }
+            DocumentEvent::FilingReviewExtended {
+                authority, days, ..
+            } => {
+                if let Some(f) = self.open_filing_mut(&authority) {
+                    f.extended_by_days = Some(days);
+                }
             }
             DocumentEvent::Corrected(c) => self.corrections.push(c),
             DocumentEvent::Repealed(e) => {
@@ -794,14 +957,9 @@ impl NormativeDocument {
                     validity_override_reason: None,
                 });
                 if let Some(filed_on) = record.filed_on {
-                    self.filings.push(FilingRecord {
-                        filed_on,
-                        authorities: vec![],
-                        outcome: None,
-                        reviewed_on: None,
-                        notes: None,
-                    });
-                    self.filing_status = FilingStatus::Filed;
+                    self.filings
+                        .push(FilingRecord::new(String::new(), filed_on));
+                    self.refresh_filing_status();
                 }
                 self.ending = record.ended_on.map(|on| Ending {
                     on,

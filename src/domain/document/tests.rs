@@ -51,7 +51,7 @@ fn ledger_delisted_on(delisted_on: Option<&str>) -> Box<dyn DocumentServices> {
         agency_codes: vec!["南政办发".into()],
         parent: None,
         review_body: None,
-        filing_authorities: vec![],
+        filing_authorities: vec![CITY.into(), CONGRESS.into()],
         listed_from: d("2019-01-01"),
         listing_document: None,
     }));
@@ -896,68 +896,326 @@ fn a_longer_validity_needs_a_reason() {
     );
 }
 
-#[test]
-fn filing_runs_beside_the_issued_document() {
-    let filed = DocumentEvent::FiledForRecord {
-        filed_on: d("2019-09-20"),
-        authorities: vec!["南昌市人民政府".into()],
-    };
-    given(through_issue())
-        .when(DocumentCommand::FileForRecord {
+/// The county government office's filing authorities in these tests (a government body
+/// files with the city government and the county people's congress standing committee).
+const CITY: &str = "南昌市人民政府";
+const CONGRESS: &str = "南昌县人大常委会";
+
+fn file(on: &str, authorities: &[&str]) -> DocumentCommand {
+    DocumentCommand::FileForRecord {
+        filed_on: d(on),
+        authorities: authorities.iter().map(|a| (*a).to_owned()).collect(),
+    }
+}
+
+fn filed_with_both() -> Vec<DocumentEvent> {
+    with(
+        through_issue(),
+        DocumentEvent::FiledForRecord {
             filed_on: d("2019-09-20"),
-            authorities: vec!["南昌市人民政府".into()],
-        })
-        .then_expect_events(vec![filed.clone()]);
-    assert_eq!(
-        refused(
-            through_approval(),
-            DocumentCommand::FileForRecord {
-                filed_on: d("2019-09-20"),
-                authorities: vec!["x".into()]
-            }
-        ),
-        "INVALID_TRANSITION"
-    );
-    assert_eq!(
-        refused(
-            with(through_issue(), filed.clone()),
-            DocumentCommand::FileForRecord {
-                filed_on: d("2019-09-21"),
-                authorities: vec!["x".into()]
-            }
-        ),
-        "INVALID_TRANSITION"
-    );
-    let review = |outcome| DocumentCommand::RecordFilingReview {
-        outcome,
-        reviewed_on: d("2019-10-01"),
-        notes: None,
-    };
-    assert_eq!(
-        refused(through_issue(), review(FilingReviewOutcome::Accepted)),
-        "INVALID_TRANSITION"
-    );
-    let corrected = with(
-        with(through_issue(), filed.clone()),
-        DocumentEvent::FilingReviewed {
-            outcome: FilingReviewOutcome::CorrectionRequired,
-            reviewed_on: d("2019-10-01"),
-            notes: None,
+            authorities: vec![CITY.into(), CONGRESS.into()],
         },
-    );
-    // After a correction is required, the document is filed again.
-    given(corrected)
-        .when(DocumentCommand::FileForRecord {
-            filed_on: d("2019-10-10"),
-            authorities: vec!["南昌市人民政府".into()],
-        })
+    )
+}
+
+fn review(authority: &str, outcome: FilingReviewOutcome, on: &str) -> DocumentCommand {
+    DocumentCommand::RecordFilingReview {
+        authority: authority.into(),
+        outcome,
+        reviewed_on: d(on),
+        notes: (outcome != FilingReviewOutcome::Accepted).then(|| "第五条超越权限".into()),
+        correction_due_on: None,
+    }
+}
+
+/// The event `review` records (what the aggregate decides, deadline included).
+fn reviewed(events: &[DocumentEvent], command: DocumentCommand) -> DocumentEvent {
+    given(events.to_vec())
+        .when(command)
         .inspect_result()
-        .expect("refiling after correction");
+        .expect("the review is recorded")
+        .remove(0)
+}
+
+fn fold(events: Vec<DocumentEvent>) -> NormativeDocument {
     let mut doc = NormativeDocument::default();
-    for e in with(through_issue(), filed) {
+    for e in events {
         doc.apply(e);
     }
+    doc
+}
+
+#[test]
+fn filing_runs_beside_the_issued_document_with_every_listed_authority() {
+    // Named in full, or left to the listing: the same filing.
+    let expected = DocumentEvent::FiledForRecord {
+        filed_on: d("2019-09-20"),
+        authorities: vec![CITY.into(), CONGRESS.into()],
+    };
+    given(through_issue())
+        .when(file("2019-09-20", &[CITY, CONGRESS]))
+        .then_expect_events(vec![expected.clone()]);
+    given(through_issue())
+        .when(file("2019-09-20", &[]))
+        .then_expect_events(vec![expected]);
+    assert_eq!(
+        refused(through_approval(), file("2019-09-20", &[CITY, CONGRESS])),
+        "INVALID_TRANSITION"
+    );
+    // Filing follows the body's listing: all its authorities at once, none other.
+    assert_eq!(
+        refused(through_issue(), file("2019-09-20", &[CITY])),
+        "WRONG_FILING_AUTHORITY"
+    );
+    assert_eq!(
+        refused(
+            through_issue(),
+            file("2019-09-20", &[CITY, CONGRESS, "南昌县人民政府"])
+        ),
+        "WRONG_FILING_AUTHORITY"
+    );
+    assert_eq!(
+        refused(through_issue(), file("2019-09-20", &[CITY, CITY, CONGRESS])),
+        "INVALID_INPUT"
+    );
+    // Filed once, nothing is due again until an authority asks for it.
+    assert_eq!(
+        refused(filed_with_both(), file("2019-09-21", &[])),
+        "INVALID_TRANSITION"
+    );
+    let doc = fold(filed_with_both());
     assert_eq!(doc.filing_status, FilingStatus::Filed);
+    assert_eq!(doc.current_filings().len(), 2);
+    assert_eq!(doc.current_filings()[0].review_due_on(), d("2019-10-20"));
+}
+
+/// Each authority decides its own filing; the document is accepted when both have.
+#[test]
+fn each_authority_decides_its_own_filing() {
+    assert_eq!(
+        refused(
+            through_issue(),
+            review(CITY, FilingReviewOutcome::Accepted, "2019-10-01")
+        ),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            filed_with_both(),
+            review(
+                "南昌县人民政府",
+                FilingReviewOutcome::Accepted,
+                "2019-10-01"
+            )
+        ),
+        "WRONG_FILING_AUTHORITY"
+    );
+    let mut events = filed_with_both();
+    events.push(reviewed(
+        &events,
+        review(CITY, FilingReviewOutcome::Accepted, "2019-10-01"),
+    ));
+    assert_eq!(fold(events.clone()).filing_status, FilingStatus::Filed);
+    // One outcome per filing.
+    assert_eq!(
+        refused(
+            events.clone(),
+            review(CITY, FilingReviewOutcome::Accepted, "2019-10-02")
+        ),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            events.clone(),
+            review(CONGRESS, FilingReviewOutcome::Accepted, "2019-09-19")
+        ),
+        "INVALID_INPUT"
+    );
+    events.push(reviewed(
+        &events,
+        review(CONGRESS, FilingReviewOutcome::Accepted, "2019-10-02"),
+    ));
+    assert_eq!(fold(events).filing_status, FilingStatus::Accepted);
+    // Grounds are required for any outcome but acceptance.
+    let mut bare = review(CITY, FilingReviewOutcome::Refused, "2019-10-01");
+    if let DocumentCommand::RecordFilingReview { notes, .. } = &mut bare {
+        *notes = None;
+    }
+    assert_eq!(refused(filed_with_both(), bare), "INVALID_INPUT");
+    // The older single outcome (no authority) answered every open filing.
+    let legacy = fold(with(
+        filed_with_both(),
+        DocumentEvent::FilingReviewed {
+            authority: None,
+            outcome: FilingReviewOutcome::Accepted,
+            reviewed_on: d("2019-10-01"),
+            notes: None,
+            correction_due_on: None,
+        },
+    ));
+    assert_eq!(legacy.filing_status, FilingStatus::Accepted);
+}
+
+/// 建议自行纠正: a deadline (30 days by default), answered by filing again with that
+/// authority only; unanswered past it, the document is on the overdue list and warned.
+#[test]
+fn a_requested_correction_has_a_deadline_and_is_answered_by_filing_again() {
+    let mut events = filed_with_both();
+    let asked = reviewed(
+        &events,
+        review(CITY, FilingReviewOutcome::CorrectionRequired, "2019-10-01"),
+    );
+    assert!(matches!(
+        asked,
+        DocumentEvent::FilingReviewed { correction_due_on: Some(due), .. } if due == d("2019-10-31")
+    ));
+    events.push(asked);
+    let doc = fold(events.clone());
+    assert_eq!(doc.filing_status, FilingStatus::CorrectionRequired);
+    assert_eq!(doc.correction_due_on(), Some(d("2019-10-31")));
+    assert!(codes(events.clone(), "2019-11-01").contains(&"FILING_CORRECTION_OVERDUE"));
+    assert!(!codes(events.clone(), "2019-10-30").contains(&"FILING_CORRECTION_OVERDUE"));
+    // A deadline only for a correction, and not before the review.
+    let mut early = review(
+        CONGRESS,
+        FilingReviewOutcome::CorrectionRequired,
+        "2019-10-01",
+    );
+    if let DocumentCommand::RecordFilingReview {
+        correction_due_on, ..
+    } = &mut early
+    {
+        *correction_due_on = Some(d("2019-09-30"));
+    }
+    assert_eq!(refused(events.clone(), early), "INVALID_INPUT");
+    let mut misplaced = review(CONGRESS, FilingReviewOutcome::Accepted, "2019-10-01");
+    if let DocumentCommand::RecordFilingReview {
+        correction_due_on, ..
+    } = &mut misplaced
+    {
+        *correction_due_on = Some(d("2019-11-30"));
+    }
+    assert_eq!(refused(events.clone(), misplaced), "INVALID_INPUT");
+    // Filing again: with the city only (the congress has it under review).
+    assert_eq!(
+        refused(events.clone(), file("2019-10-20", &[CONGRESS])),
+        "INVALID_TRANSITION"
+    );
+    given(events.clone())
+        .when(file("2019-10-20", &[]))
+        .then_expect_events(vec![DocumentEvent::FiledForRecord {
+            filed_on: d("2019-10-20"),
+            authorities: vec![CITY.into()],
+        }]);
+    events.push(DocumentEvent::FiledForRecord {
+        filed_on: d("2019-10-20"),
+        authorities: vec![CITY.into()],
+    });
+    let doc = fold(events.clone());
+    assert_eq!(doc.correction_due_on(), None);
+    assert_eq!(doc.filing_status, FilingStatus::Filed);
+    assert_eq!(
+        doc.filings.len(),
+        3,
+        "the first filing stays in the history"
+    );
+    assert!(!codes(events, "2019-11-01").contains(&"FILING_CORRECTION_OVERDUE"));
+}
+
+/// 撤销 ends the document; 不予备案 does not, but shows.
+#[test]
+fn revocation_by_an_authority_ends_the_document() {
+    let mut events = filed_with_both();
+    events.push(reviewed(
+        &events,
+        review(CONGRESS, FilingReviewOutcome::Revoked, "2019-10-08"),
+    ));
+    let doc = fold(events.clone());
+    assert_eq!(doc.status, DocumentStatus::Revoked);
+    assert_eq!(doc.filing_status, FilingStatus::Revoked);
+    assert_eq!(doc.ending.as_ref().map(|e| e.on), Some(d("2019-10-08")));
+    assert!(doc.ending.unwrap().reason.contains(CONGRESS));
+    // Nothing is left to revoke; the other authority may still record its outcome.
+    assert_eq!(
+        refused(
+            events.clone(),
+            review(CITY, FilingReviewOutcome::Revoked, "2019-10-09")
+        ),
+        "INVALID_TRANSITION"
+    );
+    assert_eq!(
+        refused(
+            events,
+            review(CITY, FilingReviewOutcome::Accepted, "2019-10-09")
+        ),
+        "INVALID_TRANSITION"
+    );
+    let mut refused_events = filed_with_both();
+    refused_events.push(reviewed(
+        &refused_events,
+        review(CITY, FilingReviewOutcome::Refused, "2019-10-08"),
+    ));
+    let doc = fold(refused_events);
+    assert_eq!(doc.status, DocumentStatus::Issued);
+    assert_eq!(doc.filing_status, FilingStatus::Refused);
+}
+
+/// The authority reviews within 30 days, extendable once by up to 20; a late review warns.
+#[test]
+fn an_authority_reviews_within_thirty_days_extendable_once() {
+    let extend = |days, on: &str| DocumentCommand::ExtendFilingReview {
+        authority: CITY.into(),
+        extended_on: d(on),
+        days,
+        reason: "需征求省司法厅意见".into(),
+    };
+    assert!(codes(filed_with_both(), "2019-10-21").contains(&"FILING_REVIEW_OVERDUE"));
+    assert!(!codes(filed_with_both(), "2019-10-20").contains(&"FILING_REVIEW_OVERDUE"));
+    assert_eq!(
+        refused(filed_with_both(), extend(21, "2019-10-10")),
+        "INVALID_INPUT"
+    );
+    assert_eq!(
+        refused(filed_with_both(), extend(0, "2019-10-10")),
+        "INVALID_INPUT"
+    );
+    // After the deadline it can no longer be extended.
+    assert_eq!(
+        refused(filed_with_both(), extend(10, "2019-10-21")),
+        "INVALID_INPUT"
+    );
+    let extended = DocumentEvent::FilingReviewExtended {
+        authority: CITY.into(),
+        extended_on: d("2019-10-10"),
+        days: 20,
+        reason: "需征求省司法厅意见".into(),
+    };
+    given(filed_with_both())
+        .when(extend(20, "2019-10-10"))
+        .then_expect_events(vec![extended.clone()]);
+    let events = with(filed_with_both(), extended);
+    assert_eq!(
+        refused(events.clone(), extend(5, "2019-10-11")),
+        "INVALID_TRANSITION"
+    );
+    let doc = fold(events.clone());
+    assert_eq!(doc.current_filings()[0].review_due_on(), d("2019-11-09"));
+    // The city's review is not late; the congress's (not extended) is.
+    let warnings: Vec<String> = doc
+        .warnings(d("2019-11-01"), &calendar(), &WarningSettings::default())
+        .into_iter()
+        .filter(|w| w.code == "FILING_REVIEW_OVERDUE")
+        .map(|w| w.message)
+        .collect();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].contains(CONGRESS));
+    // Decided after the deadline: recorded, and flagged.
+    let mut late = events;
+    late.push(reviewed(
+        &late,
+        review(CONGRESS, FilingReviewOutcome::Accepted, "2019-10-25"),
+    ));
+    assert!(codes(late, "2019-10-26").contains(&"FILING_REVIEWED_LATE"));
 }
 
 #[test]
@@ -1390,7 +1648,12 @@ fn warn_only_rules_are_reported_not_enforced() {
             authorities: vec!["南昌市人民政府".into()],
         },
     );
-    assert_eq!(codes(late, "2019-12-01"), ["FILED_LATE"]);
+    assert_eq!(codes(late.clone(), "2019-11-09"), ["FILED_LATE"]);
+    // The authority did not decide within its 30 days either.
+    assert_eq!(
+        codes(late, "2019-11-10"),
+        ["FILED_LATE", "FILING_REVIEW_OVERDUE"]
+    );
     // A consultation of fewer than 7 working days.
     let short = vec![
         drafted(),

@@ -102,6 +102,34 @@ impl NormativeDocument {
                 }),
                 _ => {}
             }
+            // Each authority reviews within 30 days (extended once by up to 20): late
+            // reviews, and corrections past their deadline, are the county's to chase.
+            for f in self.current_filings() {
+                let due = f.review_due_on();
+                match (f.outcome, f.reviewed_on) {
+                    (None, _) if today > due => out.push(Warning {
+                        code: "FILING_REVIEW_OVERDUE",
+                        message: format!(
+                            "{} has not reviewed the filing; due by {due}",
+                            f.authority
+                        ),
+                    }),
+                    (Some(_), Some(on)) if on > due => out.push(Warning {
+                        code: "FILING_REVIEWED_LATE",
+                        message: format!(
+                            "{} reviewed the filing on {on}, due by {due}",
+                            f.authority
+                        ),
+                    }),
+                    _ => {}
+                }
+            }
+            if let Some(due) = self.correction_due_on().filter(|d| *d < today) {
+                out.push(Warning {
+                    code: "FILING_CORRECTION_OVERDUE",
+                    message: format!("a filing authority's requested correction was due by {due}"),
+                });
+            }
             let earliest = i.published_on + Days::new(settings.commencement_days);
             if i.effective_on < earliest {
                 out.push(Warning {

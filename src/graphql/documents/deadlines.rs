@@ -50,6 +50,26 @@ impl DeadlineQueries {
         .await
     }
 
+    /// Documents in force with a filing authority's requested correction (建议自行纠正) not
+    /// answered (by filing again) by its deadline, as of `today`, oldest due first.
+    async fn overdue_filing_corrections(
+        &self,
+        ctx: &Context<'_>,
+        today: Option<chrono::NaiveDate>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Document>> {
+        reader(ctx, "overdueFilingCorrections")?
+            .deadlines(
+                ctx,
+                DeadlineList::OverdueFilingCorrections,
+                today,
+                first,
+                after,
+            )
+            .await
+    }
+
     /// Documents in force whose validity ends within `withinDays` (default 183: the
     /// six-month pre-expiry evaluation list), as of `today`, soonest first.
     async fn expiring_documents(

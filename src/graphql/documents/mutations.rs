@@ -266,16 +266,32 @@ pub struct RepublishDocumentInput {
 
 #[derive(InputObject)]
 pub struct FileForRecordInput {
-    /// 备案机关.
+    /// 备案机关, as listed for the body. Omitted or empty: every authority due (all the
+    /// listed ones at first; afterwards those that asked for a correction or materials).
+    #[graphql(default)]
     pub authorities: Vec<String>,
     pub filed_on: Option<NaiveDate>,
 }
 
 #[derive(InputObject)]
 pub struct RecordFilingReviewInput {
+    /// The filing authority deciding (备案机关), one the document is filed with.
+    pub authority: String,
     pub outcome: FilingReviewOutcome,
+    /// The grounds; required for every outcome but ACCEPTED.
     pub notes: Option<String>,
     pub reviewed_on: Option<NaiveDate>,
+    /// CORRECTION_REQUIRED only: by when the body corrects (30 days by default).
+    pub correction_due_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct ExtendFilingReviewInput {
+    pub authority: String,
+    /// 1 to 20 days, once.
+    pub days: u32,
+    pub reason: String,
+    pub extended_on: Option<NaiveDate>,
 }
 
 #[derive(InputObject)]
@@ -647,7 +663,9 @@ impl DocumentMutations {
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
 
-    /// Records the filing authority's review (LEGAL_OFFICE).
+    /// Records one filing authority's outcome (备案审查): by that authority (FILING_AUTHORITY
+    /// acting for it), or, for documents filed with the county government, by the legal office
+    /// that reviews for it (LEGAL_OFFICE).
     async fn record_filing_review(
         &self,
         ctx: &Context<'_>,
@@ -655,9 +673,28 @@ impl DocumentMutations {
         input: RecordFilingReviewInput,
     ) -> ApiResult<DocumentPayload> {
         let command = DocumentCommand::RecordFilingReview {
+            authority: input.authority,
             outcome: input.outcome.into(),
             reviewed_on: day(input.reviewed_on),
             notes: input.notes,
+            correction_due_on: input.correction_due_on,
+        };
+        on_document(ctx, parse_id_arg(&id)?, command).await
+    }
+
+    /// Extends a filing authority's 30-day review once, by up to 20 days (same roles as
+    /// `recordFilingReview`).
+    async fn extend_filing_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ExtendFilingReviewInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::ExtendFilingReview {
+            authority: input.authority,
+            extended_on: day(input.extended_on),
+            days: input.days,
+            reason: input.reason,
         };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }

@@ -38,9 +38,16 @@ pub enum DocumentStatus {
 #[graphql(remote = "crate::domain::FilingStatus")]
 pub enum FilingStatus {
     NotFiled,
+    /// Filed; an authority has not decided yet.
     Filed,
+    /// Every authority accepted it (准予备案).
     Accepted,
+    /// An authority asked for a correction or for materials: filed again once answered.
     CorrectionRequired,
+    /// An authority refused to record it (不予备案).
+    Refused,
+    /// An authority revoked it (撤销): the document has ended.
+    Revoked,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -85,8 +92,16 @@ pub enum MeetingType {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::document::FilingReviewOutcome")]
 pub enum FilingReviewOutcome {
+    /// 准予备案.
     Accepted,
+    /// 建议自行纠正: corrected by `correctionDueOn`, then filed again.
     CorrectionRequired,
+    /// 补正后登记: recorded once the missing materials are filed.
+    MaterialsRequested,
+    /// 撤销: ends the document.
+    Revoked,
+    /// 不予备案.
+    Refused,
 }
 
 /// Normative document (行政规范性文件): status, key dates, review, deliberation, issuance,
@@ -350,13 +365,14 @@ impl Document {
     async fn issuance(&self) -> Option<Issuance> {
         self.0.state.issuance.clone().map(Issuance::from)
     }
+    /// Every filing, one per authority and filing date, oldest first.
     async fn filings(&self) -> Vec<Filing> {
+        let current = self.0.state.current_filings();
         self.0
             .state
             .filings
             .iter()
-            .cloned()
-            .map(Filing::from)
+            .map(|f| Filing::new(f, current.iter().any(|c| std::ptr::eq(*c, f))))
             .collect()
     }
     async fn corrections(&self) -> Vec<Correction> {
@@ -815,24 +831,45 @@ impl From<d::Issuance> for Issuance {
     }
 }
 
-/// Filing for record (备案).
+/// Filing for record (备案) with one filing authority. A document filed with two
+/// authorities has two; filing again after a correction adds one.
 #[derive(SimpleObject)]
 pub struct Filing {
-    filed_on: NaiveDate,
+    /// The filing authority (备案机关); empty for a document imported with a filing date.
+    authority: String,
+    /// The authority, as a list (before filings had one authority each).
+    #[graphql(deprecation = "one authority per filing: use `authority`")]
     authorities: Vec<String>,
+    filed_on: NaiveDate,
+    /// The authority reviews within 30 days of filing, extended once by up to 20.
+    review_due_on: NaiveDate,
+    extended_by_days: Option<u32>,
     outcome: Option<FilingReviewOutcome>,
     reviewed_on: Option<NaiveDate>,
     notes: Option<String>,
+    /// CORRECTION_REQUIRED: the day by which the body answers (corrects and files again).
+    correction_due_on: Option<NaiveDate>,
+    /// Whether this is the authority's latest filing (earlier ones were answered by filing
+    /// again).
+    current: bool,
 }
 
-impl From<d::FilingRecord> for Filing {
-    fn from(f: d::FilingRecord) -> Self {
+impl Filing {
+    fn new(f: &d::FilingRecord, current: bool) -> Self {
         Filing {
+            authority: f.authority.clone(),
+            authorities: vec![f.authority.clone()]
+                .into_iter()
+                .filter(|a| !a.is_empty())
+                .collect(),
             filed_on: f.filed_on,
-            authorities: f.authorities,
+            review_due_on: f.review_due_on(),
+            extended_by_days: f.extended_by_days,
             outcome: f.outcome.map(Into::into),
             reviewed_on: f.reviewed_on,
-            notes: f.notes,
+            notes: f.notes.clone(),
+            correction_due_on: f.correction_due_on,
+            current,
         }
     }
 }
@@ -888,7 +925,9 @@ pub struct Ending {
 /// A recorded-and-warned rule the document breaks.
 #[derive(SimpleObject)]
 pub struct DocumentWarning {
-    /// REVIEW_OVERDUE, CONSULTATION_TOO_SHORT, FILING_OVERDUE, FILED_LATE, COMMENCEMENT_TOO_SOON.
+    /// REVIEW_OVERDUE, CONSULTATION_TOO_SHORT, FILING_OVERDUE, FILED_LATE,
+    /// FILING_REVIEW_OVERDUE, FILING_REVIEWED_LATE, FILING_CORRECTION_OVERDUE,
+    /// COMMENCEMENT_TOO_SOON, TEXT_UNMATCHED, RECORDED_LATE.
     code: String,
     message: String,
 }

@@ -1,0 +1,333 @@
+//! Filing for record (备案) with several authorities, over GraphQL: each authority records its
+//! own outcome, the county's legal office only the county government's, a requested
+//! correction has a deadline and an overdue list, and a revocation ends the document.
+
+use normledger::domain::Role;
+use normledger::store::tokens;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const FILINGS: &str = "query($id: String!) { document(id: $id) { status filingStatus
+  filings { authority filedOn reviewDueOn extendedByDays outcome reviewedOn correctionDueOn current }
+  warnings { code } } }";
+
+const OVERDUE: &str = "query($t: NaiveDate) { overdueFilingCorrections(today: $t) {
+  edges { node { id } } } }";
+
+async fn filings(app: &TestApp, id: &str) -> Value {
+    app.ok(Role::Auditor, FILINGS, json!({"id": id})).await["document"].clone()
+}
+
+async fn overdue(app: &TestApp, today: &str) -> Vec<String> {
+    app.ok(Role::LegalOffice, OVERDUE, json!({"t": today}))
+        .await["overdueFilingCorrections"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Runs `name` with a raw token; returns the response.
+async fn act_as(app: &TestApp, token: &str, name: &str, id: &str, input: Value) -> Value {
+    let input_type = {
+        let mut c = name.chars();
+        c.next()
+            .unwrap()
+            .to_uppercase()
+            .chain(c)
+            .collect::<String>()
+            + "Input"
+    };
+    app.gql_as(
+        Some(token),
+        &format!(
+            "mutation($id: ID!, $input: {input_type}!) {{ {name}(id: $id, input: $input) {{
+               document {{ status }} }} }}"
+        ),
+        json!({"id": id, "input": input}),
+    )
+    .await
+}
+
+/// Proves that a government document is filed with both its authorities at once, that each
+/// records only its own outcome (the county's legal office none of theirs), that a requested
+/// correction carries a deadline, shows on `overdueFilingCorrections` once past it and leaves
+/// it when the body files again, and that a revocation by an authority ends the document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_authority_records_its_own_outcome_and_corrections_have_deadlines() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = issued(&app, "备案测试办法", "南政办发〔2019〕70号").await;
+
+    // Only the listed authorities, all at once.
+    let r = act(
+        &app,
+        Role::Drafter,
+        "fileForRecord",
+        &id,
+        json!({"filedOn": "2019-09-20", "authorities": [CITY]}),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r),
+        (
+            "BUSINESS_RULE".into(),
+            Some("WRONG_FILING_AUTHORITY".into())
+        ),
+        "{r:#}"
+    );
+    step(
+        &app,
+        Role::Drafter,
+        "fileForRecord",
+        &id,
+        json!({"filedOn": "2019-09-20"}),
+    )
+    .await;
+    let doc = filings(&app, &id).await;
+    assert_eq!(doc["filingStatus"], "FILED");
+    assert_eq!(
+        doc["filings"],
+        json!([
+            {"authority": CITY, "filedOn": "2019-09-20", "reviewDueOn": "2019-10-20",
+             "extendedByDays": null, "outcome": null, "reviewedOn": null,
+             "correctionDueOn": null, "current": true},
+            {"authority": CONGRESS, "filedOn": "2019-09-20", "reviewDueOn": "2019-10-20",
+             "extendedByDays": null, "outcome": null, "reviewedOn": null,
+             "correctionDueOn": null, "current": true}
+        ])
+    );
+
+    // The county's legal office does not decide for the city government, nor a city token
+    // for the congress; neither refusal writes.
+    let before = app.event_count().await;
+    let city_only = tokens::create(
+        &app.pool,
+        "市司法局",
+        Role::FilingAuthority,
+        &[CITY.into()],
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    let accept = |authority: &str| json!({"authority": authority, "outcome": "ACCEPTED", "reviewedOn": "2019-10-01"});
+    let r = act(
+        &app,
+        Role::LegalOffice,
+        "recordFilingReview",
+        &id,
+        accept(CITY),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+    let r = act_as(
+        &app,
+        &city_only,
+        "recordFilingReview",
+        &id,
+        accept(CONGRESS),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+    assert_eq!(app.event_count().await, before);
+
+    // The congress extends its review; the city asks for a correction (30 days by default).
+    step(
+        &app,
+        Role::FilingAuthority,
+        "extendFilingReview",
+        &id,
+        json!({"authority": CONGRESS, "days": 20, "reason": "征求专门委员会意见", "extendedOn": "2019-10-10"}),
+    )
+    .await;
+    let r = act_as(
+        &app,
+        &city_only,
+        "recordFilingReview",
+        &id,
+        json!({"authority": CITY, "outcome": "CORRECTION_REQUIRED", "reviewedOn": "2019-10-08"}),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r).0,
+        "BAD_USER_INPUT",
+        "grounds are required: {r:#}"
+    );
+    let r = act_as(
+        &app,
+        &city_only,
+        "recordFilingReview",
+        &id,
+        json!({"authority": CITY, "outcome": "CORRECTION_REQUIRED", "reviewedOn": "2019-10-08",
+               "notes": "第五条设定行政许可，超越权限"}),
+    )
+    .await;
+    assert!(r.get("errors").is_none(), "{r:#}");
+    let doc = filings(&app, &id).await;
+    assert_eq!(doc["filingStatus"], "CORRECTION_REQUIRED");
+    assert_eq!(doc["filings"][0]["correctionDueOn"], "2019-11-07");
+    assert_eq!(doc["filings"][1]["reviewDueOn"], "2019-11-09");
+    assert_eq!(doc["filings"][1]["extendedByDays"], 20);
+    assert!(overdue(&app, "2019-11-07").await.is_empty());
+    assert_eq!(overdue(&app, "2019-11-08").await, vec![id.clone()]);
+
+    // Filing again answers the correction: with the city only, which reviews it afresh.
+    step(
+        &app,
+        Role::Drafter,
+        "fileForRecord",
+        &id,
+        json!({"filedOn": "2019-11-05"}),
+    )
+    .await;
+    let doc = filings(&app, &id).await;
+    assert_eq!(doc["filings"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        doc["filings"][0]["current"], false,
+        "the first city filing is history"
+    );
+    assert_eq!(doc["filings"][2]["authority"], CITY);
+    assert_eq!(doc["filingStatus"], "FILED");
+    assert!(overdue(&app, "2019-11-08").await.is_empty());
+
+    // The congress revokes it: the document ends, and leaves the lists of documents in force.
+    let status = step(
+        &app,
+        Role::FilingAuthority,
+        "recordFilingReview",
+        &id,
+        json!({"authority": CONGRESS, "outcome": "REVOKED", "reviewedOn": "2019-11-06",
+               "notes": "与上位法相抵触"}),
+    )
+    .await;
+    assert_eq!(status, "REVOKED");
+    let doc = filings(&app, &id).await;
+    assert_eq!(doc["filingStatus"], "REVOKED");
+    let trail = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { history { eventType summary } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let summaries: Vec<&str> = trail["document"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.contains("by 南昌县人大常委会: REVOKED 撤销")),
+        "{summaries:?}"
+    );
+}
+
+/// Proves that what a department files with the county government is decided by the county's
+/// legal office (the review body of the county government), and by no other legal unit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_legal_office_records_outcomes_for_the_county_government_only() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    app.ok(
+        Role::LegalOffice,
+        LIST_BODY,
+        json!({"input": {"code": "NCX-WATER", "name": "南昌县水利局", "kind": "COUNTY_DEPARTMENT",
+               "agencyCodes": ["南水发"], "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE",
+               "filingAuthorities": ["南昌县人民政府"]}}),
+    )
+    .await;
+    let drafter = tokens::create(
+        &app.pool,
+        "水利局",
+        Role::Drafter,
+        &["NCX-WATER".into()],
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    let other_unit = tokens::create(
+        &app.pool,
+        "水利局法制股",
+        Role::LegalOffice,
+        &["NCX-WATER".into()],
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    let r = app
+        .gql_as(
+            Some(&drafter),
+            DRAFT,
+            json!({"input": {"bodyCode": "NCX-WATER", "title": "水利工程管理办法", "class": "DEPARTMENT",
+                   "isMajorDecision": false, "draftedOn": "2019-06-01"}}),
+        )
+        .await;
+    let id = r["data"]["draftDocument"]["document"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The department's own steps with its token; the county's legal office reviews it.
+    let by_department = |name: &'static str, input: Value| {
+        let (app, drafter, id) = (&app, drafter.clone(), id.clone());
+        async move {
+            let r = act_as(app, &drafter, name, &id, input).await;
+            assert!(r.get("errors").is_none(), "{name}: {r:#}");
+        }
+    };
+    by_department(
+        "submitForReview",
+        json!({"materials": ["送审稿"], "submittedOn": "2019-07-01"}),
+    )
+    .await;
+    for (name, input) in [
+        ("startReview", json!({"startedOn": "2019-07-02"})),
+        (
+            "concludeReview",
+            json!({"outcome": "LAWFUL", "opinion": "合法", "concludedOn": "2019-07-10"}),
+        ),
+    ] {
+        step(&app, Role::LegalOffice, name, &id, input).await;
+    }
+    by_department(
+        "recordDeliberation",
+        json!({"outcome": "APPROVED", "meetingType": "DEPARTMENT_MEETING",
+               "meeting": "局务会议", "heldOn": "2019-08-20"}),
+    )
+    .await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &id,
+        json!({"number": "南水发〔2019〕5号", "signer": "局长", "issuedOn": "2019-09-02",
+               "publishedOn": "2019-09-05", "effectiveOn": "2019-10-05"}),
+    )
+    .await;
+    by_department("fileForRecord", json!({"filedOn": "2019-09-20"})).await;
+    let decide =
+        json!({"authority": "南昌县人民政府", "outcome": "ACCEPTED", "reviewedOn": "2019-10-01"});
+    let r = act_as(&app, &other_unit, "recordFilingReview", &id, decide.clone()).await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+    let r = act(
+        &app,
+        Role::FilingAuthority,
+        "recordFilingReview",
+        &id,
+        decide.clone(),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r).0,
+        "FORBIDDEN",
+        "the city does not decide for the county: {r:#}"
+    );
+    step(&app, Role::LegalOffice, "recordFilingReview", &id, decide).await;
+    assert_eq!(filings(&app, &id).await["filingStatus"], "ACCEPTED");
+}
