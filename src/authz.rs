@@ -77,6 +77,9 @@ write_policy! {
     Command::Document { command: DocC::RecordFilingReview { .. }, .. } => "recordFilingReview", [FilingAuthority, LegalOffice], false;
     Command::Document { command: DocC::ExtendFilingReview { .. }, .. } => "extendFilingReview", [FilingAuthority, LegalOffice], false;
     Command::Document { command: DocC::ConfirmRevisedText { .. }, .. } => "confirmRevisedText", [LegalOffice], false;
+    // Only the role that recorded the fact corrects it (checked against the corrected event's
+    // metadata in `authorise`); a drafter for its own bodies.
+    Command::Document { command: DocC::CorrectFact(_), .. } => "correctRecordedFact", [Drafter, GovernmentOffice], true;
     Command::Document { command: DocC::ConsiderScreeningWarning(_), .. } => "considerScreeningWarning", [LegalOffice], false;
     Command::Document { command: DocC::Correct { .. }, .. } => "correctDocument", [GovernmentOffice], false;
     Command::Document { command: DocC::Repeal(_), .. } => "repealDocument", [GovernmentOffice], false;

@@ -516,6 +516,30 @@ impl Ledger {
                 }
             }
         }
+        if let Command::Document {
+            id,
+            command: DocumentCommand::CorrectFact(c),
+        } = command
+        {
+            // 更正 by whoever keyed it in: the role in the corrected event's metadata. An
+            // event that is not this document's is the domain's to refuse (INVALID_INPUT).
+            let recorded_by: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT metadata ->> 'role' FROM events
+                 WHERE position = $1 AND aggregate_type = $2 AND aggregate_id = $3",
+            )
+            .bind(c.position)
+            .bind(NormativeDocument::TYPE)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(role) = recorded_by.flatten()
+                && role != actor.role.as_str()
+            {
+                return Err(CommandError::Forbidden(format!(
+                    "the fact was recorded by {role}; only that role corrects it"
+                )));
+            }
+        }
         if let Some(authority) = command.filing_authority() {
             self.authorise_filing_authority(actor, authority).await?;
         }

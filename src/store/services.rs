@@ -2,14 +2,18 @@
 //! model), so a command sees every committed event — except a campaign's inventory, below.
 
 use async_trait::async_trait;
+use cqrs_es::Aggregate;
 use sqlx::PgPool;
 use std::sync::Arc;
 
 use crate::domain::screening::ScreeningRules;
 
 use crate::domain::cleanup_campaign::{CampaignServices, CleanupScope, EntryKind, InventoryEntry};
+use crate::domain::document::RecordedStep;
 use crate::domain::issuing_body::IssuingBody;
-use crate::domain::{CertificationItem, DocumentNumber, DocumentServices, DomainError};
+use crate::domain::{
+    CertificationItem, DocumentNumber, DocumentServices, DomainError, NormativeDocument,
+};
 use crate::store::{StoreError, event_log};
 
 pub struct LedgerServices {
@@ -106,6 +110,33 @@ impl DocumentServices for LedgerServices {
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)
+    }
+
+    async fn recorded_step(
+        &self,
+        document_id: &str,
+        position: i64,
+    ) -> Result<Option<RecordedStep>, DomainError> {
+        let row: Option<(i64, String, i64)> = sqlx::query_as(
+            "SELECT e.sequence, e.event_type,
+                    (SELECT count(*) FROM events o
+                     WHERE o.aggregate_type = e.aggregate_type
+                       AND o.aggregate_id = e.aggregate_id
+                       AND o.event_type = e.event_type AND o.sequence < e.sequence)
+             FROM events e
+             WHERE e.position = $1 AND e.aggregate_type = $2 AND e.aggregate_id = $3",
+        )
+        .bind(position)
+        .bind(NormativeDocument::TYPE)
+        .bind(document_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(row.map(|(sequence, event_type, occurrence)| RecordedStep {
+            sequence: sequence as u64,
+            event_type,
+            occurrence: occurrence as u32,
+        }))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Filing for record (备案) with several authorities, over GraphQL: each authority records its
 //! own outcome, the county's legal office only the county government's, a requested
-//! correction has a deadline and an overdue list, and a revocation ends the document.
+//! correction has a deadline and an overdue list, and a revocation ends the document. And the
+//! correction of a mis-keyed fact (更正), a filing date among them.
 
 use normledger::domain::Role;
 use normledger::store::tokens;
@@ -330,4 +331,141 @@ async fn the_legal_office_records_outcomes_for_the_county_government_only() {
     );
     step(&app, Role::LegalOffice, "recordFilingReview", &id, decide).await;
     assert_eq!(filings(&app, &id).await["filingStatus"], "ACCEPTED");
+}
+
+/// The position of the document's first `event_type` event, from its history.
+async fn position_of(app: &TestApp, id: &str, event_type: &str) -> i64 {
+    let h = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { history { position eventType } } }",
+            json!({"id": id}),
+        )
+        .await;
+    h["document"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["eventType"] == event_type)
+        .unwrap_or_else(|| panic!("no {event_type}: {h:#}"))["position"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Proves that a mis-keyed fact (更正) is corrected only by the role that recorded it, with a
+/// compensating event: the document reads the new value, the history shows both, and the
+/// corrected event's payload in the log is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mis_keyed_fact_is_corrected_by_the_role_that_recorded_it() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = issued(&app, "更正测试办法", "南政办发〔2019〕71号").await;
+    step(
+        &app,
+        Role::Drafter,
+        "fileForRecord",
+        &id,
+        json!({"filedOn": "2019-09-20"}),
+    )
+    .await;
+    let filed = position_of(&app, &id, "FiledForRecord").await;
+    let deliberated = position_of(&app, &id, "Deliberated").await;
+    let fix = |position: i64, field: &str, value: &str| {
+        json!({"position": position, "field": field, "value": value,
+               "reason": "按备案回执更正", "correctedOn": "2019-12-01"})
+    };
+
+    // The filing date was keyed by the drafter: the government office may not correct it.
+    let before = app.event_count().await;
+    let r = act(
+        &app,
+        Role::GovernmentOffice,
+        "correctRecordedFact",
+        &id,
+        fix(filed, "FILED_ON", "2019-09-22"),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+    let r = act(
+        &app,
+        Role::Drafter,
+        "correctRecordedFact",
+        &id,
+        fix(deliberated, "MEETING", "第13次常务会议"),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r).0,
+        "FORBIDDEN",
+        "the meeting was recorded by the government office: {r:#}"
+    );
+    let r = act(
+        &app,
+        Role::Drafter,
+        "correctRecordedFact",
+        &id,
+        fix(filed, "SIGNER", "副县长"),
+    )
+    .await;
+    assert_eq!(
+        error_code(&r).0,
+        "BAD_USER_INPUT",
+        "a filing records no signer: {r:#}"
+    );
+    assert_eq!(app.event_count().await, before);
+
+    step(
+        &app,
+        Role::Drafter,
+        "correctRecordedFact",
+        &id,
+        fix(filed, "FILED_ON", "2019-09-22"),
+    )
+    .await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "correctRecordedFact",
+        &id,
+        fix(deliberated, "MEETING", "县政府第13次常务会议"),
+    )
+    .await;
+    let doc = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) {
+               filings { filedOn reviewDueOn } deliberations { meeting }
+               factCorrections { position eventType field oldValue newValue reason }
+               history { eventType summary } } }",
+            json!({"id": id}),
+        )
+        .await["document"]
+        .clone();
+    assert_eq!(doc["filings"][0]["filedOn"], "2019-09-22");
+    assert_eq!(doc["filings"][1]["reviewDueOn"], "2019-10-22");
+    assert_eq!(doc["deliberations"][0]["meeting"], "县政府第13次常务会议");
+    assert_eq!(
+        doc["factCorrections"][0],
+        json!({"position": filed, "eventType": "FiledForRecord", "field": "FILED_ON",
+               "oldValue": "2019-09-20", "newValue": "2019-09-22", "reason": "按备案回执更正"})
+    );
+    let summaries: Vec<&str> = doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["eventType"] == "FactCorrected")
+        .map(|e| e["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        summaries[0].contains("from 2019-09-20 to 2019-09-22"),
+        "{summaries:?}"
+    );
+    // Never an update: the filing event still says what was keyed.
+    let payload: serde_json::Value =
+        sqlx::query_scalar("SELECT payload FROM events WHERE position = $1")
+            .bind(filed)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(payload["FiledForRecord"]["filed_on"], "2019-09-20");
 }

@@ -254,6 +254,10 @@ const CALLS: &[(&str, &str)] = &[
         r#"id: "$DOC", input: {authority: "南昌市人民政府", outcome: ACCEPTED}"#,
     ),
     (
+        "correctRecordedFact",
+        r#"id: "$DOC", input: {position: 1, field: FILED_ON, value: "2019-10-02", reason: "回执"}"#,
+    ),
+    (
         "extendFilingReview",
         r#"id: "$DOC", input: {authority: "南昌市人民政府", days: 10, reason: "征求意见"}"#,
     ),

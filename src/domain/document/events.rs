@@ -79,6 +79,8 @@ pub enum DocumentEvent {
         reason: String,
     },
     Corrected(Correction),
+    /// A mis-keyed fact of an earlier event corrected (更正), by the role that recorded it.
+    FactCorrected(FactCorrection),
     Repealed(Ending),
     Withdrawn(Ending),
     Republished(Republication),
@@ -123,6 +125,7 @@ impl DomainEvent for DocumentEvent {
             DocumentEvent::FiledForRecord { .. } => "FiledForRecord",
             DocumentEvent::FilingReviewed { .. } => "FilingReviewed",
             DocumentEvent::FilingReviewExtended { .. } => "FilingReviewExtended",
+            DocumentEvent::FactCorrected(_) => "FactCorrected",
             DocumentEvent::Corrected(_) => "Corrected",
             DocumentEvent::Repealed(_) => "Repealed",
             DocumentEvent::Withdrawn(_) => "Withdrawn",
@@ -196,6 +199,7 @@ impl DocumentEvent {
             E::FilingReviewed { reviewed_on, .. } => *reviewed_on,
             E::FilingReviewExtended { extended_on, .. } => *extended_on,
             E::Corrected(c) => c.corrected_on,
+            E::FactCorrected(c) => c.corrected_on,
             E::Repealed(e) | E::Withdrawn(e) => e.on,
             E::Republished(r) => r.republished_on,
             E::Superseded(s) => s.on,
@@ -296,6 +300,15 @@ impl DocumentEvent {
                 authority, days, ..
             } => format!("Filing review (备案审查) extended by {authority} by {days} days"),
             DocumentEvent::Corrected(c) => format!("Corrected (勘误): {}", c.description),
+            DocumentEvent::FactCorrected(c) => format!(
+                "Fact corrected (更正): {} of the {} at position {} from {} to {}: {}",
+                c.field.as_str(),
+                c.event_type,
+                c.position,
+                c.old_value,
+                c.new_value,
+                c.reason
+            ),
             DocumentEvent::Repealed(e) => format!("Repealed (废止) from {}: {}", e.on, e.reason),
             DocumentEvent::Withdrawn(e) => format!("Withdrawn (终止制定): {}", e.reason),
             DocumentEvent::Republished(r) => format!(

@@ -20,7 +20,8 @@
 //! - `events`: the events, their one-line summaries and the upcasting of older payloads;
 //! - one file per phase of the lifecycle for the guards of its commands: `drafting`
 //!   (drafting and public consultation), `review` (the legality review), `issue`
-//!   (deliberation, issue, republication, import), `filing` (备案), `endings` (corrections,
+//!   (deliberation, issue, republication, import), `filing` (备案), `facts` (mis-keyed facts
+//!   corrected by a compensating event), `endings` (corrections,
 //!   repeal, withdrawal, supersession), `cleanup` (cleanup decisions and expiry);
 //! - `warnings`: the warn-only rules, which never refuse a command.
 
@@ -28,6 +29,7 @@ mod cleanup;
 mod drafting;
 mod endings;
 mod events;
+mod facts;
 mod filing;
 mod issue;
 mod review;
@@ -51,6 +53,7 @@ use crate::domain::screening::ScreeningRules;
 use crate::domain::text::TextStage;
 
 pub use events::*;
+pub use facts::{FactCorrection, FactCorrectionRequest, FactField, RecordedStep};
 pub use issue::check_import;
 use issue::check_registration_number;
 pub use state::*;
@@ -70,6 +73,12 @@ pub trait DocumentServices: Send + Sync {
     /// The document that holds the registration number (登记号), if any (never released).
     async fn registration_number_holder(&self, number: &str)
     -> Result<Option<String>, DomainError>;
+    /// The document's event at `position` in the log, if the log holds one for it.
+    async fn recorded_step(
+        &self,
+        document_id: &str,
+        position: i64,
+    ) -> Result<Option<RecordedStep>, DomainError>;
     /// The most characters a correction (勘误) may change in one clause; beyond it, or when a
     /// clause is added, removed or moved, the change is an amendment and goes back to review.
     fn correction_max_chars(&self) -> usize {
@@ -206,6 +215,8 @@ pub enum DocumentCommand {
         days: u32,
         reason: String,
     },
+    /// Corrects a mis-keyed fact of an earlier event (更正), by the role that recorded it.
+    CorrectFact(FactCorrectionRequest),
     Correct {
         correction: Correction,
         #[serde(rename = "document_text")]
@@ -434,6 +445,9 @@ impl NormativeDocument {
                 days,
                 reason,
             } => vec![self.extend_filing_review(authority, extended_on, days, reason)?],
+            DocumentCommand::CorrectFact(request) => {
+                vec![self.correct_fact(request, services).await?]
+            }
             DocumentCommand::Correct { correction, .. } => {
                 vec![self.correct(correction, new_text, services.correction_max_chars())?]
             }

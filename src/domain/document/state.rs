@@ -370,6 +370,10 @@ pub struct FilingRecord {
     /// When the outcome asks for a correction: by when the body answers.
     #[serde(default)]
     pub correction_due_on: Option<NaiveDate>,
+    /// Which act of filing (the document's n-th `FiledForRecord`, from 0) made this record;
+    /// none for a filing date that came with an import.
+    #[serde(default)]
+    pub act: Option<u32>,
 }
 
 impl FilingRecord {
@@ -536,6 +540,12 @@ pub struct NormativeDocument {
     pub considered_warnings: Vec<ConsideredWarning>,
     /// The submission package's files (送审材料), oldest first.
     pub attachments: Vec<Attachment>,
+    /// How many times the document was filed (`FiledForRecord` events).
+    #[serde(default)]
+    pub filing_acts: u32,
+    /// Mis-keyed facts corrected (更正), oldest first.
+    #[serde(default)]
+    pub fact_corrections: Vec<super::FactCorrection>,
 }
 
 impl NormativeDocument {
@@ -608,8 +618,9 @@ impl NormativeDocument {
 }
 
 impl FilingRecord {
-    pub(super) fn new(authority: String, filed_on: NaiveDate) -> Self {
+    pub(super) fn new(authority: String, filed_on: NaiveDate, act: Option<u32>) -> Self {
         FilingRecord {
+            act,
             authority,
             filed_on,
             outcome: None,
@@ -830,8 +841,11 @@ impl NormativeDocument {
                 filed_on,
                 authorities,
             } => {
+                let act = Some(self.filing_acts);
+                self.filing_acts += 1;
                 for authority in authorities {
-                    self.filings.push(FilingRecord::new(authority, filed_on));
+                    self.filings
+                        .push(FilingRecord::new(authority, filed_on, act));
                 }
                 self.refresh_filing_status();
             }
@@ -875,6 +889,7 @@ impl NormativeDocument {
                 }
             }
             DocumentEvent::Corrected(c) => self.corrections.push(c),
+            DocumentEvent::FactCorrected(c) => self.apply_fact_correction(&c),
             DocumentEvent::Repealed(e) => {
                 self.ending = Some(e);
                 self.status = S::Repealed;
@@ -958,7 +973,7 @@ impl NormativeDocument {
                 });
                 if let Some(filed_on) = record.filed_on {
                     self.filings
-                        .push(FilingRecord::new(String::new(), filed_on));
+                        .push(FilingRecord::new(String::new(), filed_on, None));
                     self.refresh_filing_status();
                 }
                 self.ending = record.ended_on.map(|on| Ending {

@@ -29,6 +29,39 @@ impl DocumentServices for Ledger {
     ) -> Result<Option<String>, DomainError> {
         Ok(self.numbers.get(number).cloned())
     }
+    /// The fixtures' log: `filed_with_both` at positions 101 to 107 (position 100 + its
+    /// sequence), and a second filing at 109.
+    async fn recorded_step(
+        &self,
+        document_id: &str,
+        position: i64,
+    ) -> Result<Option<RecordedStep>, DomainError> {
+        let types = [
+            "Drafted",
+            "SubmittedForReview",
+            "ReviewStarted",
+            "ReviewConcluded",
+            "Deliberated",
+            "Issued",
+            "FiledForRecord",
+            "FilingReviewed",
+            "FiledForRecord",
+        ];
+        let sequence = position - 100;
+        Ok(
+            (document_id == ID && (1..=types.len() as i64).contains(&sequence)).then(|| {
+                let event_type = types[sequence as usize - 1];
+                RecordedStep {
+                    sequence: sequence as u64,
+                    event_type: event_type.into(),
+                    occurrence: types[..sequence as usize - 1]
+                        .iter()
+                        .filter(|t| **t == event_type)
+                        .count() as u32,
+                }
+            }),
+        )
+    }
 }
 
 const ID: &str = "0190b7c4-0000-7000-8000-000000000001";
@@ -1216,6 +1249,95 @@ fn an_authority_reviews_within_thirty_days_extendable_once() {
         review(CONGRESS, FilingReviewOutcome::Accepted, "2019-10-25"),
     ));
     assert!(codes(late, "2019-10-26").contains(&"FILING_REVIEWED_LATE"));
+}
+
+fn correct(position: i64, field: FactField, value: &str) -> DocumentCommand {
+    DocumentCommand::CorrectFact(FactCorrectionRequest {
+        position,
+        field,
+        value: value.into(),
+        reason: "以备案回执为准".into(),
+        corrected_on: d("2019-12-01"),
+    })
+}
+
+/// 更正: a mis-keyed fact is corrected by a compensating event naming the event, the field,
+/// the old and the new value; the state reads the new value, the recorded event is untouched.
+#[test]
+fn a_mis_keyed_fact_is_corrected_by_a_compensating_event() {
+    let corrected = |events: Vec<DocumentEvent>, command| {
+        given(events)
+            .when(command)
+            .inspect_result()
+            .expect("the correction is recorded")
+            .remove(0)
+    };
+    let event = corrected(
+        filed_with_both(),
+        correct(107, FactField::FiledOn, "2019-09-22"),
+    );
+    let DocumentEvent::FactCorrected(c) = &event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(
+        (c.sequence, c.event_type.as_str(), c.occurrence),
+        (7, "FiledForRecord", 0)
+    );
+    assert_eq!(
+        (c.old_value.as_str(), c.new_value.as_str()),
+        ("2019-09-20", "2019-09-22")
+    );
+    let mut events = with(filed_with_both(), event);
+    let doc = fold(events.clone());
+    assert!(doc.filings.iter().all(|f| f.filed_on == d("2019-09-22")));
+    assert_eq!(doc.current_filings()[0].review_due_on(), d("2019-10-22"));
+    assert_eq!(doc.fact_corrections.len(), 1);
+    // A second correction of the same fact starts from the corrected value.
+    let again = corrected(
+        events.clone(),
+        correct(107, FactField::FiledOn, "2019-09-21"),
+    );
+    assert!(matches!(&again, DocumentEvent::FactCorrected(c) if c.old_value == "2019-09-22"));
+    // The meeting and the signer, likewise.
+    events.push(corrected(
+        events.clone(),
+        correct(105, FactField::Meeting, "县政府第13次常务会议"),
+    ));
+    events.push(corrected(
+        events.clone(),
+        correct(106, FactField::Signer, "副县长"),
+    ));
+    let doc = fold(events.clone());
+    assert_eq!(doc.deliberations[0].meeting, "县政府第13次常务会议");
+    assert_eq!(doc.issuance.unwrap().signer, "副县长");
+
+    for (command, why) in [
+        (
+            correct(99, FactField::FiledOn, "2019-09-22"),
+            "no such event",
+        ),
+        (
+            correct(106, FactField::FiledOn, "2019-09-22"),
+            "Issued records no filing date",
+        ),
+        (correct(107, FactField::FiledOn, "2019-9-22x"), "not a date"),
+        (
+            correct(107, FactField::FiledOn, "2019-09-01"),
+            "before publication",
+        ),
+        (
+            correct(107, FactField::FiledOn, "2019-09-22"),
+            "already the value",
+        ),
+        (correct(105, FactField::Meeting, ""), "empty"),
+    ] {
+        assert_eq!(refused(events.clone(), command), "INVALID_INPUT", "{why}");
+    }
+    let mut no_reason = correct(105, FactField::HeldOn, "2019-08-21");
+    if let DocumentCommand::CorrectFact(r) = &mut no_reason {
+        r.reason = " ".into();
+    }
+    assert_eq!(refused(events, no_reason), "INVALID_INPUT");
 }
 
 #[test]

@@ -14,7 +14,8 @@ use crate::domain::document::{self as d, DocumentCommand};
 use crate::domain::{DocumentNumber, DomainError};
 use crate::graphql::Session;
 use crate::graphql::documents::types::{
-    DeliberationOutcome, Document, DocumentClass, FilingReviewOutcome, MeetingType, ReviewOutcome,
+    DeliberationOutcome, Document, DocumentClass, FactField, FilingReviewOutcome, MeetingType,
+    ReviewOutcome,
 };
 use crate::graphql::error::{ApiError, ApiResult, gql};
 use crate::graphql::execute::{Answer, day, execute_and_answer, ledger_id, parse_id_arg};
@@ -283,6 +284,18 @@ pub struct RecordFilingReviewInput {
     pub reviewed_on: Option<NaiveDate>,
     /// CORRECTION_REQUIRED only: by when the body corrects (30 days by default).
     pub correction_due_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct CorrectRecordedFactInput {
+    /// The position in the log of the event that recorded the fact (its `history` entry).
+    pub position: i64,
+    pub field: FactField,
+    /// The right value: a date (YYYY-MM-DD) for FILED_ON, SUBMITTED_ON and HELD_ON.
+    pub value: String,
+    /// Why the recorded value was wrong (e.g. the filing receipt's date).
+    pub reason: String,
+    pub corrected_on: Option<NaiveDate>,
 }
 
 #[derive(InputObject)]
@@ -679,6 +692,25 @@ impl DocumentMutations {
             notes: input.notes,
             correction_due_on: input.correction_due_on,
         };
+        on_document(ctx, parse_id_arg(&id)?, command).await
+    }
+
+    /// Corrects a mis-keyed fact of an earlier event (更正) with a compensating event: only
+    /// the role that recorded the event (DRAFTER for its own bodies, or GOVERNMENT_OFFICE);
+    /// the document then reads the new value, its history keeps both.
+    async fn correct_recorded_fact(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CorrectRecordedFactInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::CorrectFact(d::FactCorrectionRequest {
+            position: input.position,
+            field: input.field.into(),
+            value: input.value,
+            reason: input.reason,
+            corrected_on: day(input.corrected_on),
+        });
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
 

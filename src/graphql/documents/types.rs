@@ -375,6 +375,16 @@ impl Document {
             .map(|f| Filing::new(f, current.iter().any(|c| std::ptr::eq(*c, f))))
             .collect()
     }
+    /// Mis-keyed facts corrected (更正), oldest first.
+    async fn fact_corrections(&self) -> Vec<FactCorrection> {
+        self.0
+            .state
+            .fact_corrections
+            .iter()
+            .cloned()
+            .map(FactCorrection::from)
+            .collect()
+    }
     async fn corrections(&self) -> Vec<Correction> {
         self.0
             .state
@@ -870,6 +880,54 @@ impl Filing {
             notes: f.notes.clone(),
             correction_due_on: f.correction_due_on,
             current,
+        }
+    }
+}
+
+/// A fact an event records that may be corrected (更正) by the role that recorded it.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::document::FactField")]
+pub enum FactField {
+    /// `FiledForRecord`: the filing date.
+    FiledOn,
+    /// `SubmittedForReview`: the submission date.
+    SubmittedOn,
+    /// `Deliberated`: the meeting, e.g. 县政府第12次常务会议.
+    Meeting,
+    /// `Deliberated`: the meeting's date.
+    HeldOn,
+    /// `Deliberated`: the minutes' reference.
+    MinutesReference,
+    /// `Issued`: the signer.
+    Signer,
+}
+
+/// A mis-keyed fact corrected (更正): the corrected event is untouched, the document reads the
+/// new value.
+#[derive(SimpleObject)]
+pub struct FactCorrection {
+    /// The corrected event: its position in the log, its sequence in the document, its type.
+    position: i64,
+    sequence: u64,
+    event_type: String,
+    field: FactField,
+    old_value: String,
+    new_value: String,
+    reason: String,
+    corrected_on: NaiveDate,
+}
+
+impl From<d::FactCorrection> for FactCorrection {
+    fn from(c: d::FactCorrection) -> Self {
+        FactCorrection {
+            position: c.position,
+            sequence: c.sequence,
+            event_type: c.event_type,
+            field: c.field.into(),
+            old_value: c.old_value,
+            new_value: c.new_value,
+            reason: c.reason,
+            corrected_on: c.corrected_on,
         }
     }
 }
