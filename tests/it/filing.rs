@@ -377,41 +377,29 @@ async fn a_mis_keyed_fact_is_corrected_by_the_role_that_recorded_it() {
 
     // The filing date was keyed by the drafter: the government office may not correct it.
     let before = app.event_count().await;
-    let r = act(
-        &app,
-        Role::GovernmentOffice,
-        "correctRecordedFact",
-        &id,
-        fix(filed, "FILED_ON", "2019-09-22"),
-    )
-    .await;
-    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
-    let r = act(
-        &app,
-        Role::Drafter,
-        "correctRecordedFact",
-        &id,
-        fix(deliberated, "MEETING", "第13次常务会议"),
-    )
-    .await;
-    assert_eq!(
-        error_code(&r).0,
-        "FORBIDDEN",
-        "the meeting was recorded by the government office: {r:#}"
-    );
-    let r = act(
-        &app,
-        Role::Drafter,
-        "correctRecordedFact",
-        &id,
-        fix(filed, "SIGNER", "副县长"),
-    )
-    .await;
-    assert_eq!(
-        error_code(&r).0,
-        "BAD_USER_INPUT",
-        "a filing records no signer: {r:#}"
-    );
+    for (role, input, code, why) in [
+        (
+            Role::GovernmentOffice,
+            fix(filed, "FILED_ON", "2019-09-22"),
+            "FORBIDDEN",
+            "the drafter filed it",
+        ),
+        (
+            Role::Drafter,
+            fix(deliberated, "MEETING", "第13次常务会议"),
+            "FORBIDDEN",
+            "the government office recorded the meeting",
+        ),
+        (
+            Role::Drafter,
+            fix(filed, "SIGNER", "副县长"),
+            "BAD_USER_INPUT",
+            "a filing records no signer",
+        ),
+    ] {
+        let r = act(&app, role, "correctRecordedFact", &id, input).await;
+        assert_eq!(error_code(&r).0, code, "{why}: {r:#}");
+    }
     assert_eq!(app.event_count().await, before);
 
     step(
