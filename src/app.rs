@@ -177,6 +177,9 @@ impl App {
             ledger: self.ledger.clone(),
             settings: self.settings.http,
             sockets: Default::default(),
+            public_limiter: Arc::new(crate::http::rate_limit::RateLimiter::new(
+                self.settings.http.public,
+            )),
         };
         router(state)
     }

@@ -358,6 +358,11 @@ pub const READS: &[ReadPermission] = &[
     },
 ];
 
+/// The queries anyone may call, with or without a token: the public catalogue (公开). They
+/// answer published documents only, through a type that has nothing else; they are not in
+/// [`READS`], whose every row needs a token.
+pub const PUBLIC_QUERIES: &[&str] = &["publicDocuments", "publicDocument", "publicCatalogue"];
+
 /// The scope `role` reads `query` with, or `None` when it may not call it.
 pub fn read_scope(query: &str, role: Role) -> Option<ReadScope> {
     READS

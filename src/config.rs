@@ -136,6 +136,14 @@ pub enum CliCommand {
         /// expired token's socket is closed within this time.
         #[arg(long, env = "NORMLEDGER_TOKEN_RECHECK_SECS", default_value_t = 5)]
         token_recheck_secs: u64,
+        /// Requests per minute one client address may make without a token (the public
+        /// catalogue, its feed and pages, review suggestions).
+        #[arg(long, env = "NORMLEDGER_PUBLIC_PER_MINUTE", default_value_t = 60)]
+        public_per_minute: u32,
+        /// Requests without a token one client address may make at once before the rate
+        /// applies.
+        #[arg(long, env = "NORMLEDGER_PUBLIC_BURST", default_value_t = 20)]
+        public_burst: u32,
         /// Largest page (`first`) a list query may ask for.
         #[arg(long, env = "NORMLEDGER_MAX_PAGE_SIZE", default_value_t = 100)]
         max_page_size: i64,

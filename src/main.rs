@@ -307,6 +307,8 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             no_graphiql,
             max_websockets_per_client,
             token_recheck_secs,
+            public_per_minute,
+            public_burst,
             max_page_size,
             max_title_chars,
             max_text_chars,
@@ -325,6 +327,10 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             settings.http.graphiql = !no_graphiql;
             settings.http.max_websockets_per_client = *max_websockets_per_client;
             settings.http.token_recheck = Duration::from_secs((*token_recheck_secs).max(1));
+            settings.http.public = normledger::http::rate_limit::PublicLimit {
+                per_minute: *public_per_minute,
+                burst: *public_burst,
+            };
             settings.limits.max_depth = *max_depth;
             settings.limits.max_complexity = *max_complexity;
             settings.limits.introspection = !no_introspection;

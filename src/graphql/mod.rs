@@ -3,7 +3,8 @@
 //!
 //! One module per resource, each with its types, queries and mutations: `issuing_bodies`,
 //! `documents` (with their deadline lists), `certification` (items), `cleanup` (campaigns),
-//! `report` (the annual figures), `audit` (the audit trail, integrity, projection status).
+//! `report` (the annual figures), `audit` (the audit trail, integrity, projection status),
+//! `public` (the public catalogue, answered without a token).
 //! Beside them: `root` (the roots and the `commandId` every mutation takes), `execute` (the
 //! one path every mutation takes), `subscription` (the live feed), `read_policy` (the
 //! extension that enforces the read policy on every field) and `loaders` (the DataLoader of
@@ -17,6 +18,7 @@ pub mod error;
 mod execute;
 mod issuing_bodies;
 mod loaders;
+pub mod public;
 mod read_policy;
 mod report;
 mod root;

@@ -17,6 +17,7 @@ use crate::graphql::documents::{
     CitationQueries, DeadlineQueries, DocumentMutations, DocumentQueries, SearchQueries,
 };
 use crate::graphql::issuing_bodies::{BodyMutations, BodyQueries};
+use crate::graphql::public::PublicQueries;
 use crate::graphql::report::ReportQueries;
 
 /// All queries.
@@ -32,6 +33,7 @@ pub struct QueryRoot(
     ReportQueries,
     SearchQueries,
     CitationQueries,
+    PublicQueries,
 );
 
 /// All mutations.

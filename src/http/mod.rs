@@ -1,9 +1,13 @@
-//! The HTTP edge (axum): `POST /graphql`, `GET /graphql` (GraphiQL), `GET /healthz`.
+//! The HTTP edge (axum): `POST /graphql`, `GET /graphql` (GraphiQL), `GET /healthz`,
+//! `/readyz`, `/metrics`, attachments, and the public feed and pages (`public`), with the
+//! rate limit of anonymous callers (`rate_limit`).
 //!
 //! Every GraphQL answer is JSON with coded errors, even for a body that is not JSON at all.
 
 mod attachments;
 mod graphiql;
+mod public;
+pub mod rate_limit;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -38,6 +42,8 @@ pub struct AppState {
     pub settings: HttpSettings,
     /// Open websockets per client address.
     pub sockets: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+    /// Requests without a token, per client address.
+    pub public_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 /// One open websocket of a client, counted until dropped.
@@ -93,6 +99,8 @@ pub struct HttpSettings {
     /// How often an open websocket's token is checked again: a revoked or expired token's
     /// socket is closed (code 4403) within this interval.
     pub token_recheck: std::time::Duration,
+    /// How many requests without a token a client address may make (the public catalogue).
+    pub public: rate_limit::PublicLimit,
 }
 
 impl Default for HttpSettings {
@@ -104,6 +112,7 @@ impl Default for HttpSettings {
             request_timeout: std::time::Duration::from_secs(30),
             max_websockets_per_client: 8,
             token_recheck: std::time::Duration::from_secs(5),
+            public: rate_limit::PublicLimit::default(),
         }
     }
 }
@@ -119,6 +128,8 @@ pub fn router(state: AppState) -> Router {
             "/documents/{id}/attachments/{sha256}",
             get(attachments::download),
         )
+        .route("/feeds/documents.atom", get(public::feed))
+        .route("/public/documents/{id}", get(public::page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
@@ -323,12 +334,13 @@ fn bad_request(message: &str) -> Response {
 
 async fn graphql(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = std::time::Instant::now();
     let mut kind = "invalid";
-    let response = answer(state, headers, body, &mut kind).await;
+    let response = answer(state, client.ip(), headers, body, &mut kind).await;
     let status = response.status().as_u16().to_string();
     metrics::counter!("normledger_http_requests_total", "kind" => kind, "status" => status)
         .increment(1);
@@ -354,6 +366,7 @@ fn operation_kind(query: &str) -> &'static str {
 /// Answers one `POST /graphql`; sets `kind` once the body is a GraphQL request.
 async fn answer(
     state: AppState,
+    client: IpAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
     kind: &mut &'static str,
@@ -417,6 +430,13 @@ async fn answer(
         },
         None => None,
     };
+    // Without a valid token only the public queries answer; their callers are limited per
+    // address (after authentication, so a made-up token does not escape the limit).
+    if actor.is_none()
+        && let Err(wait) = state.public_limiter.take(client)
+    {
+        return rate_limit::too_many(wait);
+    }
     let correlation_id = headers
         .get("x-correlation-id")
         .and_then(|v| v.to_str().ok())

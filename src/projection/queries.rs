@@ -32,6 +32,8 @@ pub struct DocumentFilter {
     pub in_force_on: Option<chrono::NaiveDate>,
     /// What the reader may see: rows of these bodies or in these statuses (all when `None`).
     pub visible: Option<(Vec<String>, Vec<String>)>,
+    /// Ended (expired, repealed, declared invalid, revoked, superseded) in this year.
+    pub ended_in_year: Option<i32>,
 }
 
 /// Up to `limit` documents with ids after `after`, in id (creation) order.
@@ -51,6 +53,8 @@ pub async fn documents(
            AND ($7::date IS NULL OR (effective_on <= $7 AND valid_until >= $7
                                      AND (ended_on IS NULL OR ended_on > $7)))
            AND ($8::bool OR body_code = ANY($9) OR status = ANY($10))
+           AND ($11::int IS NULL OR (ended_on >= make_date($11, 1, 1)
+                                     AND ended_on < make_date($11 + 1, 1, 1)))
          ORDER BY id
          LIMIT $6",
     )
@@ -76,9 +80,26 @@ pub async fn documents(
             .map(|v| v.1.clone())
             .unwrap_or_default(),
     )
+    .bind(filter.ended_in_year)
     .fetch_all(pool)
     .await?;
     Ok(rows)
+}
+
+/// The published document issued under `number` (its canonical form), if any.
+pub async fn published_document_by_number(
+    pool: &PgPool,
+    number: &str,
+    published: &[&str],
+) -> Result<Option<DocumentRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, state, version FROM rm_documents
+         WHERE document_number = $1 AND status = ANY($2)",
+    )
+    .bind(number)
+    .bind(published)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// The read model's document, or — with `as_of` — the state folded from the events recorded

@@ -18,6 +18,7 @@ mod integrity;
 mod lifecycle;
 mod live;
 mod projection;
+mod public;
 mod races;
 mod refusals;
 mod replay;

@@ -56,6 +56,7 @@ impl DocumentsFilter {
             title_contains: self.title_contains,
             in_force_on: self.in_force_on,
             visible: reader.visibility(),
+            ended_in_year: None,
         }
     }
 }
@@ -100,6 +101,18 @@ pub async fn document_page(
     first: Option<i32>,
     after: Option<String>,
 ) -> ApiResult<Connection<String, Document>> {
+    document_page_as(ctx, filter, first, after, Document).await
+}
+
+/// One page of documents in id order, each shown as `node` makes it (the full document, or
+/// its public record).
+pub async fn document_page_as<N: async_graphql::OutputType>(
+    ctx: &Context<'_>,
+    filter: DocumentFilter,
+    first: Option<i32>,
+    after: Option<String>,
+    node: fn(queries::DocumentRow) -> N,
+) -> ApiResult<Connection<String, N>> {
     let session = ctx.data::<Session>()?;
     let limit = page_size(ctx, first)?;
     let after = after
@@ -115,6 +128,6 @@ pub async fn document_page(
         .await
         .map_err(gql)?;
     Ok(page(rows, limit, after.is_some(), |r| {
-        (r.id.to_string(), Document(r))
+        (r.id.to_string(), node(r))
     }))
 }
