@@ -26,7 +26,7 @@ const fn allow(mutation: &'static str, roles: &'static [Role], body_scoped: bool
     }
 }
 
-use Role::{Advisor, Drafter, FilingAuthority, GovernmentOffice, LegalOffice, System};
+use Role::{Advisor, Drafter, FilingAuthority, GovernmentOffice, LegalOffice, Public, System};
 
 /// Declares the write policy once, as an exhaustive `match` on the command: a command that
 /// nobody placed in the policy does not compile. The same rows also make [`POLICY`], the table
@@ -76,6 +76,10 @@ write_policy! {
     // office that reviews for it (checked per authority in `authorise`).
     Command::Document { command: DocC::RecordFilingReview { .. }, .. } => "recordFilingReview", [FilingAuthority, LegalOffice], false;
     Command::Document { command: DocC::ExtendFilingReview { .. }, .. } => "extendFilingReview", [FilingAuthority, LegalOffice], false;
+    // Anyone may suggest a review of a published document (the resolver acts as PUBLIC,
+    // with or without a token); the legal office answers.
+    Command::Document { command: DocC::ReceiveReviewSuggestion { .. }, .. } => "submitReviewSuggestion", [Public], false;
+    Command::Document { command: DocC::AnswerReviewSuggestion { .. }, .. } => "answerReviewSuggestion", [LegalOffice], false;
     Command::Document { command: DocC::ConfirmRevisedText { .. }, .. } => "confirmRevisedText", [LegalOffice], false;
     // Only the role that recorded the fact corrects it (checked against the corrected event's
     // metadata in `authorise`); a drafter for its own bodies.
@@ -362,6 +366,9 @@ pub const READS: &[ReadPermission] = &[
 /// answer published documents only, through a type that has nothing else; they are not in
 /// [`READS`], whose every row needs a token.
 pub const PUBLIC_QUERIES: &[&str] = &["publicDocuments", "publicDocument", "publicCatalogue"];
+
+/// The mutations anyone may call, with or without a token (as [`Role::Public`]).
+pub const PUBLIC_MUTATIONS: &[&str] = &["submitReviewSuggestion"];
 
 /// The scope `role` reads `query` with, or `None` when it may not call it.
 pub fn read_scope(query: &str, role: Role) -> Option<ReadScope> {

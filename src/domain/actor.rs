@@ -23,6 +23,9 @@ pub enum Role {
     /// A filing authority (备案机关: the city government through its justice bureau, the
     /// county people's congress standing committee), scoped to the authorities on its token.
     FilingAuthority,
+    /// Anyone, without a token: a member of the public submitting a review suggestion
+    /// (审查建议). Never held by a token.
+    Public,
     /// The ledger itself: the expiry scheduler, the cleanup process manager, and imports run
     /// by an operator on the server. Never held by a token.
     System,
@@ -50,6 +53,7 @@ impl Role {
             Role::Admin => "ADMIN",
             Role::FilingAuthority => "FILING_AUTHORITY",
             Role::System => "SYSTEM",
+            Role::Public => "PUBLIC",
         }
     }
 }

@@ -74,8 +74,21 @@ pub(crate) async fn execute<'a>(
     ctx: &'a Context<'_>,
     command: Command,
 ) -> ApiResult<(&'a Session, Receipt)> {
+    let actor = ctx.data::<Session>()?.actor()?.clone();
+    execute_as(ctx, actor, command).await
+}
+
+/// Runs the command as `actor` (the public's mutations run as [`Role::Public`] whoever
+/// calls them).
+///
+/// [`Role::Public`]: crate::domain::Role::Public
+pub(crate) async fn execute_as<'a>(
+    ctx: &'a Context<'_>,
+    actor: crate::domain::Actor,
+    command: Command,
+) -> ApiResult<(&'a Session, Receipt)> {
     let s = ctx.data::<Session>()?;
-    let mut rc = RequestContext::new(s.actor()?.clone(), s.correlation_id.clone());
+    let mut rc = RequestContext::new(actor, s.correlation_id.clone());
     rc.command_id = command_id(ctx)?;
     let receipt = s.ledger.execute(&rc, command).await.map_err(gql)?;
     if let Ok(mut r) = s.receipts.lock() {

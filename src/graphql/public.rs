@@ -14,12 +14,93 @@ use crate::domain::text::TextStage;
 use crate::graphql::documents::texts::{Clause, TextVersion};
 use crate::graphql::documents::{DocumentClass, DocumentStatus, document_page_as};
 use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::execute::execute_as;
 use crate::graphql::{Session, today};
 use crate::projection::queries::{self, DocumentFilter, DocumentRow};
 
 /// The public queries (after the rest, in the schema's order).
 #[derive(Default)]
 pub struct PublicQueries;
+
+/// The public's mutation: a review suggestion (审查建议).
+#[derive(Default)]
+pub struct PublicMutations;
+
+#[derive(InputObject)]
+pub struct SubmitReviewSuggestionInput {
+    /// The 文号 of the published document the suggestion is about.
+    pub number: String,
+    /// What is unlawful or inappropriate in it, and why. No name or contact is asked for:
+    /// the ledger keeps what it records for good.
+    pub text: String,
+}
+
+/// What the submitter is told: the suggestion's number on the document and when an answer
+/// is due.
+#[derive(SimpleObject)]
+pub struct SubmittedSuggestion {
+    pub document_number: String,
+    pub suggestion: u32,
+    pub received_on: NaiveDate,
+    pub reply_due_on: NaiveDate,
+}
+
+#[Object]
+impl PublicMutations {
+    /// Suggests that a published document be reviewed (审查建议): anyone, with or without a
+    /// token (recorded as PUBLIC, rate-limited per address without one). The legal office
+    /// answers within 30 days (`answerReviewSuggestion`).
+    async fn submit_review_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitReviewSuggestionInput,
+    ) -> ApiResult<SubmittedSuggestion> {
+        let number = DocumentNumber::parse(&input.number)
+            .map_err(|e| gql(ApiError::bad_input("number", e.to_string())))?;
+        let session = ctx.data::<Session>()?;
+        let pool = session.ledger.pool();
+        let doc = queries::published_document_by_number(pool, &number.to_string(), &PUBLISHED)
+            .await
+            .map_err(gql)?
+            .ok_or_else(|| {
+                gql(ApiError::NotFound(format!(
+                    "no document is published under {number}"
+                )))
+            })?;
+        let public = crate::domain::Actor {
+            id: "public".into(),
+            name: "public (审查建议)".into(),
+            role: crate::domain::Role::Public,
+            bodies: vec![],
+        };
+        let command = crate::commands::Command::Document {
+            id: doc.id,
+            command: d::DocumentCommand::ReceiveReviewSuggestion {
+                text: input.text,
+                received_on: today(),
+            },
+        };
+        let (_, receipt) = execute_as(ctx, public, command).await?;
+        let (state, _) = crate::store::event_log::fold::<crate::domain::NormativeDocument>(
+            pool,
+            &receipt.aggregate_id,
+            None,
+        )
+        .await
+        .map_err(gql)?
+        .ok_or_else(|| gql(ApiError::Internal))?;
+        let s = state
+            .review_suggestions
+            .last()
+            .ok_or_else(|| gql(ApiError::Internal))?;
+        Ok(SubmittedSuggestion {
+            document_number: number.to_string(),
+            suggestion: s.number,
+            received_on: s.received_on,
+            reply_due_on: s.reply_due_on,
+        })
+    }
+}
 
 /// Which yearly catalogue (目录).
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]

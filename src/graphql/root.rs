@@ -17,7 +17,7 @@ use crate::graphql::documents::{
     CitationQueries, DeadlineQueries, DocumentMutations, DocumentQueries, SearchQueries,
 };
 use crate::graphql::issuing_bodies::{BodyMutations, BodyQueries};
-use crate::graphql::public::PublicQueries;
+use crate::graphql::public::{PublicMutations, PublicQueries};
 use crate::graphql::report::ReportQueries;
 
 /// All queries.
@@ -46,6 +46,7 @@ pub struct Mutations(
     DocumentMutations,
     ItemMutations,
     CleanupMutations,
+    PublicMutations,
 );
 
 /// All mutations, each with the `commandId` argument (`COMMAND_ID`). Resolvers do not

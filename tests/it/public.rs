@@ -269,3 +269,92 @@ async fn anonymous_callers_are_rate_limited_per_address() {
     let staff = app.gql(Role::Auditor, query, json!({})).await;
     assert!(staff.get("errors").is_none(), "{staff:#}");
 }
+
+/// Proves that anyone may suggest a review (审查建议) of a published document without a token,
+/// that it lands on the document with a 30-day reply deadline and without the submitter's
+/// identity, that a draft cannot be the subject of one (it answers as if it did not exist),
+/// and that the legal office answers it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anyone_may_suggest_a_review_and_the_legal_office_answers() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = issued(&app, "农村集体资产管理办法", "南政办发〔2019〕80号").await;
+    let submit = "mutation($input: SubmitReviewSuggestionInput!) {
+      submitReviewSuggestion(input: $input) { documentNumber suggestion receivedOn replyDueOn } }";
+    let r = anonymous(
+        &app,
+        submit,
+        json!({"input": {"number": "南政办发[2019]80号", "text": "第五条增设了许可条件，与上位法不一致。"}}),
+    )
+    .await;
+    let s = &r["data"]["submitReviewSuggestion"];
+    assert_eq!(s["suggestion"], 1, "{r:#}");
+    assert_eq!(s["documentNumber"], "南政办发〔2019〕80号");
+    let received: chrono::NaiveDate = s["receivedOn"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        s["replyDueOn"].as_str().unwrap(),
+        (received + chrono::Days::new(30)).to_string()
+    );
+    let r = anonymous(
+        &app,
+        submit,
+        json!({"input": {"number": "南政办发〔2019〕99号", "text": "x"}}),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "NOT_FOUND", "{r:#}");
+    let r = anonymous(
+        &app,
+        submit,
+        json!({"input": {"number": "南政办发〔2019〕80号", "text": " "}}),
+    )
+    .await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
+
+    // Recorded as the public, with no person behind it.
+    let h = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) {
+               reviewSuggestions { number text answer } history { eventType role actorName } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let last = h["document"]["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last["eventType"].as_str(), last["role"].as_str()),
+        (Some("ReviewSuggestionReceived"), Some("PUBLIC"))
+    );
+    step(
+        &app,
+        Role::LegalOffice,
+        "answerReviewSuggestion",
+        &id,
+        json!({"suggestion": 1, "answer": "经审查，该条有上位法依据，不予纠正。"}),
+    )
+    .await;
+    let r = act(
+        &app,
+        Role::LegalOffice,
+        "answerReviewSuggestion",
+        &id,
+        json!({"suggestion": 1, "answer": "again"}),
+    )
+    .await;
+    assert_eq!(error_code(&r).1.as_deref(), Some("INVALID_TRANSITION"));
+    let doc = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { reviewSuggestions { number answer } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        doc["document"]["reviewSuggestions"][0]["answer"],
+        "经审查，该条有上位法依据，不予纠正。"
+    );
+}

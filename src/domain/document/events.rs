@@ -81,6 +81,17 @@ pub enum DocumentEvent {
     Corrected(Correction),
     /// A mis-keyed fact of an earlier event corrected (更正), by the role that recorded it.
     FactCorrected(FactCorrection),
+    /// A review suggestion (审查建议) received from the public.
+    ReviewSuggestionReceived {
+        text: String,
+        received_on: NaiveDate,
+        reply_due_on: NaiveDate,
+    },
+    ReviewSuggestionAnswered {
+        suggestion: u32,
+        answer: String,
+        answered_on: NaiveDate,
+    },
     Repealed(Ending),
     Withdrawn(Ending),
     Republished(Republication),
@@ -126,6 +137,8 @@ impl DomainEvent for DocumentEvent {
             DocumentEvent::FilingReviewed { .. } => "FilingReviewed",
             DocumentEvent::FilingReviewExtended { .. } => "FilingReviewExtended",
             DocumentEvent::FactCorrected(_) => "FactCorrected",
+            DocumentEvent::ReviewSuggestionReceived { .. } => "ReviewSuggestionReceived",
+            DocumentEvent::ReviewSuggestionAnswered { .. } => "ReviewSuggestionAnswered",
             DocumentEvent::Corrected(_) => "Corrected",
             DocumentEvent::Repealed(_) => "Repealed",
             DocumentEvent::Withdrawn(_) => "Withdrawn",
@@ -200,6 +213,8 @@ impl DocumentEvent {
             E::FilingReviewExtended { extended_on, .. } => *extended_on,
             E::Corrected(c) => c.corrected_on,
             E::FactCorrected(c) => c.corrected_on,
+            E::ReviewSuggestionReceived { received_on, .. } => *received_on,
+            E::ReviewSuggestionAnswered { answered_on, .. } => *answered_on,
             E::Repealed(e) | E::Withdrawn(e) => e.on,
             E::Republished(r) => r.republished_on,
             E::Superseded(s) => s.on,
@@ -300,6 +315,12 @@ impl DocumentEvent {
                 authority, days, ..
             } => format!("Filing review (备案审查) extended by {authority} by {days} days"),
             DocumentEvent::Corrected(c) => format!("Corrected (勘误): {}", c.description),
+            DocumentEvent::ReviewSuggestionReceived { reply_due_on, .. } => {
+                format!("Review suggestion (审查建议) received; to be answered by {reply_due_on}")
+            }
+            DocumentEvent::ReviewSuggestionAnswered { suggestion, .. } => {
+                format!("Review suggestion (审查建议) No. {suggestion} answered")
+            }
             DocumentEvent::FactCorrected(c) => format!(
                 "Fact corrected (更正): {} of the {} at position {} from {} to {}: {}",
                 c.field.as_str(),

@@ -21,7 +21,8 @@
 //! - one file per phase of the lifecycle for the guards of its commands: `drafting`
 //!   (drafting and public consultation), `review` (the legality review), `issue`
 //!   (deliberation, issue, republication, import), `filing` (备案), `facts` (mis-keyed facts
-//!   corrected by a compensating event), `endings` (corrections,
+//!   corrected by a compensating event), `suggestions` (the public's 审查建议), `endings`
+//!   (corrections,
 //!   repeal, withdrawal, supersession), `cleanup` (cleanup decisions and expiry);
 //! - `warnings`: the warn-only rules, which never refuse a command.
 
@@ -34,6 +35,7 @@ mod filing;
 mod issue;
 mod review;
 mod state;
+mod suggestions;
 mod warnings;
 
 use async_trait::async_trait;
@@ -57,6 +59,7 @@ pub use facts::{FactCorrection, FactCorrectionRequest, FactField, RecordedStep};
 pub use issue::check_import;
 use issue::check_registration_number;
 pub use state::*;
+pub use suggestions::{REVIEW_SUGGESTION_REPLY_DAYS, ReviewSuggestion};
 pub use warnings::*;
 
 /// What the document aggregate needs to know about the rest of the ledger. Implemented over
@@ -217,6 +220,17 @@ pub enum DocumentCommand {
     },
     /// Corrects a mis-keyed fact of an earlier event (更正), by the role that recorded it.
     CorrectFact(FactCorrectionRequest),
+    /// A review suggestion (审查建议) from the public about a published document.
+    ReceiveReviewSuggestion {
+        text: String,
+        received_on: NaiveDate,
+    },
+    /// The legal office's answer to a review suggestion.
+    AnswerReviewSuggestion {
+        suggestion: u32,
+        answer: String,
+        answered_on: NaiveDate,
+    },
     Correct {
         correction: Correction,
         #[serde(rename = "document_text")]
@@ -448,6 +462,14 @@ impl NormativeDocument {
             DocumentCommand::CorrectFact(request) => {
                 vec![self.correct_fact(request, services).await?]
             }
+            DocumentCommand::ReceiveReviewSuggestion { text, received_on } => {
+                vec![self.receive_review_suggestion(text, received_on)?]
+            }
+            DocumentCommand::AnswerReviewSuggestion {
+                suggestion,
+                answer,
+                answered_on,
+            } => vec![self.answer_review_suggestion(suggestion, answer, answered_on)?],
             DocumentCommand::Correct { correction, .. } => {
                 vec![self.correct(correction, new_text, services.correction_max_chars())?]
             }

@@ -546,6 +546,9 @@ pub struct NormativeDocument {
     /// Mis-keyed facts corrected (更正), oldest first.
     #[serde(default)]
     pub fact_corrections: Vec<super::FactCorrection>,
+    /// The public's review suggestions (审查建议) and their answers, oldest first.
+    #[serde(default)]
+    pub review_suggestions: Vec<super::ReviewSuggestion>,
 }
 
 impl NormativeDocument {
@@ -890,6 +893,32 @@ impl NormativeDocument {
             }
             DocumentEvent::Corrected(c) => self.corrections.push(c),
             DocumentEvent::FactCorrected(c) => self.apply_fact_correction(&c),
+            DocumentEvent::ReviewSuggestionReceived {
+                text,
+                received_on,
+                reply_due_on,
+            } => self.review_suggestions.push(super::ReviewSuggestion {
+                number: self.review_suggestions.len() as u32 + 1,
+                text,
+                received_on,
+                reply_due_on,
+                answer: None,
+                answered_on: None,
+            }),
+            DocumentEvent::ReviewSuggestionAnswered {
+                suggestion,
+                answer,
+                answered_on,
+            } => {
+                if let Some(s) = self
+                    .review_suggestions
+                    .iter_mut()
+                    .find(|s| s.number == suggestion)
+                {
+                    s.answer = Some(answer);
+                    s.answered_on = Some(answered_on);
+                }
+            }
             DocumentEvent::Repealed(e) => {
                 self.ending = Some(e);
                 self.status = S::Repealed;

@@ -1340,6 +1340,60 @@ fn a_mis_keyed_fact_is_corrected_by_a_compensating_event() {
     assert_eq!(refused(events, no_reason), "INVALID_INPUT");
 }
 
+/// 审查建议: the public's suggestion about a published document is recorded with a 30-day
+/// reply deadline, answered once by the legal office, and warned about when late.
+#[test]
+fn a_review_suggestion_is_recorded_with_a_deadline_and_answered_once() {
+    let suggest = DocumentCommand::ReceiveReviewSuggestion {
+        text: "第五条增设了许可条件".into(),
+        received_on: d("2019-11-01"),
+    };
+    assert_eq!(
+        refused(through_approval(), suggest.clone()),
+        "INVALID_TRANSITION"
+    );
+    let received = DocumentEvent::ReviewSuggestionReceived {
+        text: "第五条增设了许可条件".into(),
+        received_on: d("2019-11-01"),
+        reply_due_on: d("2019-12-01"),
+    };
+    given(through_issue())
+        .when(suggest)
+        .then_expect_events(vec![received.clone()]);
+    let events = with(through_issue(), received);
+    assert!(codes(events.clone(), "2019-12-02").contains(&"REVIEW_SUGGESTION_OVERDUE"));
+    assert!(!codes(events.clone(), "2019-12-01").contains(&"REVIEW_SUGGESTION_OVERDUE"));
+    let answer = |n, on: &str| DocumentCommand::AnswerReviewSuggestion {
+        suggestion: n,
+        answer: "经审查，该条有上位法依据。".into(),
+        answered_on: d(on),
+    };
+    assert_eq!(
+        refused(events.clone(), answer(2, "2019-11-10")),
+        "INVALID_INPUT"
+    );
+    assert_eq!(
+        refused(events.clone(), answer(1, "2019-10-31")),
+        "INVALID_INPUT"
+    );
+    let answered = DocumentEvent::ReviewSuggestionAnswered {
+        suggestion: 1,
+        answer: "经审查，该条有上位法依据。".into(),
+        answered_on: d("2019-11-10"),
+    };
+    given(events.clone())
+        .when(answer(1, "2019-11-10"))
+        .then_expect_events(vec![answered.clone()]);
+    let events = with(events, answered);
+    assert_eq!(
+        refused(events.clone(), answer(1, "2019-11-11")),
+        "INVALID_TRANSITION"
+    );
+    let doc = fold(events.clone());
+    assert_eq!(doc.review_suggestions[0].answered_on, Some(d("2019-11-10")));
+    assert!(!codes(events, "2019-12-02").contains(&"REVIEW_SUGGESTION_OVERDUE"));
+}
+
 #[test]
 fn corrections_and_repeal_apply_to_issued_documents_only() {
     let correction = Correction {

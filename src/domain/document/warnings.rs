@@ -142,6 +142,19 @@ impl NormativeDocument {
                 });
             }
         }
+        for s in self
+            .review_suggestions
+            .iter()
+            .filter(|s| s.answer.is_none() && s.reply_due_on < today)
+        {
+            out.push(Warning {
+                code: "REVIEW_SUGGESTION_OVERDUE",
+                message: format!(
+                    "review suggestion (审查建议) No. {} was to be answered by {}",
+                    s.number, s.reply_due_on
+                ),
+            });
+        }
         // "Issued = reviewed" holds by construction for documents issued with a text; one
         // issued without (imported, or issued before texts were recorded) cannot show it.
         if let Some(i) = &self.issuance

@@ -299,6 +299,14 @@ pub struct CorrectRecordedFactInput {
 }
 
 #[derive(InputObject)]
+pub struct AnswerReviewSuggestionInput {
+    /// The suggestion's number on the document (1, 2, …).
+    pub suggestion: u32,
+    pub answer: String,
+    pub answered_on: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
 pub struct ExtendFilingReviewInput {
     pub authority: String,
     /// 1 to 20 days, once.
@@ -711,6 +719,21 @@ impl DocumentMutations {
             reason: input.reason,
             corrected_on: day(input.corrected_on),
         });
+        on_document(ctx, parse_id_arg(&id)?, command).await
+    }
+
+    /// Answers a review suggestion (审查建议) from the public (LEGAL_OFFICE).
+    async fn answer_review_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: AnswerReviewSuggestionInput,
+    ) -> ApiResult<DocumentPayload> {
+        let command = DocumentCommand::AnswerReviewSuggestion {
+            suggestion: input.suggestion,
+            answer: input.answer,
+            answered_on: day(input.answered_on),
+        };
         on_document(ctx, parse_id_arg(&id)?, command).await
     }
 

@@ -375,6 +375,22 @@ impl Document {
             .map(|f| Filing::new(f, current.iter().any(|c| std::ptr::eq(*c, f))))
             .collect()
     }
+    /// The public's review suggestions (审查建议) and their answers, oldest first.
+    async fn review_suggestions(&self) -> Vec<ReviewSuggestion> {
+        self.0
+            .state
+            .review_suggestions
+            .iter()
+            .map(|s| ReviewSuggestion {
+                number: s.number,
+                text: s.text.clone(),
+                received_on: s.received_on,
+                reply_due_on: s.reply_due_on,
+                answer: s.answer.clone(),
+                answered_on: s.answered_on,
+            })
+            .collect()
+    }
     /// Mis-keyed facts corrected (更正), oldest first.
     async fn fact_corrections(&self) -> Vec<FactCorrection> {
         self.0
@@ -930,6 +946,18 @@ impl From<d::FactCorrection> for FactCorrection {
             corrected_on: c.corrected_on,
         }
     }
+}
+
+/// A review suggestion (审查建议) from the public, and the legal office's answer.
+#[derive(SimpleObject)]
+pub struct ReviewSuggestion {
+    number: u32,
+    text: String,
+    received_on: NaiveDate,
+    /// 30 days after receipt.
+    reply_due_on: NaiveDate,
+    answer: Option<String>,
+    answered_on: Option<NaiveDate>,
 }
 
 /// 勘误: a correction of errors, never an amendment.
