@@ -290,6 +290,18 @@ pub const READS: &[ReadPermission] = &[
             (Drafter, OwnBodies),
         ],
     },
+    // The filing package holds the history: for its readers, and for the filing authority
+    // it is addressed to (checked per authority by the resolver).
+    ReadPermission {
+        query: "Document.filingPackage",
+        grants: &[
+            (LegalOffice, All),
+            (GovernmentOffice, All),
+            (Auditor, All),
+            (Drafter, OwnBodies),
+            (FilingAuthority, Published),
+        ],
+    },
     // A document's texts: with the document, but its working texts only for those who see
     // its history, and advisors while it is in review (`may_see_working_texts`).
     ReadPermission {

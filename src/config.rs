@@ -189,6 +189,12 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: ScreeningCommand,
     },
+    /// Filing packages (备案材料): make one for a filing authority, verify one, or import one
+    /// received as a filing authority.
+    Filing {
+        #[command(subcommand)]
+        command: FilingCommand,
+    },
     /// Show a document's text versions, one version by clause, or the diff of two.
     Text {
         #[command(subcommand)]
@@ -341,6 +347,38 @@ pub enum ScreeningCommand {
     Import {
         /// The rules file (JSON).
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilingCommand {
+    /// Writes the filing package of an issued document: 备案报告, the text issued, the
+    /// drafting explanation and the review opinion with their hashes, the document's events,
+    /// and a signed checkpoint that covers them (one is taken if none does yet).
+    Package {
+        /// The document's id.
+        document: uuid::Uuid,
+        /// The filing authority it is for (default: the first it is filed with).
+        #[arg(long)]
+        authority: Option<String>,
+        /// Where to write it (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Checks a filing package with no database: every item against the events, the events'
+    /// hashes, the proof up to the checkpoint, and its signature (by `--public-key` when
+    /// given).
+    Verify { file: PathBuf },
+    /// Imports a package received as a filing authority, after checking it (by
+    /// `--public-key`, the sending ledger's key, when given).
+    Import {
+        file: PathBuf,
+        /// The authority this ledger acts as; the package must be addressed to it.
+        #[arg(long)]
+        as_authority: String,
+        /// Who runs the import (recorded with the event).
+        #[arg(long)]
+        operator: String,
     },
 }
 

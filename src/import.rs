@@ -71,6 +71,10 @@ pub enum ImportError {
         number: String,
         source: CommandError,
     },
+    #[error(transparent)]
+    Package(#[from] crate::store::filing_package::PackageError),
+    #[error("the package is for {addressed}, not for {this}")]
+    NotAddressedHere { addressed: String, this: String },
 }
 
 /// What an import did.
@@ -304,13 +308,7 @@ pub async fn import_documents(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary, ImportError> {
     let (todo, already_present) = check(ledger, text, provenance).await?;
-    let actor = Actor {
-        id: format!("system:import:{operator}"),
-        name: format!("catalogue import by {operator}"),
-        role: Role::System,
-        bodies: vec![],
-    };
-    let ctx = RequestContext::new(actor, None);
+    let ctx = RequestContext::new(operator_actor("import", "catalogue import", operator), None);
     let mut summary = ImportSummary {
         imported: 0,
         already_present,
@@ -333,6 +331,86 @@ pub async fn import_documents(
         tick(progress, summary.imported as u64, total);
     }
     Ok(summary)
+}
+
+/// The ledger itself (SYSTEM) importing, on behalf of the operator named on the command line.
+fn operator_actor(kind: &str, what: &str, operator: &str) -> Actor {
+    Actor {
+        id: format!("system:{kind}:{operator}"),
+        name: format!("{what} by {operator}"),
+        role: Role::System,
+        bodies: vec![],
+    }
+}
+
+/// Imports a filing package this ledger received as a filing authority (备案机关, `as_authority`):
+/// the proofs are checked first (against `trusted_key` when given); then the document enters
+/// as a document issued elsewhere (`DocumentImported`, under its own id), its provenance
+/// naming the package, its checkpoint and the key that signed it. The issuing body must be
+/// listed here with the document's 代字, as for any import. Returns the document's id.
+pub async fn import_filing_package(
+    ledger: &Ledger,
+    text: &str,
+    as_authority: &str,
+    trusted_key: Option<[u8; 32]>,
+    operator: &str,
+) -> Result<Uuid, ImportError> {
+    use crate::store::filing_package::{self, FilingPackage, PackageError};
+    let package: FilingPackage =
+        serde_json::from_str(text).map_err(|e| ImportError::Format(e.to_string()))?;
+    let verified = filing_package::verify(&package, trusted_key)?;
+    if package.authority != as_authority {
+        return Err(ImportError::NotAddressedHere {
+            addressed: package.authority,
+            this: as_authority.to_owned(),
+        });
+    }
+    let mut doc = crate::domain::NormativeDocument::default();
+    for e in &package.history {
+        let event: crate::domain::DocumentEvent = serde_json::from_str(&e.payload)
+            .map_err(|err| PackageError::Invalid(format!("event {}: {err}", e.position)))?;
+        cqrs_es::Aggregate::apply(&mut doc, event);
+    }
+    let (Some(draft), Some(issuance)) = (doc.draft, doc.issuance) else {
+        return Err(PackageError::NotIssued.into());
+    };
+    let id = Uuid::parse_str(&package.document_id)
+        .map_err(|_| PackageError::Invalid("the document id is not a UUID".into()))?;
+    let record = ImportedRecord {
+        body_code: draft.body_code,
+        title: draft.title,
+        class: draft.class,
+        is_trial: draft.is_trial,
+        number: issuance.number,
+        issued_on: issuance.issued_on,
+        published_on: issuance.published_on,
+        effective_on: issuance.effective_on,
+        valid_until: issuance.valid_until,
+        status: doc.status,
+        ended_on: doc.ending.map(|e| e.on),
+        filed_on: package.filed_on,
+        provenance: format!(
+            "备案 filing package received as {as_authority}: checkpoint {} taken {} signed by key {}; package SHA-256 {}",
+            verified.digest,
+            verified.taken_at,
+            crate::store::integrity::hex(&verified.public_key),
+            crate::store::integrity::hex(&Sha256::digest(text.as_bytes())),
+        ),
+    };
+    let number = record.number.to_string();
+    let actor = operator_actor("filing-import", "filing package import", operator);
+    let command = Command::Document {
+        id,
+        command: DocumentCommand::Import {
+            id: id.to_string(),
+            record,
+        },
+    };
+    ledger
+        .execute(&RequestContext::new(actor, None), command)
+        .await
+        .map_err(|source| ImportError::Command { number, source })?;
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -252,6 +252,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             );
         }
         CliCommand::Text { command } => text(&pool, command).await?,
+        CliCommand::Filing { command } => filing(&pool, cli, command).await?,
         CliCommand::Screening {
             command: ScreeningCommand::Import { file },
         } => {
@@ -542,6 +543,94 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
     );
     for line in &lines {
         println!("  {line}");
+    }
+    Ok(())
+}
+
+/// `normledger filing package|verify|import`.
+async fn filing(
+    pool: &sqlx::PgPool,
+    cli: &normledger::config::Cli,
+    command: &normledger::config::FilingCommand,
+) -> anyhow::Result<()> {
+    use normledger::config::FilingCommand as F;
+    use normledger::store::filing_package::{self, FilingPackage, PackageError};
+    let trusted = cli.trusted_key().map_err(anyhow::Error::msg)?;
+    match command {
+        F::Package {
+            document,
+            authority,
+            out,
+        } => {
+            normledger::store::migrate(pool).await?;
+            let package = match filing_package::build(pool, *document, authority.as_deref()).await {
+                Err(PackageError::NoCheckpoint) => {
+                    let key =
+                        checkpoints::signing_key(pool, &cli.signing_key, cli.rotate_key.as_deref())
+                            .await?;
+                    let c = checkpoints::take(pool, &key).await?;
+                    eprintln!("took checkpoint {} to cover the document", c.id);
+                    filing_package::build(pool, *document, authority.as_deref()).await?
+                }
+                other => other?,
+            };
+            let json = serde_json::to_string_pretty(&package)? + "\n";
+            match out {
+                Some(path) => {
+                    std::fs::write(path, &json)?;
+                    eprintln!(
+                        "wrote the filing package of {} for {} to {} ({} items, {} events)",
+                        package.number,
+                        package.authority,
+                        path.display(),
+                        package.items.len(),
+                        package.history.len()
+                    );
+                }
+                None => print!("{json}"),
+            }
+        }
+        F::Verify { file } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let package: FilingPackage = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a filing package", file.display()))?;
+            let v = filing_package::verify(&package, trusted)?;
+            println!(
+                "verified: {} 《{}》 for {}: {} items, {} events, in the log of checkpoint {} taken {} signed by {}",
+                package.number,
+                package.title,
+                package.authority,
+                v.items,
+                v.events,
+                v.digest,
+                v.taken_at,
+                hex(&v.public_key)
+            );
+        }
+        F::Import {
+            file,
+            as_authority,
+            operator,
+        } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let settings = Settings {
+                scheduler_every: None,
+                ..Settings::default()
+            };
+            let app = App::start(pool.clone(), settings).await?;
+            let result = normledger::import::import_filing_package(
+                &app.ledger,
+                &text,
+                as_authority,
+                trusted,
+                operator,
+            )
+            .await;
+            app.stop().await?;
+            println!("imported the filed document as {}", result?);
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod checkpoints;
 pub mod cluster;
 pub mod event_log;
+pub mod filing_package;
 pub mod integrity;
 pub mod restore;
 pub mod screening;

@@ -6,6 +6,7 @@
 use normledger::domain::Role;
 use normledger::store::tokens;
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use crate::support::*;
 
@@ -456,4 +457,243 @@ async fn a_mis_keyed_fact_is_corrected_by_the_role_that_recorded_it() {
             .await
             .unwrap();
     assert_eq!(payload["FiledForRecord"]["filed_on"], "2019-09-20");
+}
+
+/// Runs the binary against `url` with a signing key in `dir`; returns (success, stdout, stderr).
+async fn normledger(url: &str, dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("NORMLEDGER_SIGNING_KEY", dir.join("signing-key"))
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `scripts/verify-filing-package.py` on `file`; returns (success, stdout).
+fn python_verify(file: &std::path::Path, key: Option<&str>) -> (bool, String) {
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/verify-filing-package.py"
+    ))
+    .arg(file);
+    if let Some(k) = key {
+        cmd.args(["--public-key", k]);
+    }
+    let out = cmd.output().expect("python3 runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Proves the filing package end to end: the county's ledger writes it (items with hashes, the
+/// events, a signed checkpoint covering them), the Python script and `filing verify` accept it
+/// and refuse it once an item or an event is altered, GraphQL hands it to its authority only,
+/// and a city ledger imports it as that authority — after checking it, and not when altered
+/// or addressed to another authority.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filing_package_verifies_and_the_authoritys_ledger_imports_it() {
+    let url = fresh_database().await;
+    let app = TestApp::spawn_on(&url).await;
+    list_bodies(&app).await;
+    let id = draft_with_text(
+        &app,
+        "农村集体资产管理办法",
+        "第一条 为规范农村集体资产管理，制定本办法。\n第二条 本办法自发布之日起施行。",
+    )
+    .await;
+    let r = app
+        .gql_with_file_as(
+            Some(app.token(Role::Drafter)),
+            &format!(
+                "mutation($file: Upload!) {{ addAttachment(id: \"{id}\", input: {{kind: DRAFTING_EXPLANATION, file: $file}}) {{ document {{ id }} }} }}"
+            ),
+            b"%PDF-1.4 qicao shuoming".to_vec(),
+            "起草说明.pdf",
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r:#}");
+    to_approved(&app, &id).await;
+    step(
+        &app,
+        Role::GovernmentOffice,
+        "issueDocument",
+        &id,
+        issue_input("南政办发〔2019〕90号"),
+    )
+    .await;
+    step(
+        &app,
+        Role::Drafter,
+        "fileForRecord",
+        &id,
+        json!({"filedOn": "2019-09-20"}),
+    )
+    .await;
+
+    let dir = temp_dir("filing-package");
+    let file = dir.join("package.json");
+    let (ok, _, err) = normledger(
+        &url,
+        &dir,
+        &[
+            "filing",
+            "package",
+            &id,
+            "--authority",
+            CITY,
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let package: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let kinds: Vec<&str> = package["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "FILING_REPORT",
+            "ISSUED_TEXT",
+            "DRAFTING_EXPLANATION",
+            "REVIEW_OPINION"
+        ]
+    );
+    assert!(
+        package["items"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("南政办发〔2019〕90号")
+    );
+    assert_eq!(package["authority"], CITY);
+    let public_key = normledger(&url, &dir, &["key"]).await.1.trim().to_owned();
+    let (ok, out) = python_verify(&file, Some(&public_key));
+    assert!(ok && out.starts_with("VERIFIED"), "{out}");
+    let (ok, out, err) =
+        normledger(&url, &dir, &["filing", "verify", file.to_str().unwrap()]).await;
+    assert!(ok && out.starts_with("verified"), "{out}{err}");
+    assert!(
+        !python_verify(&file, Some(&"0".repeat(64))).0,
+        "another key is refused"
+    );
+
+    // Altered: the review opinion, then an event's payload; both are caught.
+    fn alter_opinion(p: &mut Value) {
+        let text = "经审核，合法。（改）";
+        p["items"][3]["text"] = json!(text);
+        p["items"][3]["sha256"] = json!(format!("{:x}", sha2::Sha256::digest(text.as_bytes())));
+    }
+    fn alter_event(p: &mut Value) {
+        let payload = p["history"][0]["payload"]
+            .as_str()
+            .unwrap()
+            .replace("农村", "城市");
+        p["history"][0]["payload"] = json!(payload);
+    }
+    for (what, alter) in [
+        ("the review opinion", alter_opinion as fn(&mut Value)),
+        ("an event", alter_event),
+    ] {
+        let mut altered = package.clone();
+        alter(&mut altered);
+        let bad = dir.join("altered.json");
+        std::fs::write(&bad, altered.to_string()).unwrap();
+        let (ok, out) = python_verify(&bad, None);
+        assert!(!ok && out.starts_with("NOT VERIFIED"), "{what}: {out}");
+        assert!(
+            !normledger(&url, &dir, &["filing", "verify", bad.to_str().unwrap()])
+                .await
+                .0,
+            "{what}"
+        );
+    }
+
+    // Over GraphQL: for the city's token, not for another authority's.
+    let query =
+        "query($id: String!, $a: String) { document(id: $id) { filingPackage(authority: $a) } }";
+    let r = app
+        .ok(Role::FilingAuthority, query, json!({"id": id, "a": CITY}))
+        .await;
+    let served: Value =
+        serde_json::from_str(r["document"]["filingPackage"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        served["proof"], package["proof"],
+        "the same checkpoint proves it"
+    );
+    let congress_only = normledger::store::tokens::create(
+        &app.pool,
+        "县人大常委会",
+        Role::FilingAuthority,
+        &[CONGRESS.into()],
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    let r = app
+        .gql_as(Some(&congress_only), query, json!({"id": id, "a": CITY}))
+        .await;
+    assert_eq!(r["data"]["document"]["filingPackage"], Value::Null, "{r:#}");
+    assert!(r.get("errors").is_none(), "{r:#}");
+    let r = app
+        .gql(Role::Advisor, query, json!({"id": id, "a": CITY}))
+        .await;
+    assert_eq!(error_code(&r).0, "FORBIDDEN", "{r:#}");
+
+    // The city's ledger imports it as 南昌市人民政府, once the proofs hold.
+    let city_url = fresh_database().await;
+    let city = TestApp::spawn_on(&city_url).await;
+    list_bodies(&city).await;
+    let import = |file: std::path::PathBuf, authority: &'static str| {
+        let (url, dir) = (city_url.clone(), dir.clone());
+        async move {
+            let file = file.to_str().unwrap().to_owned();
+            let args = [
+                "filing",
+                "import",
+                &file,
+                "--as-authority",
+                authority,
+                "--operator",
+                "市司法局",
+            ];
+            normledger(&url, &dir, &args).await
+        }
+    };
+    let (ok, _, err) = import(dir.join("altered.json"), CITY).await;
+    assert!(!ok && err.contains("does not verify"), "{err}");
+    let (ok, _, err) = import(file.clone(), CONGRESS).await;
+    assert!(!ok && err.contains("not for"), "{err}");
+    let before = city.event_count().await;
+    let (ok, out, err) = import(file.clone(), CITY).await;
+    assert!(ok && out.contains(&id), "{out}{err}");
+    assert_eq!(city.event_count().await, before + 1);
+    let imported = city
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { status issuance { number } importedFrom } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(imported["document"]["status"], "ISSUED", "{imported:#}");
+    assert!(
+        imported["document"]["importedFrom"]
+            .as_str()
+            .unwrap()
+            .contains(&public_key),
+        "{imported:#}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

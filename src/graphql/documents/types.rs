@@ -375,6 +375,67 @@ impl Document {
             .map(|f| Filing::new(f, current.iter().any(|c| std::ptr::eq(*c, f))))
             .collect()
     }
+    /// The filing package (备案材料) for `authority` (default: the first the document is filed
+    /// with), as the JSON file `normledger filing package` writes: the items with their
+    /// hashes, the document's events and a signed checkpoint covering them. Null until a
+    /// checkpoint covers the document's last event (the server takes one every
+    /// `--checkpoint-every-secs`). For whoever reads the document's history, and for the
+    /// filing authority it is addressed to (null for another authority).
+    async fn filing_package(
+        &self,
+        ctx: &Context<'_>,
+        authority: Option<String>,
+    ) -> ApiResult<Option<String>> {
+        use crate::store::filing_package::{self, PackageError};
+        let reader = super::reader(ctx, "Document.filingPackage")?;
+        let body = self
+            .0
+            .state
+            .draft
+            .as_ref()
+            .map_or("", |d| d.body_code.as_str());
+        let authority = authority.or_else(|| {
+            self.0
+                .state
+                .current_filings()
+                .first()
+                .map(|f| f.authority.clone())
+        });
+        let allowed = match reader.actor.role {
+            // Another authority's package does not exist for this one.
+            crate::domain::Role::FilingAuthority => {
+                if !authority
+                    .as_deref()
+                    .is_some_and(|a| reader.actor.covers_body(a))
+                {
+                    return Ok(None);
+                }
+                true
+            }
+            _ => crate::authz::may_see_document_history(reader.scope, &reader.actor.bodies, body),
+        };
+        if !allowed {
+            return Err(gql(crate::graphql::ApiError::Forbidden(
+                "a filing package is for those who read the document's history and for the authority it is addressed to".into(),
+            )));
+        }
+        let pool = ctx.data::<Session>()?.ledger.pool();
+        match filing_package::build(pool, self.0.id, authority.as_deref()).await {
+            Ok(p) => Ok(Some(
+                serde_json::to_string(&p).map_err(|_| gql(crate::graphql::ApiError::Internal))?,
+            )),
+            Err(PackageError::NoCheckpoint) => Ok(None),
+            Err(PackageError::NotIssued) => Ok(None),
+            Err(PackageError::NotFiledWith(a)) => Err(gql(crate::graphql::ApiError::bad_input(
+                "authority",
+                format!("the document is not filed with {a}"),
+            ))),
+            Err(e) => {
+                tracing::error!(error = %e, "filing package failed");
+                Err(gql(crate::graphql::ApiError::Internal))
+            }
+        }
+    }
     /// The public's review suggestions (审查建议) and their answers, oldest first.
     async fn review_suggestions(&self) -> Vec<ReviewSuggestion> {
         self.0
