@@ -129,9 +129,7 @@ impl Command {
             }
         )
     }
-}
 
-impl Command {
     /// The filing authority (备案机关) a command decides for: only that authority, or the
     /// legal office of the government it names, may record it.
     pub fn filing_authority(&self) -> Option<&str> {

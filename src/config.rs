@@ -368,10 +368,14 @@ pub enum FilingCommand {
     /// Checks a filing package with no database: every item against the events, the events'
     /// hashes, the proof up to the checkpoint, and its signature (by `--public-key` when
     /// given).
-    Verify { file: PathBuf },
+    Verify {
+        /// The package (a JSON file written by `filing package`).
+        file: PathBuf,
+    },
     /// Imports a package received as a filing authority, after checking it (by
     /// `--public-key`, the sending ledger's key, when given).
     Import {
+        /// The package received (a JSON file written by `filing package`).
         file: PathBuf,
         /// The authority this ledger acts as; the package must be addressed to it.
         #[arg(long)]

@@ -378,6 +378,11 @@ async fn every_mutation_as_every_role_follows_the_policy_table() {
     for m in &exposed {
         let rule = permission(m).unwrap_or_else(|| panic!("{m} has no row in POLICY"));
         assert!(!rule.roles.contains(&Role::System), "{m} is not for tokens");
+        assert_eq!(
+            rule.roles == [Role::Public],
+            normledger::authz::PUBLIC_MUTATIONS.contains(&m.as_str()),
+            "{m}: PUBLIC_MUTATIONS lists exactly the mutations of the role PUBLIC"
+        );
     }
     // The SYSTEM-only commands are not in the schema at all.
     for rule in POLICY.iter().filter(|r| r.roles == [Role::System]) {
