@@ -200,6 +200,15 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: TextCommand,
     },
+    /// Write the legality review opinion (合法性审核意见书) of a document's latest concluded
+    /// review as a .docx, from the record.
+    Opinion {
+        /// The document's id.
+        document: uuid::Uuid,
+        /// Where to write the .docx.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the annual figures for the 法治政府建设情况报告.
     Report {
         /// The calendar year the figures cover.

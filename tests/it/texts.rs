@@ -858,3 +858,81 @@ async fn the_correction_limit_is_the_operators() {
     )
     .await;
 }
+
+/// Proves the legality review opinion (合法性审核意见书) is written by the binary as a .docx
+/// from the record — conclusion, each itemised issue with the clause and words it is anchored
+/// to, the advisor's opinion, the review body by its listed name and the date — and reads back
+/// line by line; a document with no concluded review has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_opinion_is_written_as_a_docx_that_reads_back() {
+    let url = fresh_database().await;
+    let app = TestApp::spawn_on(&url).await;
+    list_bodies(&app).await;
+    app.ok(
+        Role::LegalOffice,
+        LIST_BODY,
+        json!({"input": {"code": "NCX-JUSTICE", "name": "南昌县司法局", "kind": "COUNTY_DEPARTMENT",
+               "agencyCodes": ["南司发"], "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE"}}),
+    )
+    .await;
+    let id = under_review(&app).await;
+    step(
+        &app,
+        Role::Advisor,
+        "addAdvisorOpinion",
+        &id,
+        json!({"text": "建议明确适用范围", "givenOn": "2019-07-05"}),
+    )
+    .await;
+    let dir = temp_dir("opinion");
+    let out = dir.join("意见书.docx");
+    let write = |out: std::path::PathBuf| {
+        let (url, id) = (url.clone(), id.clone());
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+                .args(["opinion", &id, "--out", out.to_str().unwrap()])
+                .env("DATABASE_URL", &url)
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let none = write(out.clone()).await;
+    assert!(!none.status.success(), "no concluded review, no opinion");
+    step(
+        &app,
+        Role::LegalOffice,
+        "concludeReview",
+        &id,
+        json!({"outcome": "MUST_REVISE", "opinion": "请按上述意见修改后重新报送。", "concludedOn": "2019-07-10",
+               "issues": [{"clause": "第二条", "text": "适用范围过宽",
+                           "anchor": {"version": 2, "clause": "art-2", "quote": "相关管理活动"}}]}),
+    )
+    .await;
+    let written = write(out.clone()).await;
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let text = normledger::docx::text_of(&std::fs::read(&out).unwrap()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "关于《关于规范行政规范性文件管理的规定》的合法性审核意见书"
+    );
+    assert_eq!(
+        lines[1], "南昌县人民政府办公室：",
+        "the drafting body by its listed name"
+    );
+    assert!(lines[2].starts_with("你单位于2019年7月1日报送的"), "{text}");
+    assert_eq!(lines[3], "审核结论：应当予以修改。");
+    assert_eq!(lines[4], "1. 适用范围过宽（第2版 art-2“相关管理活动”）");
+    assert_eq!(lines[5], "请按上述意见修改后重新报送。");
+    assert!(
+        lines[6].starts_with("法律顾问test ADVISOR意见（2019年7月5日）：建议明确适用范围"),
+        "{text}"
+    );
+    assert_eq!(&lines[7..], ["南昌县司法局", "2019年7月10日"]);
+    std::fs::remove_dir_all(&dir).ok();
+}
