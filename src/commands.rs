@@ -453,6 +453,8 @@ impl Ledger {
                 actor.role
             )));
         }
+        // How the document's body was listed, read with the body in one statement.
+        let mut listing: Option<IssuingBodyListing> = None;
         let body = match command {
             Command::Document {
                 command: DocumentCommand::Draft { draft, .. },
@@ -462,11 +464,14 @@ impl Ledger {
                 command: DocumentCommand::Import { record, .. },
                 ..
             } => Some(record.body_code.clone()),
-            Command::Document { id, .. } => Some(
-                self.document_body(*id)
+            Command::Document { id, .. } => {
+                let (body, l) = self
+                    .document_body(*id)
                     .await?
-                    .ok_or_else(|| CommandError::NotFound(format!("no document {id}")))?,
-            ),
+                    .ok_or_else(|| CommandError::NotFound(format!("no document {id}")))?;
+                listing = l.map(|l| l.0);
+                Some(body)
+            }
             Command::CleanupCampaign {
                 id,
                 command: CleanupCampaignCommand::ProposeDecision(p),
@@ -496,8 +501,7 @@ impl Ledger {
         };
         if command.needs_review_jurisdiction() {
             let body = body.as_deref().unwrap_or_default();
-            let listing = self.listing(body).await?;
-            match listing.and_then(|l| l.review_body) {
+            match listing.as_ref().and_then(|l| l.review_body.clone()) {
                 Some(reviewer) if actor.covers_body(&reviewer) => {}
                 Some(reviewer) => {
                     return Err(CommandError::Forbidden(format!(
@@ -551,10 +555,7 @@ impl Ledger {
             // A government's documents are deliberated by its meetings, recorded by its
             // office; a department or township records its own leadership meeting.
             let body = body.as_deref().unwrap_or_default();
-            let government = self
-                .listing(body)
-                .await?
-                .is_some_and(|l| l.kind.is_government());
+            let government = listing.as_ref().is_some_and(|l| l.kind.is_government());
             match (government, actor.role) {
                 (true, Role::Drafter) => {
                     return Err(CommandError::Forbidden(format!(
@@ -623,22 +624,6 @@ impl Ledger {
                 }
             ),
         }))
-    }
-
-    /// How `body` was listed (its kind, its review body), from the log: authorisation never
-    /// waits for the read model.
-    async fn listing(&self, body: &str) -> Result<Option<IssuingBodyListing>, CommandError> {
-        let listed: Option<sqlx::types::Json<IssuingBodyListing>> = sqlx::query_scalar(
-            "SELECT payload -> 'IssuingBodyListed'
-             FROM events
-             WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = 1
-               AND event_type = 'IssuingBodyListed'",
-        )
-        .bind(IssuingBody::TYPE)
-        .bind(body)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(listed.map(|l| l.0))
     }
 
     /// The receipt of a command already recorded under `command_id`; COMMAND_ID_REUSED when
@@ -750,15 +735,26 @@ impl Ledger {
     }
 
     /// The issuing body of a document, from its first event (`Drafted` or `DocumentImported`).
-    async fn document_body(&self, id: uuid::Uuid) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT coalesce(payload -> 'Drafted' -> 'draft' ->> 'body_code',
-                             payload -> 'DocumentImported' -> 'record' ->> 'body_code')
-             FROM events
-             WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = 1",
+    /// The document's issuing body and how that body was listed (its kind, its review body),
+    /// from the first events of both streams in one statement.
+    async fn document_body(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<(String, Option<sqlx::types::Json<IssuingBodyListing>>)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT d.body, b.payload -> 'IssuingBodyListed'
+             FROM (SELECT coalesce(payload -> 'Drafted' -> 'draft' ->> 'body_code',
+                                   payload -> 'DocumentImported' -> 'record' ->> 'body_code')
+                          AS body
+                   FROM events
+                   WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = 1) d
+             LEFT JOIN events b
+               ON b.aggregate_type = $3 AND b.aggregate_id = d.body AND b.sequence = 1
+              AND b.event_type = 'IssuingBodyListed'",
         )
         .bind(NormativeDocument::TYPE)
         .bind(id.to_string())
+        .bind(IssuingBody::TYPE)
         .fetch_optional(&self.pool)
         .await
     }
