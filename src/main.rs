@@ -274,13 +274,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
                     operator,
                 },
         } => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let settings = Settings {
-                scheduler_every: None,
-                ..Settings::default()
-            };
-            let app = App::start(pool.clone(), settings).await?;
+            let (text, app) = read_for_import(&pool, file).await?;
             let bar = Bar::hidden_total("importing");
             let result = normledger::import::import_documents(
                 &app.ledger,
@@ -594,6 +588,18 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
     Ok(())
 }
 
+/// The file to import, and the ledger started to import it through the commands (no
+/// scheduler: a one-shot run).
+async fn read_for_import(pool: &sqlx::PgPool, file: &Path) -> anyhow::Result<(String, App)> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let settings = Settings {
+        scheduler_every: None,
+        ..Settings::default()
+    };
+    Ok((text, App::start(pool.clone(), settings).await?))
+}
+
 /// `normledger filing package|verify|import`.
 async fn filing(
     pool: &sqlx::PgPool,
@@ -660,13 +666,7 @@ async fn filing(
             as_authority,
             operator,
         } => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let settings = Settings {
-                scheduler_every: None,
-                ..Settings::default()
-            };
-            let app = App::start(pool.clone(), settings).await?;
+            let (text, app) = read_for_import(pool, file).await?;
             let result = normledger::import::import_filing_package(
                 &app.ledger,
                 &text,

@@ -31,6 +31,14 @@ async fn overdue(app: &TestApp, today: &str) -> Vec<String> {
         .collect()
 }
 
+/// The secret of a new token of `role` acting for one body or authority.
+async fn token_for(app: &TestApp, name: &str, role: Role, acts_for: &str) -> String {
+    tokens::create(&app.pool, name, role, &[acts_for.to_owned()], None)
+        .await
+        .unwrap()
+        .1
+}
+
 /// Runs `name` with a raw token; returns the response.
 async fn act_as(app: &TestApp, token: &str, name: &str, id: &str, input: Value) -> Value {
     let input_type = {
@@ -105,16 +113,7 @@ async fn each_authority_records_its_own_outcome_and_corrections_have_deadlines()
     // The county's legal office does not decide for the city government, nor a city token
     // for the congress; neither refusal writes.
     let before = app.event_count().await;
-    let city_only = tokens::create(
-        &app.pool,
-        "市司法局",
-        Role::FilingAuthority,
-        &[CITY.into()],
-        None,
-    )
-    .await
-    .unwrap()
-    .1;
+    let city_only = token_for(&app, "市司法局", Role::FilingAuthority, CITY).await;
     let accept = |authority: &str| json!({"authority": authority, "outcome": "ACCEPTED", "reviewedOn": "2019-10-01"});
     let r = act(
         &app,
@@ -243,26 +242,8 @@ async fn the_legal_office_records_outcomes_for_the_county_government_only() {
                "filingAuthorities": ["南昌县人民政府"]}}),
     )
     .await;
-    let drafter = tokens::create(
-        &app.pool,
-        "水利局",
-        Role::Drafter,
-        &["NCX-WATER".into()],
-        None,
-    )
-    .await
-    .unwrap()
-    .1;
-    let other_unit = tokens::create(
-        &app.pool,
-        "水利局法制股",
-        Role::LegalOffice,
-        &["NCX-WATER".into()],
-        None,
-    )
-    .await
-    .unwrap()
-    .1;
+    let drafter = token_for(&app, "水利局", Role::Drafter, "NCX-WATER").await;
+    let other_unit = token_for(&app, "水利局法制股", Role::LegalOffice, "NCX-WATER").await;
     let r = app
         .gql_as(
             Some(&drafter),
@@ -632,16 +613,7 @@ async fn a_filing_package_verifies_and_the_authoritys_ledger_imports_it() {
         served["proof"], package["proof"],
         "the same checkpoint proves it"
     );
-    let congress_only = normledger::store::tokens::create(
-        &app.pool,
-        "县人大常委会",
-        Role::FilingAuthority,
-        &[CONGRESS.into()],
-        None,
-    )
-    .await
-    .unwrap()
-    .1;
+    let congress_only = token_for(&app, "县人大常委会", Role::FilingAuthority, CONGRESS).await;
     let r = app
         .gql_as(Some(&congress_only), query, json!({"id": id, "a": CITY}))
         .await;

@@ -9,6 +9,11 @@ use crate::support::*;
 
 const TEXT: &str = "第一条 为规范农村集体资产管理，制定本办法。\n第二条 本办法自发布之日起施行。";
 
+/// A GET of `path` without a token.
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client.get(app.url(path)).send().await.unwrap()
+}
+
 /// A GraphQL query without a token.
 async fn anonymous(app: &TestApp, query: &str, variables: Value) -> Value {
     app.gql_as(None, query, variables).await
@@ -157,12 +162,7 @@ async fn the_feed_links_each_publication_and_repeal_to_the_documents_page() {
     .await;
     let draft_id = draft(&app, "尚在起草的办法", false).await;
 
-    let response = app
-        .client
-        .get(app.url("/feeds/documents.atom"))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&app, "/feeds/documents.atom").await;
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
@@ -202,7 +202,7 @@ async fn the_feed_links_each_publication_and_repeal_to_the_documents_page() {
     let page = format!("/public/documents/{id}");
     assert!(links.iter().all(|l| l.ends_with(&page)), "{links:?}");
 
-    let html = app.client.get(app.url(&page)).send().await.unwrap();
+    let html = get(&app, &page).await;
     assert_eq!(html.status(), 200);
     let html = html.text().await.unwrap();
     assert!(html.contains("<h1>农村集体资产管理办法</h1>"), "{html}");
@@ -240,12 +240,7 @@ async fn anonymous_callers_are_rate_limited_per_address() {
         let r = anonymous(&app, query, json!({})).await;
         assert!(r.get("errors").is_none(), "{r:#}");
     }
-    let feed = app
-        .client
-        .get(app.url("/feeds/documents.atom"))
-        .send()
-        .await
-        .unwrap();
+    let feed = get(&app, "/feeds/documents.atom").await;
     assert_eq!(feed.status(), 200, "the feed shares the burst");
     let refused = app
         .client
@@ -259,12 +254,7 @@ async fn anonymous_callers_are_rate_limited_per_address() {
     assert!(refused.headers().contains_key("retry-after"));
     let body: Value = refused.json().await.unwrap();
     assert_eq!(error_code(&body).0, "RATE_LIMITED", "{body:#}");
-    let feed = app
-        .client
-        .get(app.url("/feeds/documents.atom"))
-        .send()
-        .await
-        .unwrap();
+    let feed = get(&app, "/feeds/documents.atom").await;
     assert_eq!(feed.status(), 429);
     let staff = app.gql(Role::Auditor, query, json!({})).await;
     assert!(staff.get("errors").is_none(), "{staff:#}");
