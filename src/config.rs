@@ -144,6 +144,10 @@ pub enum CliCommand {
         /// applies.
         #[arg(long, env = "NORMLEDGER_PUBLIC_BURST", default_value_t = 20)]
         public_burst: u32,
+        /// Mark the console's cookies Secure (served over TLS). A proxy's
+        /// `X-Forwarded-Proto: https` has the same effect per request.
+        #[arg(long, env = "NORMLEDGER_SECURE_COOKIES")]
+        secure_cookies: bool,
         /// Largest page (`first`) a list query may ask for.
         #[arg(long, env = "NORMLEDGER_MAX_PAGE_SIZE", default_value_t = 100)]
         max_page_size: i64,

@@ -351,6 +351,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             token_recheck_secs,
             public_per_minute,
             public_burst,
+            secure_cookies,
             max_page_size,
             max_title_chars,
             max_text_chars,
@@ -373,6 +374,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
                 per_minute: *public_per_minute,
                 burst: *public_burst,
             };
+            settings.http.secure_cookies = *secure_cookies;
             settings.limits.max_depth = *max_depth;
             settings.limits.max_complexity = *max_complexity;
             settings.limits.introspection = !no_introspection;
@@ -436,48 +438,10 @@ async fn token(pool: &sqlx::PgPool, command: &TokenCommand) -> anyhow::Result<()
             expires_in_days,
         } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            if matches!(role, Role::Drafter | Role::FilingAuthority) && bodies.is_empty() {
-                anyhow::bail!(
-                    "a {role} token needs at least one --body (an issuing body's code, or a \
-                     filing authority's name as listed)"
-                );
-            }
-            for body in bodies {
-                // Listed at some time (from the log, which is always current; a delisted
-                // body's drafters may still need to read and withdraw its documents); for a
-                // legal office, designated as some listed body's review body will do too;
-                // a filing authority is named as some listed body's filing authority.
-                let known: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM events
-                                    WHERE aggregate_type = 'IssuingBody'
-                                      AND CASE $2
-                                        WHEN 'FILING_AUTHORITY' THEN
-                                          payload -> 'IssuingBodyListed' -> 'filing_authorities'
-                                            ? $1
-                                        WHEN 'LEGAL_OFFICE' THEN
-                                          aggregate_id = $1
-                                          OR payload -> 'IssuingBodyListed'
-                                               ->> 'review_body' = $1
-                                        ELSE aggregate_id = $1 END)",
-                )
-                .bind(body)
-                .bind(role.as_str())
-                .fetch_one(pool)
-                .await?;
-                if !known {
-                    anyhow::bail!(
-                        "{body} is not {}; see issuingBodies",
-                        match role {
-                            Role::LegalOffice => "a listed issuing body nor any body's review body",
-                            Role::FilingAuthority =>
-                                "named as any listed body's filing authority (备案机关)",
-                            _ => "a listed issuing body",
-                        }
-                    );
-                }
-            }
+            tokens::check_grant(pool, role, bodies).await?;
             let expires = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
-            let (id, secret) = tokens::create(pool, name, role, bodies, expires).await?;
+            let (id, secret) =
+                tokens::grant(pool, name, role, bodies, expires, Some("cli")).await?;
             eprintln!("token {id} created for {name} ({role}); the secret is shown only once:");
             println!("{secret}");
         }
@@ -584,6 +548,63 @@ async fn load_demo(app: &App, pool: &sqlx::PgPool, path: &Path) -> anyhow::Resul
     );
     for line in &lines {
         println!("  {line}");
+    }
+    demo_accounts(pool).await
+}
+
+/// Where the demo accounts' passwords are kept so that later runs can print them again.
+const DEMO_ACCOUNTS: &str = ".normledger/demo-accounts.txt";
+
+/// One console account per role, with a random password printed at start (and kept in
+/// [`DEMO_ACCOUNTS`]); the same bodies as the demo tokens.
+async fn demo_accounts(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    use normledger::store::accounts::{self, NewAccount};
+    if !accounts::any(pool).await? {
+        let people: [(&str, &str, Role, &[&str]); 7] = [
+            (
+                "drafter",
+                "县政府办起草人",
+                Role::Drafter,
+                &["NCX-GOV", "NCX-GOV-OFFICE"],
+            ),
+            (
+                "legal",
+                "县司法局审核员",
+                Role::LegalOffice,
+                &["NCX-JUSTICE"],
+            ),
+            ("advisor", "张律师", Role::Advisor, &[]),
+            ("office", "县政府办文书", Role::GovernmentOffice, &[]),
+            ("auditor", "审计员", Role::Auditor, &[]),
+            ("admin", "系统管理员", Role::Admin, &[]),
+            (
+                "filing",
+                "市政府备案审查员",
+                Role::FilingAuthority,
+                &["南昌市人民政府"],
+            ),
+        ];
+        let mut lines = Vec::new();
+        for (name, display, role, bodies) in people {
+            let password = normledger::store::tokens::random_secret("")[..16].to_owned();
+            let account = NewAccount {
+                name: name.to_owned(),
+                display_name: display.to_owned(),
+                password: password.clone(),
+                role,
+                bodies: bodies.iter().map(|b| (*b).to_owned()).collect(),
+            };
+            accounts::create(pool, account, "demo").await?;
+            lines.push(format!("{name:<10} {password:<18} {role}"));
+        }
+        std::fs::write(DEMO_ACCOUNTS, lines.join("\n") + "\n")?;
+        set_private(Path::new(DEMO_ACCOUNTS))?;
+    }
+    if let Ok(lines) = std::fs::read_to_string(DEMO_ACCOUNTS) {
+        println!("Demo console accounts (sign in at /console; also in {DEMO_ACCOUNTS}):");
+        for line in lines.lines() {
+            println!("  {line}");
+        }
     }
     Ok(())
 }

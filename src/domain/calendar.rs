@@ -121,6 +121,32 @@ impl WorkingCalendar {
         }
         Ok(date)
     }
+
+    /// Working days from `from` to `due`: positive while time is left (the due day counts,
+    /// `from` does not), zero on the due day, negative once overdue (working days past it).
+    /// What "3 working days left" and "2 working days overdue" are counted with.
+    pub fn working_days_between(
+        &self,
+        from: NaiveDate,
+        due: NaiveDate,
+    ) -> Result<i64, CalendarError> {
+        let (start, end, sign) = if due >= from {
+            (from, due, 1)
+        } else {
+            (due, from, -1)
+        };
+        let mut n = 0i64;
+        let mut date = start;
+        while date < end {
+            date = date
+                .checked_add_days(Days::new(1))
+                .ok_or(CalendarError::NotCovered(date.year()))?;
+            if self.is_working_day(date)? {
+                n += 1;
+            }
+        }
+        Ok(sign * n)
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +160,33 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn working_days_left_and_overdue_are_counted_across_a_holiday() {
+        let cal = shipped();
+        // 2019-09-30 (Mon) to 2019-10-09 (Wed): 1–7 October off, 8 and 9 worked.
+        assert_eq!(
+            cal.working_days_between(d("2019-09-30"), d("2019-10-09"))
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            cal.working_days_between(d("2019-10-09"), d("2019-10-09"))
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            cal.working_days_between(d("2019-10-09"), d("2019-09-30"))
+                .unwrap(),
+            -2
+        );
+        // Due on a Friday, looked at on the Monday after: one working day overdue.
+        assert_eq!(
+            cal.working_days_between(d("2019-11-18"), d("2019-11-15"))
+                .unwrap(),
+            -1
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The HTTP edge (axum): `POST /graphql`, `GET /graphql` (GraphiQL), `GET /healthz`,
 //! `/readyz`, `/metrics`, attachments, and the public feed and pages (`public`), with the
-//! rate limit of anonymous callers (`rate_limit`).
+//! rate limit of anonymous callers (`rate_limit`), and the web console (`console`).
 //!
 //! Every GraphQL answer is JSON with coded errors, even for a body that is not JSON at all.
 
 mod attachments;
+pub mod console;
 mod graphiql;
 mod public;
 pub mod rate_limit;
@@ -101,6 +102,8 @@ pub struct HttpSettings {
     pub token_recheck: std::time::Duration,
     /// How many requests without a token a client address may make (the public catalogue).
     pub public: rate_limit::PublicLimit,
+    /// Mark the console's cookies Secure (the server is reached over TLS).
+    pub secure_cookies: bool,
 }
 
 impl Default for HttpSettings {
@@ -113,6 +116,7 @@ impl Default for HttpSettings {
             max_websockets_per_client: 8,
             token_recheck: std::time::Duration::from_secs(5),
             public: rate_limit::PublicLimit::default(),
+            secure_cookies: false,
         }
     }
 }
@@ -133,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
+        .merge(console::routes())
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

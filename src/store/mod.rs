@@ -1,6 +1,7 @@
 //! Postgres: the connection pool, the private-cluster launcher, migrations, the event-log
 //! reader, the services the aggregates consult, and API tokens.
 
+pub mod accounts;
 pub mod calendar;
 pub mod checkpoints;
 pub mod cluster;

@@ -20,20 +20,84 @@ pub struct TokenInfo {
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    pub created_by: Option<String>,
 }
 
-fn hash(secret: &str) -> Vec<u8> {
+pub(crate) fn hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
+    random_secret(PREFIX)
+}
+
+/// 256 random bits as hex, after `prefix`.
+pub fn random_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{PREFIX}{hex}")
+    format!("{prefix}{hex}")
 }
 
-/// Creates a token and returns (id, secret). The secret is not stored and cannot be shown again.
+/// Why access (a token or an account) cannot be granted as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    #[error(
+        "a {0} needs at least one body (an issuing body's code, or a filing authority's name as listed)"
+    )]
+    NoBodies(Role),
+    #[error("{body} is not {what}; see issuingBodies")]
+    UnknownBody { body: String, what: &'static str },
+    #[error("{0} is not held by a token or an account")]
+    NotGrantable(Role),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Checks that `role` may be granted for `bodies`: drafters and filing authorities need at
+/// least one, and every body must be known for that role. Listed at some time counts (from the
+/// log, which is always current; a delisted body's drafters may still need to read and
+/// withdraw its documents); for a legal office, designated as some listed body's review body
+/// will do too; a filing authority is named as some listed body's filing authority.
+pub async fn check_grant(pool: &PgPool, role: Role, bodies: &[String]) -> Result<(), GrantError> {
+    if !Role::ALL.contains(&role) {
+        return Err(GrantError::NotGrantable(role));
+    }
+    if matches!(role, Role::Drafter | Role::FilingAuthority) && bodies.is_empty() {
+        return Err(GrantError::NoBodies(role));
+    }
+    for body in bodies {
+        let known: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM events
+                            WHERE aggregate_type = 'IssuingBody'
+                              AND CASE $2
+                                WHEN 'FILING_AUTHORITY' THEN
+                                  payload -> 'IssuingBodyListed' -> 'filing_authorities' ? $1
+                                WHEN 'LEGAL_OFFICE' THEN
+                                  aggregate_id = $1
+                                  OR payload -> 'IssuingBodyListed' ->> 'review_body' = $1
+                                ELSE aggregate_id = $1 END)",
+        )
+        .bind(body)
+        .bind(role.as_str())
+        .fetch_one(pool)
+        .await?;
+        if !known {
+            let what = match role {
+                Role::LegalOffice => "a listed issuing body nor any body's review body",
+                Role::FilingAuthority => "named as any listed body's filing authority (备案机关)",
+                _ => "a listed issuing body",
+            };
+            return Err(GrantError::UnknownBody {
+                body: body.clone(),
+                what,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Creates a token and returns (id, secret), granted by nobody on record (tests, the demo).
 pub async fn create(
     pool: &PgPool,
     name: &str,
@@ -41,11 +105,24 @@ pub async fn create(
     bodies: &[String],
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(Uuid, String), sqlx::Error> {
+    grant(pool, name, role, bodies, expires_at, None).await
+}
+
+/// Creates a token and returns (id, secret). The secret is not stored and cannot be shown
+/// again. `created_by` names who granted it (an account, or `cli`).
+pub async fn grant(
+    pool: &PgPool,
+    name: &str,
+    role: Role,
+    bodies: &[String],
+    expires_at: Option<DateTime<Utc>>,
+    created_by: Option<&str>,
+) -> Result<(Uuid, String), sqlx::Error> {
     let id = Uuid::now_v7();
     let secret = new_secret();
     sqlx::query(
-        "INSERT INTO api_tokens (id, name, role, bodies, token_hash, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO api_tokens (id, name, role, bodies, token_hash, expires_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id)
     .bind(name)
@@ -53,6 +130,7 @@ pub async fn create(
     .bind(bodies)
     .bind(hash(&secret))
     .bind(expires_at)
+    .bind(created_by)
     .execute(pool)
     .await?;
     Ok((id, secret))
@@ -108,7 +186,8 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Actor>, 
 
 pub async fn list(pool: &PgPool) -> Result<Vec<TokenInfo>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, name, role, bodies, created_at, expires_at, revoked_at, last_used_at
+        "SELECT id, name, role, bodies, created_at, expires_at, revoked_at, last_used_at,
+                created_by
          FROM api_tokens ORDER BY created_at",
     )
     .fetch_all(pool)

@@ -9,6 +9,7 @@ mod binary;
 mod calendar;
 mod certification;
 mod cleanup;
+mod console;
 mod database;
 mod filing;
 mod graphiql;

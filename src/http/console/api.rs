@@ -1,0 +1,94 @@
+//! Runs the console's GraphQL operations in-process, as the signed-in person (or as nobody,
+//! for the public catalogue): the same schema, read policy, limits and write path as `POST
+//! /graphql`, without the HTTP round trip. Operations are constants of the page that runs them;
+//! what a person typed travels only in `variables`.
+
+use async_graphql::{Request, Variables};
+use serde_json::Value;
+
+use crate::domain::Actor;
+use crate::graphql::Session;
+use crate::http::AppState;
+
+/// A refusal or failure, as GraphQL reported it: its `extensions.code` and message.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs `operation` with `variables` as `actor`; the `data` on success, the first error
+/// otherwise (a mutation writes all of its command or nothing, so one error is the answer).
+pub async fn run(
+    state: &AppState,
+    actor: Option<&Actor>,
+    operation: &str,
+    variables: Value,
+) -> Result<Value, Failure> {
+    let session = Session::new(
+        state.ledger.clone(),
+        actor.cloned(),
+        None,
+        Default::default(),
+    );
+    let request = Request::new(operation)
+        .variables(Variables::from_json(variables))
+        .data(session);
+    let timeout = state.settings.request_timeout;
+    let Ok(mut response) = tokio::time::timeout(timeout, state.schema.execute(request)).await
+    else {
+        return Err(Failure::new(
+            "TIMEOUT",
+            "the request took too long; a change it held either committed whole or not at all",
+        ));
+    };
+    crate::graphql::error::ensure_codes(&mut response);
+    if let Some(error) = response.errors.first() {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .and_then(|c| match c {
+                async_graphql::Value::String(s) => Some(s.clone()),
+                async_graphql::Value::Enum(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "INTERNAL".to_owned());
+        return Err(Failure {
+            code,
+            message: error.message.clone(),
+        });
+    }
+    response
+        .data
+        .into_json()
+        .map_err(|e| Failure::new("INTERNAL", e.to_string()))
+}
+
+/// `value[key]` as text ("" when absent or null).
+pub fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// `value[key]` as a list (empty when absent or null).
+pub fn list<'a>(value: &'a Value, key: &str) -> &'a [Value] {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// A connection's nodes (`value[key].nodes`).
+pub fn nodes<'a>(value: &'a Value, key: &str) -> &'a [Value] {
+    value.get(key).map(|c| list(c, "nodes")).unwrap_or_default()
+}

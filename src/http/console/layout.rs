@@ -1,0 +1,241 @@
+//! The page frame: `<head>` (the embedded stylesheet and scripts, htmx configured without
+//! eval), navigation for the person's role, labels in Chinese first and English on request,
+//! and times in Asia/Shanghai. maud escapes every interpolated string; nothing here bypasses
+//! that (`PreEscaped` is used for no user-supplied text).
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, FixedOffset, Utc};
+use maud::{DOCTYPE, Markup, html};
+
+use super::api::Failure;
+use super::session::Viewer;
+use crate::domain::Role;
+
+/// The console's language: Chinese first, English labels on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The label in this language.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// htmx without `eval` (nothing it would evaluate could pass the CSP anyway) and without the
+/// inline style it injects for indicators (the stylesheet has them).
+const HTMX_CONFIG: &str = r#"{"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"selfRequestsOnly":true,"historyCacheSize":0}"#;
+
+/// Beijing time, the time the law's deadlines are counted in.
+pub fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// A moment as people in the county read it: `2026-12-07 15:04`.
+pub fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&shanghai())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// An RFC 3339 time from GraphQL, in Beijing time ("" stays "").
+pub fn local_time_text(rfc3339: &str) -> String {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| local_time(t.with_timezone(&Utc)))
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+fn head(lang: Lang, title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="htmx-config" content=(HTMX_CONFIG);
+            title { (title) " · normledger" }
+            link rel="stylesheet" href="/console/assets/console.css";
+            script src="/console/assets/htmx.min.js" defer {}
+            script src="/console/assets/console.js" defer {}
+            meta name="normledger-lang" content=(lang.code());
+        }
+    }
+}
+
+/// The role's name in the domain's own terms.
+pub fn role_label(lang: Lang, role: &str) -> &'static str {
+    let (zh, en) = match role {
+        "DRAFTER" => ("起草单位", "Drafting body"),
+        "LEGAL_OFFICE" => ("合法性审核机构", "Legal office"),
+        "ADVISOR" => ("法律顾问", "Legal advisor"),
+        "GOVERNMENT_OFFICE" => ("政府办公室", "Government office"),
+        "AUDITOR" => ("审计", "Auditor"),
+        "ADMIN" => ("系统管理员", "Administrator"),
+        "FILING_AUTHORITY" => ("备案机关", "Filing authority"),
+        _ => ("公众", "Public"),
+    };
+    lang.t(zh, en)
+}
+
+fn nav(viewer: &Viewer) -> Markup {
+    let lang = viewer.lang;
+    let t = |zh, en| lang.t(zh, en);
+    let role = viewer.session.actor.role;
+    html! {
+        nav aria-label=(t("主导航", "Main")) {
+            a.brand href="/console/work" { "normledger" }
+            a href="/console/work" { (t("我的工作", "My work")) }
+            @if role != Role::Admin {
+                a href="/console/documents" { (t("规范性文件", "Documents")) }
+            }
+            @if role == Role::Drafter {
+                a href="/console/documents/new" { (t("起草", "Draft")) }
+            }
+            @if role == Role::Admin {
+                a href="/console/admin/accounts" { (t("账号", "Accounts")) }
+                a href="/console/admin/tokens" { (t("API 令牌", "API tokens")) }
+            }
+            a href="/console/catalogue" { (t("公开目录", "Public catalogue")) }
+            span.who {
+                (viewer.session.actor.name) " · " (role_label(lang, role.as_str()))
+            }
+            form.inline method="post" action="/console/sign-out" {
+                input type="hidden" name="csrf" value=(viewer.session.csrf);
+                button type="submit" { (t("退出", "Sign out")) }
+            }
+            (language_switch(lang))
+        }
+    }
+}
+
+fn language_switch(lang: Lang) -> Markup {
+    html! {
+        @match lang {
+            Lang::Zh => a.lang href="/console/lang/en" lang="en" { "English" },
+            Lang::En => a.lang href="/console/lang/zh" lang="zh-CN" { "中文" },
+        }
+    }
+}
+
+/// A whole page for a signed-in person.
+pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Response {
+    let lang = viewer.lang;
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang=(lang.code()) {
+                (head(lang, title))
+                body {
+                    header { (nav(viewer)) }
+                    main #main {
+                        h1 { (title) }
+                        (body)
+                    }
+                }
+            }
+        }
+        .into_string(),
+    )
+    .into_response()
+}
+
+/// A page without the signed-in navigation (sign-in, the public catalogue, refusals).
+pub fn bare(lang: Lang, title: &str, body: Markup) -> Response {
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang=(lang.code()) {
+                (head(lang, title))
+                body {
+                    header {
+                        nav {
+                            a.brand href="/console/catalogue" { "normledger" }
+                            a href="/console/catalogue" { (lang.t("公开目录", "Public catalogue")) }
+                            a href="/console/sign-in" { (lang.t("登录", "Sign in")) }
+                            (language_switch(lang))
+                        }
+                    }
+                    main #main { h1 { (title) } (body) }
+                }
+            }
+        }
+        .into_string(),
+    )
+    .into_response()
+}
+
+/// The database is away: 503, retry shortly.
+pub fn unavailable(lang: Lang) -> Response {
+    let body = html! {
+        p.error role="alert" { strong { "UNAVAILABLE" } " "
+            (lang.t("数据库暂时不可用，请稍后重试。", "The database is unavailable; retry shortly.")) }
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        bare(lang, lang.t("暂时不可用", "Unavailable"), body),
+    )
+        .into_response()
+}
+
+/// A refusal or failure as a person reads it: the code (what to quote to support) and the
+/// message.
+pub fn failure(f: &Failure) -> Markup {
+    html! {
+        p.error role="alert" data-code=(f.code) { strong { (f.code) } " " (f.message) }
+    }
+}
+
+/// The HTTP status a failure's code stands for.
+pub fn status_of(f: &Failure) -> StatusCode {
+    match f.code.as_str() {
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "NOT_FOUND" => StatusCode::NOT_FOUND,
+        "UNAVAILABLE" | "TIMEOUT" => StatusCode::SERVICE_UNAVAILABLE,
+        "INTERNAL" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// A page that only shows a failure, with its status.
+pub fn failure_page(viewer: &Viewer, f: &Failure) -> Response {
+    let title = viewer.lang.t("无法完成", "Could not be done");
+    let mut r = page(viewer, title, failure(f));
+    *r.status_mut() = status_of(f);
+    r
+}
+
+/// A document status in the domain's terms.
+pub fn status_label(lang: Lang, status: &str) -> &str {
+    let (zh, en) = match status {
+        "DRAFTING" => ("起草中", "Drafting"),
+        "CONSULTATION" => ("征求意见中", "In consultation"),
+        "SUBMITTED" => ("已送审", "Submitted"),
+        "UNDER_REVIEW" => ("合法性审核中", "Under review"),
+        "REVISING" => ("修改中", "Revising"),
+        "AWAITING_DELIBERATION" => ("待审议", "Awaiting deliberation"),
+        "APPROVED" => ("已审议通过", "Approved"),
+        "ISSUED" => ("现行有效", "In force"),
+        "EXPIRED" => ("已失效", "Expired"),
+        "REPEALED" => ("已废止", "Repealed"),
+        "DECLARED_INVALID" => ("已宣布失效", "Declared invalid"),
+        "REVOKED" => ("已撤销", "Revoked"),
+        "SUPERSEDED" => ("已被替代", "Superseded"),
+        "WITHDRAWN" => ("已撤回", "Withdrawn"),
+        "REJECTED" => ("未通过", "Rejected"),
+        other => (other, other),
+    };
+    lang.t(zh, en)
+}

@@ -1,0 +1,721 @@
+//! The web console over real HTTP, as a browser uses it: cookies, forms with their hidden
+//! fields, redirects. (The same pages in a real browser: `scripts/console-e2e`.)
+
+use normledger::domain::Role;
+use normledger::store::accounts::{self, NewAccount};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::collections::HashMap;
+
+use crate::support::*;
+
+/// A browser without JavaScript: keeps cookies, follows nothing by itself.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    html: String,
+}
+
+impl Page {
+    /// The value of the first hidden field `name` on the page.
+    fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let at = self
+            .html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name} on the page:\n{}", self.html));
+        let rest = &self.html[at + marker.len()..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    }
+
+    fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Browser<'a> {
+        Browser {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn keep(&mut self, response: reqwest::Response) -> Page {
+        for set in response.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (pair, _) = set.split_once(';').unwrap_or((set, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || set.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let r = self
+            .client
+            .get(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(r).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let r = self
+            .client
+            .post(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.keep(r).await
+    }
+
+    /// Signs in through the form; returns the answer to the form.
+    async fn sign_in(&mut self, name: &str, password: &str) -> Page {
+        let form = self.get("/console/sign-in").await;
+        let nonce = form.field("nonce");
+        self.post(
+            "/console/sign-in",
+            &[("nonce", &nonce), ("name", name), ("password", password)],
+        )
+        .await
+    }
+
+    /// Opens `page` and submits the form posting to `action` with `fields` (plus the page's
+    /// own csrf and commandId); returns the answer.
+    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(page).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        let at = page
+            .html
+            .find(&format!("action=\"{action}\""))
+            .unwrap_or_else(|| panic!("no form posting to {action}:\n{}", page.html));
+        let form = Page {
+            status: page.status,
+            headers: page.headers.clone(),
+            html: page.html[at..].to_owned(),
+        };
+        let csrf = form.field("csrf");
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        let command_id = form.html[..form.html.find("</form>").unwrap()]
+            .contains("name=\"commandId\"")
+            .then(|| form.field("commandId"));
+        if let Some(c) = &command_id {
+            all.push(("commandId", c));
+        }
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+/// An account as ADMIN would create it.
+async fn account(app: &TestApp, name: &str, role: Role, bodies: &[&str]) -> uuid::Uuid {
+    accounts::create(
+        &app.pool,
+        NewAccount {
+            name: name.to_owned(),
+            display_name: format!("{name} 同志"),
+            password: PASSWORD.to_owned(),
+            role,
+            bodies: bodies.iter().map(|b| (*b).to_owned()).collect(),
+        },
+        "test",
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_person_signs_in_sees_their_work_under_a_strict_policy_and_signs_out() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "legal", Role::LegalOffice, &["NCX-JUSTICE"]).await;
+    let mut browser = Browser::new(&app);
+
+    // Not signed in: sent to the sign-in page, with the way back.
+    let work = browser.get("/console/work").await;
+    assert_eq!(work.status, StatusCode::SEE_OTHER);
+    assert_eq!(work.location(), "/console/sign-in?next=/console/work");
+
+    let signed_in = browser.sign_in("legal", PASSWORD).await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.html
+    );
+    let cookie = signed_in
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("nl_session="))
+        .expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain HTTP here: {cookie}");
+
+    let work = browser.get("/console/work").await;
+    assert_eq!(work.status, StatusCode::OK);
+    assert!(work.html.contains("<html lang=\"zh-CN\">"), "Chinese first");
+    assert!(work.html.contains("我的工作") && work.html.contains("legal 同志"));
+    let csp = work.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(work.headers["x-frame-options"], "DENY");
+    assert!(
+        !work.html.contains("<script>"),
+        "no inline script on any page"
+    );
+
+    // English labels on request.
+    browser.get("/console/lang/en?next=/console/work").await;
+    let english = browser.get("/console/work").await;
+    assert!(english.html.contains("<html lang=\"en\">") && english.html.contains("My work"));
+
+    // Signing out ends the session on the server: the old cookie no longer opens a page.
+    let old = browser.cookies["nl_session"].clone();
+    let out = browser
+        .submit("/console/work", "/console/sign-out", &[])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(!browser.cookies.contains_key("nl_session"));
+    browser.cookies.insert("nl_session".into(), old);
+    let after = browser.get("/console/work").await;
+    assert_eq!(
+        after.status,
+        StatusCode::SEE_OTHER,
+        "a signed-out session is dead"
+    );
+}
+
+#[tokio::test]
+async fn a_forged_form_is_refused_and_writes_nothing_and_a_real_one_names_the_account() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let id = account(&app, "drafter", Role::Drafter, &["NCX-GOV-OFFICE"]).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("drafter", PASSWORD).await;
+    let before = app.event_count().await;
+
+    let forged = browser
+        .post(
+            "/console/documents/new",
+            &[
+                ("csrf", "not-the-sessions-token"),
+                ("bodyCode", "NCX-GOV-OFFICE"),
+                ("title", "伪造的表单"),
+                ("class", "GOVERNMENT"),
+                ("text", "第一条 伪造。"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.html.contains("CSRF_REFUSED"));
+    assert_eq!(
+        app.event_count().await,
+        before,
+        "a forged form writes nothing"
+    );
+
+    // The sign-in form itself needs its one-off value (a login CSRF).
+    let mut stranger = Browser::new(&app);
+    let blind = stranger
+        .post(
+            "/console/sign-in",
+            &[("nonce", "x"), ("name", "drafter"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(blind.status, StatusCode::FORBIDDEN);
+
+    let drafted = browser
+        .submit(
+            "/console/documents/new",
+            "/console/documents/new",
+            &[
+                ("bodyCode", "NCX-GOV-OFFICE"),
+                ("title", "关于规范农村建房的通知"),
+                ("class", "GOVERNMENT"),
+                (
+                    "text",
+                    "第一条 为规范农村建房，制定本通知。\n第二条 本通知自印发之日起施行。",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(drafted.status, StatusCode::SEE_OTHER, "{}", drafted.html);
+    assert!(drafted.location().starts_with("/console/documents/"));
+    let actor: (String, String) = sqlx::query_as(
+        "SELECT metadata->>'actor_id', metadata->>'actor_name' FROM events
+         WHERE event_type = 'Drafted' ORDER BY position DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(actor, (format!("account:{id}"), "drafter 同志".to_owned()));
+}
+
+#[tokio::test]
+async fn failed_sign_ins_lock_the_name_even_against_the_right_password() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "auditor", Role::Auditor, &[]).await;
+    let mut browser = Browser::new(&app);
+    for _ in 0..accounts::MAX_FAILURES {
+        let wrong = browser.sign_in("auditor", "not the password").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.html.contains("UNAUTHENTICATED"));
+    }
+    let locked = browser.sign_in("auditor", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.html.contains("RATE_LIMITED"));
+    assert!(!browser.cookies.contains_key("nl_session"));
+    // An unknown name is refused the same way as a wrong password.
+    let unknown = browser.sign_in("nobody", PASSWORD).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_hostile_title_is_shown_as_text_never_as_markup() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "legal", Role::LegalOffice, &["NCX-JUSTICE"]).await;
+    let hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
+    let id = draft_with_text(&app, hostile, "第一条 <b>加粗</b>的条文。").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("legal", PASSWORD).await;
+    for path in [
+        "/console/documents".to_owned(),
+        format!("/console/documents/{id}"),
+        format!("/console/documents/{id}/review"),
+        format!("/console/documents/{id}/timeline"),
+    ] {
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.html.contains(
+                "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
+            ),
+            "{path} shows the title escaped"
+        );
+        assert!(!page.html.contains("<script>alert"), "{path}");
+        assert!(!page.html.contains("<img src=x"), "{path}");
+        assert!(!page.html.contains("<b>加粗"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn admin_manages_accounts_and_tokens_and_a_disabled_account_is_signed_out_at_once() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "admin", Role::Admin, &[]).await;
+    let mut admin = Browser::new(&app);
+    admin.sign_in("admin", PASSWORD).await;
+
+    // A drafter needs listed bodies: refused with the reason, nothing created.
+    let refused = admin
+        .submit(
+            "/console/admin/accounts",
+            "/console/admin/accounts",
+            &[
+                ("name", "x"),
+                ("display_name", "某人"),
+                ("password", "long enough pw"),
+                ("role", "DRAFTER"),
+                ("bodies", "NO-SUCH-BODY"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .html
+            .contains("NO-SUCH-BODY is not a listed issuing body")
+    );
+    let created = admin
+        .submit(
+            "/console/admin/accounts",
+            "/console/admin/accounts",
+            &[
+                ("name", "zhang"),
+                ("display_name", "张律师"),
+                ("password", "a strong password"),
+                ("role", "ADVISOR"),
+                ("bodies", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let list = admin.get("/console/admin/accounts").await;
+    assert!(
+        list.html.contains("张律师") && list.html.contains("admin 同志"),
+        "created by whom"
+    );
+
+    let mut zhang = Browser::new(&app);
+    assert_eq!(
+        zhang.sign_in("zhang", "a strong password").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(zhang.get("/console/work").await.status, StatusCode::OK);
+    // Not an administrator: the admin pages refuse.
+    assert_eq!(
+        zhang.get("/console/admin/accounts").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM accounts WHERE name = 'zhang'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let disabled = admin
+        .submit(
+            "/console/admin/accounts",
+            &format!("/console/admin/accounts/{id}/disable"),
+            &[],
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        zhang.get("/console/work").await.status,
+        StatusCode::SEE_OTHER,
+        "signed out at once"
+    );
+    assert_eq!(
+        zhang.sign_in("zhang", "a strong password").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A token from the console: its secret shown once, usable on the API, then revoked.
+    let made = admin
+        .submit(
+            "/console/admin/tokens",
+            "/console/admin/tokens",
+            &[
+                ("name", "档案系统"),
+                ("role", "AUDITOR"),
+                ("bodies", ""),
+                ("days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK);
+    let at = made.html.find("nl_").expect("the secret is shown");
+    let secret = made.html[at..at + 67].to_owned();
+    let ok = app
+        .gql_as(Some(&secret), "{ projectionStatus { name } }", json!({}))
+        .await;
+    assert!(ok.get("errors").is_none(), "{ok}");
+    let token_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM api_tokens WHERE name = '档案系统'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let by: String = sqlx::query_scalar("SELECT created_by FROM api_tokens WHERE id = $1")
+        .bind(token_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(by.starts_with("admin 同志"), "{by}");
+    admin
+        .submit(
+            "/console/admin/tokens",
+            &format!("/console/admin/tokens/{token_id}/revoke"),
+            &[],
+        )
+        .await;
+    let refused = app
+        .gql_as(Some(&secret), "{ projectionStatus { name } }", json!({}))
+        .await;
+    assert_eq!(error_code(&refused).0, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn the_console_refuses_what_the_api_refuses_with_the_same_code() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "advisor", Role::Advisor, &[]).await;
+    let id = draft_with_text(&app, "送审的文件", "第一条 内容。").await;
+    step(
+        &app,
+        Role::Drafter,
+        "submitForReview",
+        &id,
+        json!({"materials": ["起草说明"], "submittedOn": "2019-06-10"}),
+    )
+    .await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("advisor", PASSWORD).await;
+    let page = browser.get(&format!("/console/documents/{id}")).await;
+    let csrf = page.field("csrf");
+    let before = app.event_count().await;
+    let refused = browser
+        .post(
+            &format!("/console/documents/{id}/act/start-review"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.html.contains("data-code=\"FORBIDDEN\""),
+        "{}",
+        refused.html
+    );
+    assert_eq!(app.event_count().await, before);
+}
+
+#[tokio::test]
+async fn a_token_can_be_exchanged_for_a_session_that_ends_with_the_token() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::new(&app);
+    let form = browser.get("/console/sign-in").await;
+    let nonce = form.field("nonce");
+    let token = app.token(Role::Auditor).to_owned();
+    let signed_in = browser
+        .post("/console/sign-in", &[("nonce", &nonce), ("token", &token)])
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert!(
+        browser
+            .get("/console/work")
+            .await
+            .html
+            .contains("test AUDITOR")
+    );
+    sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE name = 'test AUDITOR'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.get("/console/work").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn four_roles_take_a_document_from_draft_to_the_public_catalogue_through_the_console() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "drafter", Role::Drafter, &["NCX-GOV-OFFICE"]).await;
+    account(&app, "legal", Role::LegalOffice, &["NCX-JUSTICE"]).await;
+    account(&app, "advisor", Role::Advisor, &[]).await;
+    account(&app, "office", Role::GovernmentOffice, &[]).await;
+    let (mut drafter, mut legal, mut advisor, mut office) = (
+        Browser::new(&app),
+        Browser::new(&app),
+        Browser::new(&app),
+        Browser::new(&app),
+    );
+    drafter.sign_in("drafter", PASSWORD).await;
+    legal.sign_in("legal", PASSWORD).await;
+    advisor.sign_in("advisor", PASSWORD).await;
+    office.sign_in("office", PASSWORD).await;
+
+    let text = "第一条 为加强农村宅基地管理，制定本办法。\n第二条 村民申请宅基地，应当提交户口簿复印件。\n第三条 本办法自印发之日起施行。";
+    let drafted = drafter
+        .submit(
+            "/console/documents/new",
+            "/console/documents/new",
+            &[
+                ("bodyCode", "NCX-GOV-OFFICE"),
+                ("title", "南昌县农村宅基地管理办法"),
+                ("class", "GOVERNMENT"),
+                ("text", text),
+            ],
+        )
+        .await;
+    let doc = drafted
+        .location()
+        .trim_start_matches("/console/documents/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = format!("/console/documents/{doc}");
+    let review = format!("/console/documents/{doc}/review");
+    let act = |a: &str| format!("/console/documents/{doc}/act/{a}");
+
+    let ok = |p: &Page| assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    ok(&drafter
+        .submit(
+            &page,
+            &act("submit"),
+            &[("materials", "起草说明\n制定依据")],
+        )
+        .await);
+    assert!(
+        legal
+            .get("/console/work")
+            .await
+            .html
+            .contains("南昌县农村宅基地管理办法"),
+        "in the legal office's queue"
+    );
+    ok(&legal.submit(&page, &act("start-review"), &[]).await);
+    ok(&advisor
+        .submit(
+            &review,
+            &act("opinion"),
+            &[
+                ("version", "1"),
+                ("clause", "art-2"),
+                ("text", "要求提交户口簿复印件缺乏法律依据，建议删除。"),
+            ],
+        )
+        .await);
+    let seen = legal.get(&review).await;
+    let clause = &seen.html[seen.html.find("id=\"art-2\"").expect("clause 2")..];
+    let clause = &clause[..clause.find("</li>").unwrap()];
+    assert!(
+        clause.contains("缺乏法律依据") && clause.contains("advisor 同志"),
+        "the opinion beside its clause"
+    );
+    ok(&legal
+        .submit(
+            &review,
+            &act("conclude"),
+            &[
+                ("version", "1"),
+                ("outcome", "MUST_REVISE"),
+                ("opinion", "第二条须修改。"),
+                ("issue_clause_1", "art-2"),
+                ("issue_text_1", "删除户口簿复印件的要求。"),
+            ],
+        )
+        .await);
+    let revised = "第一条 为加强农村宅基地管理，制定本办法。\n第二条 村民申请宅基地，应当提交申请书。\n第三条 本办法自印发之日起施行。";
+    ok(&drafter
+        .submit(
+            &page,
+            &act("revise"),
+            &[
+                ("issue", "1"),
+                ("adopted_1", "true"),
+                ("clause_1", "art-2"),
+                ("text", revised),
+            ],
+        )
+        .await);
+    let diff = legal.get(&review).await;
+    assert!(
+        diff.html.contains("<del>") && diff.html.contains("<ins>"),
+        "the diff against v1"
+    );
+    ok(&legal
+        .submit(
+            &review,
+            &act("conclude"),
+            &[
+                ("version", "2"),
+                ("outcome", "LAWFUL"),
+                ("opinion", "合法。"),
+            ],
+        )
+        .await);
+    ok(&office
+        .submit(
+            &page,
+            &act("deliberate"),
+            &[
+                ("meeting", "县政府第 12 次常务会议"),
+                ("outcome", "APPROVED"),
+            ],
+        )
+        .await);
+    ok(&office
+        .submit(
+            &page,
+            &act("issue"),
+            &[
+                ("number", "南政办发〔2026〕7号"),
+                ("signer", "县长"),
+                ("effectiveOn", "2026-12-31"),
+            ],
+        )
+        .await);
+    ok(&drafter.submit(&page, &act("file"), &[]).await);
+
+    // The public sees it without signing in.
+    let mut public = Browser::new(&app);
+    let catalogue = public.get("/console/catalogue?q=宅基地").await;
+    assert!(
+        catalogue.html.contains("南政办发〔2026〕7号"),
+        "{}",
+        catalogue.html
+    );
+    let found = public
+        .get("/console/catalogue?number=南政办发〔2026〕7号")
+        .await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER);
+    let shown = public.get(found.location()).await;
+    assert!(shown.html.contains("应当提交申请书"), "the issued text");
+    let history = legal
+        .get(&format!("/console/documents/{doc}/timeline"))
+        .await;
+    for who in ["drafter 同志", "legal 同志", "advisor 同志", "office 同志"] {
+        assert!(history.html.contains(who), "{who} on the timeline");
+    }
+}
+
+#[tokio::test]
+async fn htmx_is_embedded_at_its_pinned_checksum() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::spawn().await;
+    let sums = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/console/SHA256SUMS"
+    ))
+    .unwrap();
+    for line in sums.lines() {
+        let (sum, name) = line.split_once("  ").unwrap();
+        let served = reqwest::get(app.url(&format!("/console/assets/{name}")))
+            .await
+            .unwrap();
+        assert_eq!(served.status(), 200);
+        let bytes = served.bytes().await.unwrap();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, sum, "{name} as served");
+    }
+}
