@@ -38,19 +38,28 @@ ensure_postgres() {
     fi
 }
 
-# The tests look at pages in a real browser: Debian's chromium, installed when missing and we
-# may (root with apt-get).
+# The tests look at pages in a real browser: Debian's chromium, driven through chromedriver
+# (chromium-driver), with a CJK font so that screenshots of Chinese pages show characters,
+# installed when missing and we may (root with apt-get).
 ensure_chromium() {
-    if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    local missing=()
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+        || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+        missing+=(fonts-noto-cjk)
+    fi
+    if [ ${#missing[@]} = 0 ]; then
         return 0
     fi
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "chromium not found: installing it from Debian's packages (the browser tests need it)" >&2
+        echo "installing ${missing[*]} from Debian's packages (the browser tests need them)" >&2
         apt-get update -qq >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
     fi
-    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-        echo "A browser for the page tests is missing: install Debian's chromium ('apt-get install chromium')." >&2
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+        || ! command -v chromedriver >/dev/null 2>&1; then
+        echo "The browser tests need Debian's chromium and chromium-driver ('apt-get install chromium chromium-driver fonts-noto-cjk')." >&2
         exit 1
     fi
 }

@@ -279,7 +279,7 @@ pub async fn document(
                     div.clause id=(text(c, "id")) {
                         strong { (text(c, "number")) }
                         @if !text(c, "heading").is_empty() { " " (text(c, "heading")) }
-                        @if text(c, "kind") != "CHAPTER" { p { (text(c, "text")) } }
+                        @if text(c, "kind") != "CHAPTER" { p { (super::layout::clause_body(c)) } }
                     }
                 }
             }

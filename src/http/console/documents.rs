@@ -458,7 +458,7 @@ pub async fn review_page(
                             div.clause-text {
                                 strong { (text(c, "number")) }
                                 @if !text(c, "heading").is_empty() { " " (text(c, "heading")) }
-                                @if text(c, "kind") != "CHAPTER" { p { (text(c, "text")) } }
+                                @if text(c, "kind") != "CHAPTER" { p { (super::layout::clause_body(c)) } }
                             }
                             aside.beside {
                                 @for w in beside(&screening, cid) {

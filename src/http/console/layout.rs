@@ -239,3 +239,11 @@ pub fn status_label(lang: Lang, status: &str) -> &str {
     };
     lang.t(zh, en)
 }
+
+/// A clause's text without the number it starts with (shown apart, in bold).
+pub fn clause_body(clause: &serde_json::Value) -> &str {
+    let text = super::api::text(clause, "text");
+    text.strip_prefix(super::api::text(clause, "number"))
+        .unwrap_or(text)
+        .trim_start()
+}
