@@ -25,7 +25,9 @@
 //!   cleanup campaigns, the report, audit), the roots, the one execute-and-answer path of
 //!   every mutation, and the one place errors become `extensions.code`.
 //! - [`http`] — axum: `/graphql` (POST with JSON or multipart uploads, websocket, GraphiQL),
-//!   `/documents/{id}/attachments/{sha256}`, `/healthz`, `/readyz`, `/metrics`.
+//!   `/documents/{id}/attachments/{sha256}`, `/healthz`, `/readyz`, `/metrics`, the public
+//!   feed and pages, and the web console (`http::console`: pages that run the schema's own
+//!   operations as the signed-in person; accounts and sessions are in `store::accounts`).
 //! - [`telemetry`] — Prometheus metrics through the `metrics` facade.
 //! - [`progress`] — progress reports of long CLI work (the binary draws the bar).
 //! - [`app`] and [`config`] — wiring and settings; `main.rs` is the thin binary.

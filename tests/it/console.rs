@@ -2,7 +2,7 @@
 //! fields, redirects. (The same pages in a real browser: `scripts/console-e2e`.)
 
 use normledger::domain::Role;
-use normledger::store::accounts::{self, NewAccount};
+use normledger::store::accounts;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::HashMap;
@@ -139,25 +139,6 @@ impl<'a> Browser<'a> {
         all.extend_from_slice(fields);
         self.post(action, &all).await
     }
-}
-
-const PASSWORD: &str = "correct horse battery";
-
-/// An account as ADMIN would create it.
-async fn account(app: &TestApp, name: &str, role: Role, bodies: &[&str]) -> uuid::Uuid {
-    accounts::create(
-        &app.pool,
-        NewAccount {
-            name: name.to_owned(),
-            display_name: format!("{name} 同志"),
-            password: PASSWORD.to_owned(),
-            role,
-            bodies: bodies.iter().map(|b| (*b).to_owned()).collect(),
-        },
-        "test",
-    )
-    .await
-    .unwrap()
 }
 
 #[tokio::test]

@@ -4,23 +4,9 @@
 //! screenshot of each main page is saved under `target/console-shots/` on every run.
 
 use normledger::domain::Role;
-use normledger::store::accounts::{self, NewAccount};
 
 use crate::browser::Browser;
 use crate::support::*;
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn account(app: &TestApp, name: &str, role: Role, bodies: &[&str]) {
-    let account = NewAccount {
-        name: name.to_owned(),
-        display_name: format!("{name} 同志"),
-        password: PASSWORD.to_owned(),
-        role,
-        bodies: bodies.iter().map(|b| (*b).to_owned()).collect(),
-    };
-    accounts::create(&app.pool, account, "test").await.unwrap();
-}
 
 async fn sign_in(b: &Browser, app: &TestApp, name: &str) {
     b.open(&app.url("/console/sign-in")).await;

@@ -463,3 +463,23 @@ pub async fn tamper(pool: &PgPool, sql: &str) {
         .unwrap();
     tx.commit().await.unwrap();
 }
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A console account as ADMIN would create it, with [`PASSWORD`] and the display name
+/// `{name} 同志`.
+pub async fn account(app: &TestApp, name: &str, role: Role, bodies: &[&str]) -> uuid::Uuid {
+    normledger::store::accounts::create(
+        &app.pool,
+        normledger::store::accounts::NewAccount {
+            name: name.to_owned(),
+            display_name: format!("{name} 同志"),
+            password: PASSWORD.to_owned(),
+            role,
+            bodies: bodies.iter().map(|b| (*b).to_owned()).collect(),
+        },
+        "test",
+    )
+    .await
+    .unwrap()
+}
