@@ -213,6 +213,12 @@ pub enum CliCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write a spreadsheet (.xlsx): a yearly catalogue of normative documents, or the list
+    /// of certification items (the same files the console offers for download).
+    Xlsx {
+        #[command(subcommand)]
+        command: XlsxCommand,
+    },
     /// Print the annual figures for the 法治政府建设情况报告.
     Report {
         /// The calendar year the figures cover.
@@ -555,4 +561,27 @@ mod tests {
         walk(&Cli::command(), "normledger", &mut missing);
         assert!(missing.is_empty(), "arguments without help: {missing:#?}");
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum XlsxCommand {
+    /// The yearly catalogue: documents in force (现行有效) at the end of the year, or ended
+    /// (失效) during it.
+    Catalogue {
+        #[arg(long)]
+        year: i32,
+        /// IN_FORCE or ENDED.
+        #[arg(long, default_value = "IN_FORCE")]
+        kind: String,
+        /// Only this issuing body's documents (its code).
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The certification items (证明事项清单), every status.
+    Items {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }

@@ -50,3 +50,4 @@ pub mod progress;
 pub mod projection;
 pub mod store;
 pub mod telemetry;
+pub mod xlsx;

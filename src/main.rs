@@ -154,51 +154,55 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             );
         }
         CliCommand::Opinion { document, out } => {
-            use normledger::domain::{IssuingBody, NormativeDocument};
-            use normledger::store::event_log::fold;
-            let (doc, _) = fold::<NormativeDocument>(&pool, &document.to_string(), None)
-                .await?
-                .with_context(|| format!("no document {document}"))?;
-            let body = doc
-                .draft
-                .as_ref()
-                .map(|d| d.body_code.clone())
-                .unwrap_or_default();
-            let listing = |code: String| {
-                let pool = pool.clone();
-                async move {
-                    fold::<IssuingBody>(&pool, &code, None)
-                        .await
-                        .map(|b| b.and_then(|(b, _)| b.listing))
-                }
-            };
-            // Bodies by the names they were listed under: the drafting unit when it is the
-            // issuing body itself, and the review body when it is a listed body.
-            let listed = listing(body.clone()).await?;
-            let unit = doc
-                .draft
-                .as_ref()
-                .map(|d| d.drafting_unit.clone())
-                .unwrap_or_default();
-            let addressee = match &listed {
-                Some(l) if unit == body => l.name.clone(),
-                _ => unit,
-            };
-            let reviewer = match listed.and_then(|l| l.review_body) {
-                Some(code) => listing(code.clone()).await?.map(|l| l.name).unwrap_or(code),
-                None => "合法性审核机构".to_owned(),
-            };
-            let parties = normledger::docx::OpinionParties {
-                addressee: &addressee,
-                review_body: &reviewer,
-            };
-            let bytes = normledger::docx::review_opinion(&doc, &parties)
-                .context("the document has no concluded legality review")?;
+            let bytes = normledger::store::opinion::review_opinion_docx(&pool, *document).await?;
             std::fs::write(out, bytes)?;
             eprintln!(
                 "wrote the review opinion of {document} to {}",
                 out.display()
             );
+        }
+        CliCommand::Xlsx { command } => {
+            use normledger::config::XlsxCommand;
+            use normledger::http::console::{api::Api, exports};
+            let app = App::start(
+                pool.clone(),
+                Settings {
+                    scheduler_every: None,
+                    ..Settings::default()
+                },
+            )
+            .await?;
+            let settings = Settings::default();
+            let schema = normledger::graphql::build_schema(settings.limits);
+            let api = Api {
+                schema: &schema,
+                ledger: &app.ledger,
+                timeout: settings.http.request_timeout,
+            };
+            let (bytes, out) = match command {
+                XlsxCommand::Catalogue {
+                    year,
+                    kind,
+                    body,
+                    out,
+                } => (
+                    exports::catalogue_xlsx(&api, *year, kind, body.as_deref()).await,
+                    out,
+                ),
+                XlsxCommand::Items { out } => {
+                    // The operator reads as an auditor does: everything, writing nothing.
+                    let actor = normledger::domain::Actor {
+                        id: "cli".to_owned(),
+                        name: "normledger xlsx".to_owned(),
+                        role: Role::Auditor,
+                        bodies: vec![],
+                    };
+                    (exports::items_xlsx(&api, &actor).await, out)
+                }
+            };
+            let bytes = bytes.map_err(|f| anyhow::anyhow!("{}: {}", f.code, f.message))?;
+            std::fs::write(out, bytes)?;
+            eprintln!("wrote {}", out.display());
         }
         CliCommand::Digest => {
             normledger::store::migrate(&pool).await?;

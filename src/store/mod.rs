@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod event_log;
 pub mod filing_package;
 pub mod integrity;
+pub mod opinion;
 pub mod restore;
 pub mod screening;
 pub mod services;

@@ -82,6 +82,48 @@ async fn serve_starts_and_stops_its_own_postgres_and_loads_the_demo_once() {
         );
         counts.push(events);
         normledger::app::close_pool(&pool).await;
+        // One console account per role, its password kept for later runs: the legal
+        // office's signs in.
+        let accounts = std::fs::read_to_string(root.join(".normledger/demo-accounts.txt")).unwrap();
+        assert_eq!(accounts.lines().count(), 7, "{accounts}");
+        let password = accounts
+            .lines()
+            .find(|l| l.starts_with("legal "))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap()
+            .to_owned();
+        let base = format!("http://127.0.0.1:{http_port}");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let form = client
+            .get(format!("{base}/console/sign-in"))
+            .send()
+            .await
+            .unwrap();
+        let nonce_cookie = form.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let html = form.text().await.unwrap();
+        let at = html.find("name=\"nonce\" value=\"").unwrap() + 20;
+        let nonce = &html[at..at + html[at..].find('"').unwrap()];
+        let signed_in = client
+            .post(format!("{base}/console/sign-in"))
+            .header("cookie", nonce_cookie)
+            .form(&[("nonce", nonce), ("name", "legal"), ("password", &password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            signed_in.status(),
+            303,
+            "run {run}: the demo's legal office signs in"
+        );
         // While serving, every connection of the server is the app role's.
         let probe = normledger::store::connect(&cluster.url("normledger"), 1)
             .await
@@ -116,6 +158,11 @@ async fn serve_starts_and_stops_its_own_postgres_and_loads_the_demo_once() {
             exit.1.matches(" nl_").count(),
             9,
             "one demo token per role, the market regulator's legal unit and the congress printed: {}",
+            exit.1
+        );
+        assert!(
+            exit.1.contains("Demo console accounts") && exit.1.contains(&password),
+            "the console accounts are printed: {}",
             exit.1
         );
         assert!(

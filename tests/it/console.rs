@@ -700,3 +700,138 @@ async fn htmx_is_embedded_at_its_pinned_checksum() {
         assert_eq!(hex, sum, "{name} as served");
     }
 }
+
+/// The rows of an .xlsx's first sheet, as text.
+fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_office_files_download_from_the_console_and_read_back() {
+    let url = fresh_database().await;
+    let app = TestApp::spawn_on(&url).await;
+    list_bodies(&app).await;
+    account(&app, "legal", Role::LegalOffice, &["NCX-JUSTICE"]).await;
+    let id = issued_with_text(
+        &app,
+        "南昌县农村宅基地管理办法",
+        "第一条 为加强管理，制定本办法。\n第二条 本办法自印发之日起施行。",
+        "南政办发〔2019〕63号",
+    )
+    .await;
+
+    // The yearly catalogue, public: title, header, one row per document.
+    let mut public = Browser::new(&app);
+    let page = public
+        .get("/console/catalogue?year=2019&kind=IN_FORCE")
+        .await;
+    assert!(
+        page.html
+            .contains("/console/catalogue.xlsx?year=2019&amp;kind=IN_FORCE"),
+        "a download link"
+    );
+    let r = app
+        .client
+        .get(app.url("/console/catalogue.xlsx?year=2019&kind=IN_FORCE"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''2019")
+    );
+    let rows = sheet_rows(&r.bytes().await.unwrap());
+    assert_eq!(rows[0][0], "2019年现行有效规范性文件目录");
+    assert_eq!(rows[1][..3], ["序号", "文号", "标题"]);
+    assert_eq!(
+        rows[2][1..3],
+        ["南政办发〔2019〕63号", "南昌县农村宅基地管理办法"]
+    );
+    assert_eq!(rows.len(), 3);
+
+    // The certification items, for a signed-in reader.
+    app.ok(
+        Role::LegalOffice,
+        "mutation($input: RegisterCertificationItemInput!) { registerCertificationItem(input: $input) { position } }",
+        json!({"input": {"name": "户口簿复印件", "matter": "宅基地申请", "basisLevel": "REGULATION",
+               "basisCitation": "《土地管理法实施条例》第三十四条", "requestingUnit": "乡镇人民政府",
+               "issuingUnit": "公安派出所", "registeredOn": "2019-07-20"}}),
+    )
+    .await;
+    let mut legal = Browser::new(&app);
+    legal.sign_in("legal", PASSWORD).await;
+    let r = legal
+        .client
+        .get(app.url("/console/certification-items.xlsx"))
+        .header("cookie", legal.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let rows = sheet_rows(&r.bytes().await.unwrap());
+    assert_eq!(rows[0][0], "证明事项清单");
+    assert_eq!(rows[2][1..3], ["户口簿复印件", "宅基地申请"]);
+    let anonymous = app
+        .client
+        .get(app.url("/console/certification-items.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        StatusCode::OK,
+        "redirected to sign in: {:?}",
+        anonymous.url()
+    );
+    assert!(anonymous.url().path().starts_with("/console/sign-in"));
+
+    // The review opinion of the issued document, as .docx, read back.
+    let page = legal.get(&format!("/console/documents/{id}")).await;
+    assert!(
+        page.html
+            .contains(&format!("/console/documents/{id}/opinion.docx"))
+    );
+    let r = legal
+        .client
+        .get(app.url(&format!("/console/documents/{id}/opinion.docx")))
+        .header("cookie", legal.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = normledger::docx::text_of(&r.bytes().await.unwrap()).unwrap();
+    assert!(
+        text.contains("合法性审核意见书") && text.contains("南昌县农村宅基地管理办法"),
+        "{text}"
+    );
+
+    // The CLI writes the same catalogue.
+    let out = temp_dir("normledger-xlsx").join("catalogue.xlsx");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_normledger"))
+        .env("DATABASE_URL", &url)
+        .args([
+            "xlsx",
+            "catalogue",
+            "--year",
+            "2019",
+            "--kind",
+            "IN_FORCE",
+            "--out",
+        ])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rows = sheet_rows(&std::fs::read(&out).unwrap());
+    assert_eq!(rows[2][1], "南政办发〔2019〕63号");
+}

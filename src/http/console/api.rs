@@ -6,8 +6,11 @@
 use async_graphql::{Request, Variables};
 use serde_json::Value;
 
+use std::sync::Arc;
+
+use crate::commands::Ledger;
 use crate::domain::Actor;
-use crate::graphql::Session;
+use crate::graphql::{NormledgerSchema, Session};
 use crate::http::AppState;
 
 /// A refusal or failure, as GraphQL reported it: its `extensions.code` and message.
@@ -26,52 +29,106 @@ impl Failure {
     }
 }
 
-/// Runs `operation` with `variables` as `actor`; the `data` on success, the first error
-/// otherwise (a mutation writes all of its command or nothing, so one error is the answer).
+/// What an operation runs against: the schema and the ledger (the server's, or the CLI's own
+/// for its exports), and how long it may take.
+pub struct Api<'a> {
+    pub schema: &'a NormledgerSchema,
+    pub ledger: &'a Arc<Ledger>,
+    pub timeout: std::time::Duration,
+}
+
+impl<'a> Api<'a> {
+    pub fn of(state: &'a AppState) -> Api<'a> {
+        Api {
+            schema: &state.schema,
+            ledger: &state.ledger,
+            timeout: state.settings.request_timeout,
+        }
+    }
+
+    /// Runs `operation` with `variables` as `actor`; the `data` on success, the first error
+    /// otherwise (a mutation writes all of its command or nothing, so one error is the answer).
+    pub async fn run(
+        &self,
+        actor: Option<&Actor>,
+        operation: &str,
+        variables: Value,
+    ) -> Result<Value, Failure> {
+        let session = Session::new(
+            self.ledger.clone(),
+            actor.cloned(),
+            None,
+            Default::default(),
+        );
+        let request = Request::new(operation)
+            .variables(Variables::from_json(variables))
+            .data(session);
+        let Ok(mut response) =
+            tokio::time::timeout(self.timeout, self.schema.execute(request)).await
+        else {
+            return Err(Failure::new(
+                "TIMEOUT",
+                "the request took too long; a change it held either committed whole or not at all",
+            ));
+        };
+        crate::graphql::error::ensure_codes(&mut response);
+        if let Some(error) = response.errors.first() {
+            let code = error
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("code"))
+                .and_then(|c| match c {
+                    async_graphql::Value::String(s) => Some(s.clone()),
+                    async_graphql::Value::Enum(s) => Some(s.to_string()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "INTERNAL".to_owned());
+            return Err(Failure {
+                code,
+                message: error.message.clone(),
+            });
+        }
+        response
+            .data
+            .into_json()
+            .map_err(|e| Failure::new("INTERNAL", e.to_string()))
+    }
+
+    /// Every node of a connection, page after page: `operation` takes `$after` and answers
+    /// `{ <field>: { pageInfo { hasNextPage endCursor } nodes { … } } }`.
+    pub async fn all_nodes(
+        &self,
+        actor: Option<&Actor>,
+        operation: &str,
+        field: &str,
+        mut variables: Value,
+    ) -> Result<Vec<Value>, Failure> {
+        let mut out = Vec::new();
+        loop {
+            let data = self.run(actor, operation, variables.clone()).await?;
+            let connection = data.get(field).cloned().unwrap_or_default();
+            out.extend(list(&connection, "nodes").iter().cloned());
+            let more = connection
+                .pointer("/pageInfo/hasNextPage")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let cursor = connection.pointer("/pageInfo/endCursor").cloned();
+            match (more, cursor) {
+                (true, Some(c)) if !c.is_null() => variables["after"] = c,
+                _ => return Ok(out),
+            }
+        }
+    }
+}
+
+/// Runs `operation` as `actor` on the server's schema (see [`Api::run`]).
 pub async fn run(
     state: &AppState,
     actor: Option<&Actor>,
     operation: &str,
     variables: Value,
 ) -> Result<Value, Failure> {
-    let session = Session::new(
-        state.ledger.clone(),
-        actor.cloned(),
-        None,
-        Default::default(),
-    );
-    let request = Request::new(operation)
-        .variables(Variables::from_json(variables))
-        .data(session);
-    let timeout = state.settings.request_timeout;
-    let Ok(mut response) = tokio::time::timeout(timeout, state.schema.execute(request)).await
-    else {
-        return Err(Failure::new(
-            "TIMEOUT",
-            "the request took too long; a change it held either committed whole or not at all",
-        ));
-    };
-    crate::graphql::error::ensure_codes(&mut response);
-    if let Some(error) = response.errors.first() {
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("code"))
-            .and_then(|c| match c {
-                async_graphql::Value::String(s) => Some(s.clone()),
-                async_graphql::Value::Enum(s) => Some(s.to_string()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "INTERNAL".to_owned());
-        return Err(Failure {
-            code,
-            message: error.message.clone(),
-        });
-    }
-    response
-        .data
-        .into_json()
-        .map_err(|e| Failure::new("INTERNAL", e.to_string()))
+    Api::of(state).run(actor, operation, variables).await
 }
 
 /// `value[key]` as text ("" when absent or null).

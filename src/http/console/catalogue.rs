@@ -63,7 +63,7 @@ pub struct CatalogueQuery {
 }
 
 /// Anonymous visitors take from the public rate limit; signed-in people do not.
-fn limit(state: &AppState, visitor: &Visitor, client: SocketAddr) -> Result<(), Response> {
+pub(super) fn limit(state: &AppState, visitor: &Visitor, client: SocketAddr) -> Result<(), Response> {
     if visitor.session.is_none()
         && let Err(wait) = state.public_limiter.take(client.ip())
     {
@@ -181,6 +181,10 @@ pub async fn page(
                 option value="ENDED" selected[q.kind == "ENDED"] { (t("失效、废止", "Ended")) }
             }
             button type="submit" { (t("查看", "Show")) }
+        }
+        @if let ("IN_FORCE" | "ENDED", Some(y)) = (q.kind.as_str(), year) {
+            p { a.download href=(format!("/console/catalogue.xlsx?year={y}&kind={}", q.kind)) {
+                (t("下载本目录（.xlsx）", "Download this catalogue (.xlsx)")) } }
         }
         (table(lang, docs))
         @if connection.pointer("/pageInfo/hasNextPage").and_then(Value::as_bool).unwrap_or(false) {

@@ -242,7 +242,9 @@ pub async fn page(
                     dd { @if let Ok(d) = text(r, "dueOn").parse() { (super::work::due_label(&state, lang, d).1) } }
                 }
                 @if !text(r, "outcome").is_empty() {
-                    dt { (t("审核结论", "Review outcome")) } dd { (text(r, "outcome")) }
+                    dt { (t("审核结论", "Review outcome")) }
+                    dd { (text(r, "outcome")) " · "
+                        a href=(format!("/console/documents/{id}/opinion.docx")) { (t("合法性审核意见书（.docx）", "Review opinion (.docx)")) } }
                 }
             }
         }

@@ -15,6 +15,7 @@
 //! - [`work`]: "my work", what waits for the person, due dates in working days.
 //! - [`documents`]: documents, the review page, the forms that act on a document.
 //! - [`admin`]: accounts and API tokens (ADMIN).
+//! - [`exports`]: the office files (.xlsx catalogues and item list, the .docx opinion).
 //! - [`catalogue`]: the public catalogue, without sign-in.
 //!
 //! Security headers (a strict Content-Security-Policy without inline script, no framing) are
@@ -28,6 +29,7 @@ pub mod admin;
 pub mod api;
 pub mod catalogue;
 pub mod documents;
+pub mod exports;
 pub mod layout;
 pub mod session;
 pub mod work;
@@ -89,6 +91,12 @@ pub fn routes() -> Router<AppState> {
             post(admin::revoke_token),
         )
         .route("/console/catalogue", get(catalogue::page))
+        .route("/console/catalogue.xlsx", get(exports::catalogue))
+        .route("/console/certification-items.xlsx", get(exports::items))
+        .route(
+            "/console/documents/{id}/opinion.docx",
+            get(exports::opinion),
+        )
         .route("/console/catalogue/{id}", get(catalogue::document))
         .route("/console/assets/{file}", get(asset))
         .layer(axum::middleware::from_fn(security_headers))
