@@ -38,6 +38,19 @@ CREATE TABLE console_sessions
 );
 CREATE INDEX console_sessions_account ON console_sessions (account_id);
 
+-- A personal calendar feed (.ics) of someone's deadlines: calendar programs cannot sign in,
+-- so the feed's address carries its own random key (stored as a SHA-256), which reads the
+-- deadlines and nothing else. Making a new one ends the old.
+CREATE TABLE calendar_feeds
+(
+    key_hash   bytea PRIMARY KEY,
+    account_id uuid REFERENCES accounts (id),
+    token_id   uuid REFERENCES api_tokens (id),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    ended_at   timestamptz,
+    CHECK ((account_id IS NULL) <> (token_id IS NULL))
+);
+
 CREATE TABLE sign_in_failures
 (
     name      text        NOT NULL,
@@ -65,6 +78,7 @@ BEGIN
     GRANT SELECT, INSERT, UPDATE (password_hash, disabled_at, disabled_by) ON accounts
         TO normledger_app;
     GRANT SELECT, INSERT, UPDATE (last_seen_at, ended_at) ON console_sessions TO normledger_app;
+    GRANT SELECT, INSERT, UPDATE (ended_at) ON calendar_feeds TO normledger_app;
     -- Failures older than the window are forgotten by the server itself.
     GRANT SELECT, INSERT, DELETE ON sign_in_failures TO normledger_app;
     GRANT SELECT, INSERT, UPDATE, DELETE

@@ -54,7 +54,7 @@ fn unavailable(e: impl std::fmt::Display) -> Response {
 
 /// The server's address as the client named it: `Host` (kept only if it looks like a host),
 /// with https when a proxy says so.
-fn base_url(headers: &HeaderMap) -> String {
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -22,6 +22,8 @@ pub const FAILURE_WINDOW_MINUTES: i32 = 15;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Prefix of a session cookie's secret (tells it from a token in logs and leaks scanners).
 const SESSION_PREFIX: &str = "nls_";
+/// Prefix of a calendar feed's key.
+const CALENDAR_PREFIX: &str = "nlc_";
 
 /// An account as listed: never the hash.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -212,9 +214,14 @@ struct Holder {
     bodies: Vec<String>,
 }
 
-fn account_actor(h: Holder) -> Option<Actor> {
+/// The actor an account (`account:<id>`) or a token (its id) stands for.
+fn holder_actor(h: Holder, is_account: bool) -> Option<Actor> {
     Some(Actor {
-        id: format!("account:{}", h.id),
+        id: if is_account {
+            format!("account:{}", h.id)
+        } else {
+            h.id.to_string()
+        },
         name: h.display_name,
         role: h.role.parse().ok()?,
         bodies: h.bodies,
@@ -276,6 +283,8 @@ pub enum Subject {
 #[derive(Debug, Clone)]
 pub struct ConsoleSession {
     pub actor: Actor,
+    /// Who signed in: an account, or a token exchanged for the session.
+    pub subject: Subject,
     /// The anti-forgery token every form of this session carries.
     pub csrf: String,
     pub expires_at: DateTime<Utc>,
@@ -375,18 +384,15 @@ pub async fn session(
         role: row.role,
         bodies: row.bodies,
     };
-    let actor = if row.is_account {
-        account_actor(holder)
+    let actor = holder_actor(holder, row.is_account);
+    let subject = if row.is_account {
+        Subject::Account(row.id)
     } else {
-        holder.role.parse().ok().map(|role| Actor {
-            id: holder.id.to_string(),
-            name: holder.display_name,
-            role,
-            bodies: holder.bodies,
-        })
+        Subject::Token(row.id)
     };
     Ok(actor.map(|actor| ConsoleSession {
         actor,
+        subject,
         csrf: row.csrf,
         expires_at: row.expires_at,
     }))
@@ -406,6 +412,71 @@ pub async fn live_token(pool: &PgPool, secret: &str) -> Result<Option<Uuid>, sql
     Ok(tokens::authenticate(pool, secret)
         .await?
         .and_then(|a| a.id.parse().ok()))
+}
+
+/// Makes `subject`'s calendar feed key (ending the one it had) and returns it: shown once,
+/// stored as a SHA-256.
+pub async fn new_calendar_feed(pool: &PgPool, subject: Subject) -> Result<String, sqlx::Error> {
+    let key = tokens::random_secret(CALENDAR_PREFIX);
+    let (account, token) = match subject {
+        Subject::Account(id) => (Some(id), None),
+        Subject::Token(id) => (None, Some(id)),
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE calendar_feeds SET ended_at = now()
+         WHERE ended_at IS NULL AND (account_id = $1 OR token_id = $2)",
+    )
+    .bind(account)
+    .bind(token)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO calendar_feeds (key_hash, account_id, token_id) VALUES ($1, $2, $3)")
+        .bind(tokens::hash(&key))
+        .bind(account)
+        .bind(token)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(key)
+}
+
+/// The person a calendar feed key reads for: its account enabled (or its token live), the
+/// key not replaced.
+pub async fn calendar_feed_actor(pool: &PgPool, key: &str) -> Result<Option<Actor>, sqlx::Error> {
+    if !key.starts_with(CALENDAR_PREFIX) || key.len() != CALENDAR_PREFIX.len() + 64 {
+        return Ok(None);
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: Uuid,
+        display_name: String,
+        role: String,
+        bodies: Vec<String>,
+        is_account: bool,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT coalesce(a.id, t.id) AS id, coalesce(a.display_name, t.name) AS display_name,
+                coalesce(a.role, t.role) AS role, coalesce(a.bodies, t.bodies) AS bodies,
+                f.account_id IS NOT NULL AS is_account
+         FROM calendar_feeds f
+         LEFT JOIN accounts a ON a.id = f.account_id AND a.disabled_at IS NULL
+         LEFT JOIN api_tokens t ON t.id = f.token_id AND t.revoked_at IS NULL
+                                AND (t.expires_at IS NULL OR t.expires_at > now())
+         WHERE f.key_hash = $1 AND f.ended_at IS NULL AND (a.id IS NOT NULL OR t.id IS NOT NULL)",
+    )
+    .bind(tokens::hash(key))
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|r| {
+        let holder = Holder {
+            id: r.id,
+            display_name: r.display_name,
+            role: r.role,
+            bodies: r.bodies,
+        };
+        holder_actor(holder, r.is_account)
+    }))
 }
 
 /// Whether any account exists (the demo loader creates its accounts once).

@@ -835,3 +835,96 @@ async fn the_office_files_download_from_the_console_and_read_back() {
     let rows = sheet_rows(&std::fs::read(&out).unwrap());
     assert_eq!(rows[2][1], "南政办发〔2019〕63号");
 }
+
+#[tokio::test]
+async fn my_deadlines_are_a_calendar_feed_that_ends_when_replaced() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let account_id = account(&app, "legal", Role::LegalOffice, &["NCX-JUSTICE"]).await;
+    let id = draft_with_text(&app, "关于规范农村建房的通知", "第一条 内容。").await;
+    step(
+        &app,
+        Role::Drafter,
+        "submitForReview",
+        &id,
+        json!({"materials": ["起草说明"]}),
+    )
+    .await;
+    step(&app, Role::LegalOffice, "startReview", &id, json!({})).await;
+    let due = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { review { dueOn } } }",
+            json!({"id": id}),
+        )
+        .await["document"]["review"]["dueOn"]
+        .as_str()
+        .unwrap()
+        .replace('-', "");
+
+    let mut legal = Browser::new(&app);
+    legal.sign_in("legal", PASSWORD).await;
+    let made = legal
+        .submit("/console/work", "/console/work/calendar", &[])
+        .await;
+    assert_eq!(made.status, StatusCode::OK);
+    let at = made
+        .html
+        .find("/calendar/nlc_")
+        .expect("the feed's address");
+    let path = made.html[at..at + "/calendar/nlc_".len() + 64 + ".ics".len()].to_owned();
+    let feed = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(feed.status(), StatusCode::OK);
+    assert!(
+        feed.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = feed.text().await.unwrap().replace("\r\n ", "");
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(ics.contains(&format!("DTSTART;VALUE=DATE:{due}")), "{ics}");
+    assert!(
+        ics.contains("SUMMARY:作出审核结论：关于规范农村建房的通知"),
+        "{ics}"
+    );
+    assert!(ics.contains(&format!("/console/documents/{id}")));
+
+    // A new address ends the old one; a disabled account's feed ends too.
+    let again = legal
+        .submit("/console/work", "/console/work/calendar", &[])
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(
+        app.client
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let at = again.html.find("/calendar/nlc_").unwrap();
+    let newer = again.html[at..at + "/calendar/nlc_".len() + 64 + ".ics".len()].to_owned();
+    assert_eq!(
+        app.client
+            .get(app.url(&newer))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    accounts::disable(&app.pool, account_id, "test")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.client
+            .get(app.url(&newer))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -63,7 +63,11 @@ pub struct CatalogueQuery {
 }
 
 /// Anonymous visitors take from the public rate limit; signed-in people do not.
-pub(super) fn limit(state: &AppState, visitor: &Visitor, client: SocketAddr) -> Result<(), Response> {
+pub(super) fn limit(
+    state: &AppState,
+    visitor: &Visitor,
+    client: SocketAddr,
+) -> Result<(), Response> {
     if visitor.session.is_none()
         && let Err(wait) = state.public_limiter.take(client.ip())
     {

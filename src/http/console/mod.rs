@@ -12,7 +12,8 @@
 //! - [`session`]: cookies, sign-in and sign-out, the CSRF check of every form.
 //! - [`api`]: runs an operation in-process as the signed-in actor.
 //! - [`layout`]: the page frame, navigation per role, labels in Chinese and English.
-//! - [`work`]: "my work", what waits for the person, due dates in working days.
+//! - [`work`]: "my work", what waits for the person, due dates in working days;
+//!   [`calendar`]: the same deadlines as a personal iCalendar feed.
 //! - [`documents`]: documents, the review page, the forms that act on a document.
 //! - [`admin`]: accounts and API tokens (ADMIN).
 //! - [`exports`]: the office files (.xlsx catalogues and item list, the .docx opinion).
@@ -27,6 +28,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod calendar;
 pub mod catalogue;
 pub mod documents;
 pub mod exports;
@@ -62,6 +64,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/lang/{lang}", get(session::choose_language))
         .route("/console/work", get(work::page))
         .route("/console/live", get(work::live))
+        .route("/console/work/calendar", post(calendar::create))
+        .route("/calendar/{file}", get(calendar::feed))
         .route("/console/documents", get(documents::index))
         .route(
             "/console/documents/new",

@@ -20,7 +20,7 @@ const ROW: &str = "id title bodyCode status review { submittedOn dueOn }
     warnings { code message }";
 
 /// What waits for a role: (document status, what the person does next).
-fn waiting_on(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
+pub(super) fn waiting_on(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
     match role {
         Role::Drafter => &[
             (
@@ -57,7 +57,7 @@ fn waiting_on(role: Role) -> &'static [(&'static str, &'static str, &'static str
 }
 
 /// The deadline lists a role watches: (query, heading in Chinese, in English).
-fn deadline_lists(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
+pub(super) fn deadline_lists(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
     match role {
         Role::LegalOffice => &[
             ("overdueReviews", "逾期未结的审核", "Overdue reviews"),
@@ -96,7 +96,7 @@ fn deadline_lists(role: Role) -> &'static [(&'static str, &'static str, &'static
 
 /// One operation for the whole page: an alias per status and per deadline list. Built from
 /// the constant tables above only; nothing a person typed goes into it.
-fn operation(role: Role) -> Option<String> {
+pub(super) fn operation(role: Role) -> Option<String> {
     let mut fields = Vec::new();
     for (status, ..) in waiting_on(role) {
         fields.push(format!(
@@ -112,13 +112,13 @@ fn operation(role: Role) -> Option<String> {
     (!fields.is_empty()).then(|| format!("query MyWork {{ {} }}", fields.join(" ")))
 }
 
-fn alias(status: &str) -> String {
+pub(super) fn alias(status: &str) -> String {
     format!("s_{}", status.to_ascii_lowercase())
 }
 
 /// A document's next date: the review's due date while in review, else the earliest
 /// unanswered filing deadline.
-fn due_on(doc: &Value) -> Option<NaiveDate> {
+pub(super) fn due_on(doc: &Value) -> Option<NaiveDate> {
     let review_due = doc
         .get("review")
         .map(|r| text(r, "dueOn"))
@@ -193,6 +193,10 @@ pub async fn page(
                 " · " a href="/console/admin/tokens" { (lang.t("API 令牌", "API tokens")) } }
         }
         (list)
+        form.inline method="post" action="/console/work/calendar" {
+            input type="hidden" name="csrf" value=(viewer.session.csrf);
+            button type="submit" { (lang.t("订阅我的期限（日历 .ics）", "Subscribe to my deadlines (calendar .ics)")) }
+        }
     };
     layout::page(&viewer, lang.t("我的工作", "My work"), body)
 }
