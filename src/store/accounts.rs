@@ -214,6 +214,17 @@ struct Holder {
     bodies: Vec<String>,
 }
 
+/// Who a session or a calendar feed (aliased `s`, with `account_id` and `token_id`) stands
+/// for: its account if enabled, else its token if live (joined by [`LIVE_HOLDER`]).
+const HOLDER: &str = "coalesce(a.id, t.id) AS id, coalesce(a.display_name, t.name) AS display_name,
+     coalesce(a.role, t.role) AS role, coalesce(a.bodies, t.bodies) AS bodies,
+     s.account_id IS NOT NULL AS is_account";
+/// Joins the enabled account or the live token of `s`; a row without either is dropped.
+const LIVE_HOLDER: &str = "LEFT JOIN accounts a ON a.id = s.account_id AND a.disabled_at IS NULL
+     LEFT JOIN api_tokens t ON t.id = s.token_id AND t.revoked_at IS NULL
+                            AND (t.expires_at IS NULL OR t.expires_at > now())
+     JOIN LATERAL (SELECT 1) live ON a.id IS NOT NULL OR t.id IS NOT NULL";
+
 /// The actor an account (`account:<id>`) or a token (its id) stands for.
 fn holder_actor(h: Holder, is_account: bool) -> Option<Actor> {
     Some(Actor {
@@ -355,17 +366,13 @@ pub async fn session(
     }
     let id_hash = tokens::hash(secret);
     let row: Option<Row> = sqlx::query_as(
-        "SELECT coalesce(a.id, t.id) AS id, coalesce(a.display_name, t.name) AS display_name,
-                coalesce(a.role, t.role) AS role, coalesce(a.bodies, t.bodies) AS bodies,
-                s.account_id IS NOT NULL AS is_account, s.csrf, s.expires_at,
-                s.last_seen_at < now() - interval '1 minute' AS stale
-         FROM console_sessions s
-         LEFT JOIN accounts a ON a.id = s.account_id AND a.disabled_at IS NULL
-         LEFT JOIN api_tokens t ON t.id = s.token_id AND t.revoked_at IS NULL
-                                AND (t.expires_at IS NULL OR t.expires_at > now())
-         WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()
-           AND s.last_seen_at > now() - $2::bigint * interval '1 second'
-           AND (a.id IS NOT NULL OR t.id IS NOT NULL)",
+        &format!(
+            "SELECT {HOLDER}, s.csrf, s.expires_at,
+                    s.last_seen_at < now() - interval '1 minute' AS stale
+             FROM console_sessions s {LIVE_HOLDER}
+             WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()
+               AND s.last_seen_at > now() - $2::bigint * interval '1 second'"
+        ),
     )
     .bind(&id_hash)
     .bind(limits.idle.num_seconds())
@@ -456,14 +463,10 @@ pub async fn calendar_feed_actor(pool: &PgPool, key: &str) -> Result<Option<Acto
         is_account: bool,
     }
     let row: Option<Row> = sqlx::query_as(
-        "SELECT coalesce(a.id, t.id) AS id, coalesce(a.display_name, t.name) AS display_name,
-                coalesce(a.role, t.role) AS role, coalesce(a.bodies, t.bodies) AS bodies,
-                f.account_id IS NOT NULL AS is_account
-         FROM calendar_feeds f
-         LEFT JOIN accounts a ON a.id = f.account_id AND a.disabled_at IS NULL
-         LEFT JOIN api_tokens t ON t.id = f.token_id AND t.revoked_at IS NULL
-                                AND (t.expires_at IS NULL OR t.expires_at > now())
-         WHERE f.key_hash = $1 AND f.ended_at IS NULL AND (a.id IS NOT NULL OR t.id IS NOT NULL)",
+        &format!(
+            "SELECT {HOLDER} FROM calendar_feeds s {LIVE_HOLDER}
+             WHERE s.key_hash = $1 AND s.ended_at IS NULL"
+        ),
     )
     .bind(tokens::hash(key))
     .fetch_optional(pool)
