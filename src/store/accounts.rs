@@ -365,15 +365,13 @@ pub async fn session(
         stale: bool,
     }
     let id_hash = tokens::hash(secret);
-    let row: Option<Row> = sqlx::query_as(
-        &format!(
-            "SELECT {HOLDER}, s.csrf, s.expires_at,
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {HOLDER}, s.csrf, s.expires_at,
                     s.last_seen_at < now() - interval '1 minute' AS stale
              FROM console_sessions s {LIVE_HOLDER}
              WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()
                AND s.last_seen_at > now() - $2::bigint * interval '1 second'"
-        ),
-    )
+    ))
     .bind(&id_hash)
     .bind(limits.idle.num_seconds())
     .fetch_optional(pool)
@@ -462,12 +460,10 @@ pub async fn calendar_feed_actor(pool: &PgPool, key: &str) -> Result<Option<Acto
         bodies: Vec<String>,
         is_account: bool,
     }
-    let row: Option<Row> = sqlx::query_as(
-        &format!(
-            "SELECT {HOLDER} FROM calendar_feeds s {LIVE_HOLDER}
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {HOLDER} FROM calendar_feeds s {LIVE_HOLDER}
              WHERE s.key_hash = $1 AND s.ended_at IS NULL"
-        ),
-    )
+    ))
     .bind(tokens::hash(key))
     .fetch_optional(pool)
     .await?;

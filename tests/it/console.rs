@@ -928,3 +928,58 @@ async fn my_deadlines_are_a_calendar_feed_that_ends_when_replaced() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_auditor_reads_the_report_drills_into_a_figure_and_verifies_the_ledger() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "auditor", Role::Auditor, &[]).await;
+    let id = issued(&app, "南昌县农村宅基地管理办法", "南政办发〔2019〕63号").await;
+    let mut auditor = Browser::new(&app);
+    auditor.sign_in("auditor", PASSWORD).await;
+
+    let report = auditor.get("/console/report?year=2019").await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.html);
+    assert!(
+        report
+            .html
+            .contains("/console/report/chart.svg?year=2019&amp;unit=documents")
+    );
+    let chart = auditor
+        .get("/console/report/chart.svg?year=2019&unit=documents")
+        .await;
+    assert_eq!(chart.headers["content-type"], "image/svg+xml");
+    assert!(
+        chart.html.starts_with("<svg") && chart.html.contains("<rect"),
+        "{}",
+        chart.html
+    );
+
+    // The figure of documents issued opens the Issued event it counted.
+    let link = "/console/report/figure?year=2019&amp;key=output.issued";
+    assert!(report.html.contains(link), "{}", report.html);
+    let figure = auditor.get(&link.replace("&amp;", "&")).await;
+    assert_eq!(figure.status, StatusCode::OK, "{}", figure.html);
+    assert!(
+        figure.html.contains("Issued")
+            && figure
+                .html
+                .contains(&format!("/console/documents/{id}/timeline")),
+        "{}",
+        figure.html
+    );
+
+    let integrity = auditor.get("/console/integrity?run=1").await;
+    assert!(
+        integrity.html.contains("data-intact=\"true\""),
+        "{}",
+        integrity.html
+    );
+
+    // A drafter may not verify the ledger: the API's refusal, shown.
+    account(&app, "drafter", Role::Drafter, &["NCX-GOV-OFFICE"]).await;
+    let mut drafter = Browser::new(&app);
+    drafter.sign_in("drafter", PASSWORD).await;
+    let refused = drafter.get("/console/integrity?run=1").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

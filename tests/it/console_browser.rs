@@ -163,6 +163,21 @@ async fn four_roles_take_a_document_through_its_lifecycle_in_a_real_browser() {
         assert!(timeline.contains(who), "{who} on the timeline");
     }
     b.screenshot("07-auditor-timeline").await;
+    b.open(&app.url("/console/report")).await;
+    b.screenshot("09-annual-report").await;
+    b.click("a[href*='key=output.issued']").await;
+    b.wait_url(|u| u.contains("/console/report/figure")).await;
+    assert!(
+        b.text("table.timeline")
+            .await
+            .contains("南政办发〔2026〕7号")
+            || b.source().await.contains("Issued")
+    );
+    b.screenshot("10-report-drill-down").await;
+    b.open(&app.url("/console/integrity?run=1")).await;
+    assert!(b.exists("[data-intact=true]").await, "{}", b.source().await);
+    b.screenshot("11-integrity").await;
+    b.open(&format!("{document}/timeline")).await;
     b.set_value("#asOf", "2000-01-01T00:00").await;
     b.click("form.filters button").await;
     b.wait_url(|u| u.contains("asOf=")).await;

@@ -103,6 +103,12 @@ fn nav(viewer: &Viewer) -> Markup {
             @if role == Role::Drafter {
                 a href="/console/documents/new" { (t("起草", "Draft")) }
             }
+            @if matches!(role, Role::Auditor | Role::LegalOffice | Role::GovernmentOffice) {
+                a href="/console/report" { (t("年度报告", "Annual report")) }
+            }
+            @if matches!(role, Role::Auditor | Role::LegalOffice) {
+                a href="/console/integrity" { (t("完整性", "Integrity")) }
+            }
             @if role == Role::Admin {
                 a href="/console/admin/accounts" { (t("账号", "Accounts")) }
                 a href="/console/admin/tokens" { (t("API 令牌", "API tokens")) }

@@ -16,6 +16,7 @@
 //!   [`calendar`]: the same deadlines as a personal iCalendar feed.
 //! - [`documents`]: documents, the review page, the forms that act on a document.
 //! - [`admin`]: accounts and API tokens (ADMIN).
+//! - [`audit`]: the annual report with charts and drill-down, and integrity verification.
 //! - [`exports`]: the office files (.xlsx catalogues and item list, the .docx opinion).
 //! - [`catalogue`]: the public catalogue, without sign-in.
 //!
@@ -28,6 +29,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod documents;
@@ -94,6 +96,10 @@ pub fn routes() -> Router<AppState> {
             "/console/admin/tokens/{id}/revoke",
             post(admin::revoke_token),
         )
+        .route("/console/report", get(audit::report))
+        .route("/console/report/chart.svg", get(audit::chart))
+        .route("/console/report/figure", get(audit::figure))
+        .route("/console/integrity", get(audit::integrity))
         .route("/console/catalogue", get(catalogue::page))
         .route("/console/catalogue.xlsx", get(exports::catalogue))
         .route("/console/certification-items.xlsx", get(exports::items))
