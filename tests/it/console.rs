@@ -642,6 +642,13 @@ async fn four_roles_take_a_document_from_draft_to_the_public_catalogue_through_t
             ],
         )
         .await);
+    // The registrar is offered the next free serial of each of the body's 代字.
+    let issuing = office.get(&page).await;
+    assert!(
+        issuing.html.contains("value=\"南政办发〔2026〕1号\""),
+        "{}",
+        issuing.html
+    );
     ok(&office
         .submit(
             &page,
@@ -982,4 +989,40 @@ async fn the_auditor_reads_the_report_drills_into_a_figure_and_verifies_the_ledg
     drafter.sign_in("drafter", PASSWORD).await;
     let refused = drafter.get("/console/integrity?run=1").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_next_free_serial_of_each_agency_code_follows_the_numbers_claimed() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    issued(&app, "第一份", "南政办发〔2019〕63号").await;
+    let q = "query($code: String!, $year: Int) { issuingBody(code: $code) {
+        nextNumbers(year: $year) { agencyCode serial number } } }";
+    let next = app
+        .ok(
+            Role::GovernmentOffice,
+            q,
+            json!({"code": "NCX-GOV-OFFICE", "year": 2019}),
+        )
+        .await;
+    assert_eq!(
+        next["issuingBody"]["nextNumbers"],
+        json!([{"agencyCode": "南政办发", "serial": 64, "number": "南政办发〔2019〕64号"}])
+    );
+    let other_year = app
+        .ok(
+            Role::GovernmentOffice,
+            q,
+            json!({"code": "NCX-GOV-OFFICE", "year": 2020}),
+        )
+        .await;
+    assert_eq!(other_year["issuingBody"]["nextNumbers"][0]["serial"], 1);
+    let bad = app
+        .gql(
+            Role::GovernmentOffice,
+            q,
+            json!({"code": "NCX-GOV-OFFICE", "year": 10000}),
+        )
+        .await;
+    assert_eq!(error_code(&bad).0, "BAD_USER_INPUT");
 }

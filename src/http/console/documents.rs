@@ -223,6 +223,32 @@ pub async fn page(
     };
     let t = |zh, en| lang.t(zh, en);
     let status = text(&doc, "status");
+    // The registrar numbers in order: suggest the next free serial of each of the body's 代字.
+    let suggestions: Vec<String> = if viewer.session.actor.role == Role::GovernmentOffice
+        && status == "APPROVED"
+    {
+        let op =
+            "query Next($code: String!) { issuingBody(code: $code) { nextNumbers { number } } }";
+        api::run(
+            &state,
+            Some(&viewer.session.actor),
+            op,
+            json!({"code": text(&doc, "bodyCode")}),
+        )
+        .await
+        .ok()
+        .and_then(|d| {
+            d.pointer("/issuingBody/nextNumbers")
+                .and_then(Value::as_array)
+                .cloned()
+        })
+        .unwrap_or_default()
+        .iter()
+        .map(|n| text(n, "number").to_owned())
+        .collect()
+    } else {
+        Vec::new()
+    };
     let body = html! {
         @if !done.done.is_empty() {
             p.notice role="status" { (t("已记录。", "Recorded.")) }
@@ -254,7 +280,7 @@ pub async fn page(
             a href=(format!("/console/documents/{id}/timeline")) { (t("时间线", "Timeline")) }
         }
         (warnings(lang, &doc))
-        (actions(&viewer, &doc))
+        (actions(&viewer, &doc, &suggestions))
         section {
             h2 { (t("文本版本", "Text versions")) }
             @if list(&doc, "texts").is_empty() { p.empty { (t("尚无文本。", "No text yet.")) } }
@@ -281,7 +307,7 @@ fn warnings(lang: Lang, doc: &Value) -> Markup {
 
 /// The forms the person's role may use on a document in its status. Showing a form is a
 /// convenience: the API decides.
-fn actions(viewer: &Viewer, doc: &Value) -> Markup {
+fn actions(viewer: &Viewer, doc: &Value, numbers: &[String]) -> Markup {
     let lang = viewer.lang;
     let t = |zh, en| lang.t(zh, en);
     let id = text(doc, "id");
@@ -351,7 +377,13 @@ fn actions(viewer: &Viewer, doc: &Value) -> Markup {
                     (hidden(viewer))
                     h2 { (t("印发", "Issue")) }
                     label for="number" { (t("文号", "Number")) }
-                    input #number name="number" required placeholder="南政办发〔2026〕1号";
+                    input #number name="number" required list="next-numbers"
+                        value=(numbers.first().map(String::as_str).unwrap_or_default())
+                        placeholder="南政办发〔2026〕1号";
+                    datalist #next-numbers { @for n in numbers { option value=(n) {} } }
+                    @if !numbers.is_empty() {
+                        small { (t("建议：各代字下一个未用的序号。", "Suggested: the next free serial of each agency code.")) }
+                    }
                     label for="signer" { (t("签发人", "Signed by")) }
                     input #signer name="signer" required;
                     label for="effectiveOn" { (t("施行日期", "Effective on")) }
