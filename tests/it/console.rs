@@ -1026,3 +1026,83 @@ async fn the_next_free_serial_of_each_agency_code_follows_the_numbers_claimed() 
         .await;
     assert_eq!(error_code(&bad).0, "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn a_drafter_drafts_from_an_uploaded_docx_and_a_file_that_is_not_one_is_refused() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "drafter", Role::Drafter, &["NCX-GOV-OFFICE"]).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("drafter", PASSWORD).await;
+    let mut doc = docx_rs::Docx::new();
+    for p in [
+        "第一条 为规范管理，制定本办法。",
+        "第二条 本办法自印发之日起施行。",
+    ] {
+        doc = doc.add_paragraph(docx_rs::Paragraph::new().add_run(docx_rs::Run::new().add_text(p)));
+    }
+    let mut bytes = std::io::Cursor::new(vec![]);
+    doc.build().pack(&mut bytes).unwrap();
+    let r = draft_upload(&mut browser, bytes.into_inner(), "办法.docx").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let id = location
+        .trim_start_matches("/console/documents/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let text = app
+        .ok(
+            Role::Drafter,
+            "query($id: String!) { document(id: $id) { text { clauses { id } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let ids: Vec<&str> = text["document"]["text"]["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["art-1", "art-1-p1", "art-2", "art-2-p1"],
+        "the .docx's two articles"
+    );
+
+    let before = app.event_count().await;
+    let r = draft_upload(&mut browser, b"not a docx".to_vec(), "办法.txt").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("is not a .docx file"));
+    assert_eq!(app.event_count().await, before);
+}
+
+/// Submits the drafting form as a browser sends a file: multipart, with the page's hidden
+/// fields.
+async fn draft_upload(
+    browser: &mut Browser<'_>,
+    file: Vec<u8>,
+    name: &'static str,
+) -> reqwest::Response {
+    let page = browser.get("/console/documents/new").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", page.field("csrf"))
+        .text("commandId", page.field("commandId"))
+        .text("bodyCode", "NCX-GOV-OFFICE")
+        .text("title", "上传的办法")
+        .text("class", "GOVERNMENT")
+        .text("text", "")
+        .part(
+            "textFile",
+            reqwest::multipart::Part::bytes(file).file_name(name),
+        );
+    browser
+        .client
+        .post(browser.app.url("/console/documents/new"))
+        .header("cookie", browser.cookie_header())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}

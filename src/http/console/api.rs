@@ -54,15 +54,29 @@ impl<'a> Api<'a> {
         operation: &str,
         variables: Value,
     ) -> Result<Value, Failure> {
+        self.run_with_file(actor, operation, variables, None).await
+    }
+
+    /// [`Api::run`] with a file where the GraphQL multipart convention puts one: `file` is
+    /// (the variable's path, e.g. `variables.input.textFile`, and the file).
+    pub async fn run_with_file(
+        &self,
+        actor: Option<&Actor>,
+        operation: &str,
+        variables: Value,
+        file: Option<(&str, async_graphql::UploadValue)>,
+    ) -> Result<Value, Failure> {
         let session = Session::new(
             self.ledger.clone(),
             actor.cloned(),
             None,
             Default::default(),
         );
-        let request = Request::new(operation)
-            .variables(Variables::from_json(variables))
-            .data(session);
+        let mut request = Request::new(operation).variables(Variables::from_json(variables));
+        if let Some((path, upload)) = file {
+            request.set_upload(path, upload);
+        }
+        let request = request.data(session);
         let Ok(mut response) =
             tokio::time::timeout(self.timeout, self.schema.execute(request)).await
         else {

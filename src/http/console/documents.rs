@@ -671,7 +671,7 @@ pub async fn draft_form(viewer: Viewer) -> Response {
     let t = |zh, en| lang.t(zh, en);
     let bodies = viewer.session.actor.bodies.clone();
     let body = html! {
-        form.card method="post" action="/console/documents/new" {
+        form.card method="post" action="/console/documents/new" enctype="multipart/form-data" {
             (hidden(&viewer))
             label for="bodyCode" { (t("制定主体", "Issuing body")) }
             select #bodyCode name="bodyCode" { @for b in &bodies { option value=(b) { (b) } } }
@@ -684,7 +684,10 @@ pub async fn draft_form(viewer: Viewer) -> Response {
             }
             label { input type="checkbox" name="isMajorDecision" value="true"; " " (t("重大行政决策", "Major administrative decision")) }
             label for="text" { (t("正文（粘贴全文）", "Text (paste it whole)")) }
-            textarea #text name="text" rows="16" required {}
+            textarea #text name="text" rows="16" {}
+            label for="textFile" { (t("或上传 .docx 文件", "or upload a .docx file")) }
+            input #textFile name="textFile" type="file"
+                accept=".docx,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
             button type="submit" { (t("保存草稿", "Save the draft")) }
         }
     };
@@ -714,26 +717,88 @@ fn optional(fields: &Fields, name: &str) -> Value {
     }
 }
 
-/// `POST /console/documents/new`.
+/// A form's fields, and the file it carried if it was sent as multipart (a .docx text).
+async fn read_form(
+    state: &AppState,
+    request: axum::extract::Request,
+) -> Result<(Fields, Option<async_graphql::UploadValue>), Failure> {
+    use axum::extract::FromRequest;
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let bad = |e: String| Failure::new("BAD_USER_INPUT", e);
+    if !multipart {
+        let Form(fields) = Form::<Fields>::from_request(request, state)
+            .await
+            .map_err(|e| bad(e.body_text()))?;
+        return Ok((fields, None));
+    }
+    let mut form = axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|e| bad(e.body_text()))?;
+    let (mut fields, mut file) = (Fields::new(), None);
+    while let Some(part) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
+        let name = part.name().unwrap_or_default().to_owned();
+        match part.file_name().map(str::to_owned) {
+            Some(filename) if !filename.is_empty() => {
+                let content_type = part.content_type().map(str::to_owned);
+                let content = part.bytes().await.map_err(|e| bad(e.body_text()))?;
+                file = Some(async_graphql::UploadValue {
+                    filename,
+                    content_type,
+                    content,
+                });
+            }
+            // A file input left empty: no file.
+            Some(_) => {}
+            None => {
+                let value = part.text().await.map_err(|e| bad(e.body_text()))?;
+                fields.push((name, value));
+            }
+        }
+    }
+    Ok((fields, file))
+}
+
+/// `POST /console/documents/new`: from a pasted text, or a .docx (multipart) whose text the
+/// API reads exactly as from a GraphQL multipart request.
 pub async fn draft(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(fields): Form<Fields>,
+    request: axum::extract::Request,
 ) -> Response {
+    let (fields, file) = match read_form(&state, request).await {
+        Ok(f) => f,
+        Err(f) => return refused(&viewer, &f, "/console/documents/new"),
+    };
     if let Err(r) = viewer.check_csrf(field(&fields, "csrf")) {
         return r;
     }
+    let text = if file.is_some() {
+        Value::Null
+    } else {
+        optional(&fields, "text")
+    };
     let input = json!({
         "bodyCode": field(&fields, "bodyCode"),
         "title": field(&fields, "title"),
         "class": field(&fields, "class"),
         "isMajorDecision": field(&fields, "isMajorDecision") == "true",
-        "text": optional(&fields, "text"),
+        "text": text,
+        // The file's place: filled with the upload's reference by `run_with_file`.
+        "textFile": Value::Null,
     });
     let op = "mutation Draft($commandId: ID, $input: DraftDocumentInput!) {
         draftDocument(commandId: $commandId, input: $input) { document { id } } }";
-    let vars = json!({"commandId": field(&fields, "commandId"), "input": input});
-    match api::run(&state, Some(&viewer.session.actor), op, vars).await {
+    let command_id = optional(&fields, "commandId");
+    let vars = json!({"commandId": command_id, "input": input});
+    let upload = file.map(|f| ("variables.input.textFile", f));
+    match api::Api::of(&state)
+        .run_with_file(Some(&viewer.session.actor), op, vars, upload)
+        .await
+    {
         Ok(data) => {
             let id = data
                 .pointer("/draftDocument/document/id")
