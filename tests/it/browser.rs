@@ -152,7 +152,14 @@ impl Browser {
                 .await
             {
                 Ok(v) => return v,
-                Err(err) if err["error"] == "stale element reference" => {
+                // The page changed under the command (a navigation still finishing): the
+                // command did not happen; find the element again.
+                Err(err)
+                    if err["error"] == "stale element reference"
+                        || err["message"]
+                            .as_str()
+                            .is_some_and(|m| m.contains("does not belong to the document")) =>
+                {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(err) => panic!("WebDriver {command} on {css}: {err}"),

@@ -29,6 +29,11 @@ async fn act(b: &Browser, action: &str) {
         "form[action$='/act/{action}'] button[type=submit]"
     ))
     .await;
+    // Recorded: back on the page with `done=`; refused: the answer at the form's address.
+    let done = format!("done={action}");
+    let refused = format!("/act/{action}");
+    b.wait_url(|u| u.contains(&done) || u.contains(&refused))
+        .await;
     let source = b.source().await;
     assert!(
         !source.contains("class=\"error\""),
@@ -193,6 +198,7 @@ async fn four_roles_take_a_document_through_its_lifecycle_in_a_real_browser() {
     b.set_value("nav form.inline input[name=csrf]", "forged")
         .await;
     b.click("nav form.inline button").await;
+    b.wait_url(|u| u.ends_with("/console/sign-out")).await;
     assert!(b.source().await.contains("CSRF_REFUSED"));
     assert_eq!(app.event_count().await, before);
     b.quit().await;
