@@ -123,19 +123,26 @@ impl<'a> Browser<'a> {
             .html
             .find(&format!("action=\"{action}\""))
             .unwrap_or_else(|| panic!("no form posting to {action}:\n{}", page.html));
-        let form = Page {
-            status: page.status,
-            headers: page.headers.clone(),
-            html: page.html[at..].to_owned(),
-        };
-        let csrf = form.field("csrf");
-        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
-        let command_id = form.html[..form.html.find("</form>").unwrap()]
-            .contains("name=\"commandId\"")
-            .then(|| form.field("commandId"));
-        if let Some(c) = &command_id {
-            all.push(("commandId", c));
+        let form = &page.html[at..];
+        let form = &form[..form.find("</form>").unwrap()];
+        // Every hidden field the form carries (csrf, commandId, the clause it is about…),
+        // unless the person's fields say otherwise.
+        let mut hidden: Vec<(String, String)> = Vec::new();
+        let marker = "<input type=\"hidden\" name=\"";
+        let mut rest = form;
+        while let Some(i) = rest.find(marker) {
+            rest = &rest[i + marker.len()..];
+            let name = &rest[..rest.find('"').unwrap()];
+            let value_at = rest.find("value=\"").unwrap() + "value=\"".len();
+            let value = &rest[value_at..value_at + rest[value_at..].find('"').unwrap()];
+            if !fields.iter().any(|(k, _)| *k == name) {
+                hidden.push((name.to_owned(), value.to_owned()));
+            }
         }
+        let mut all: Vec<(&str, &str)> = hidden
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         all.extend_from_slice(fields);
         self.post(action, &all).await
     }
@@ -1105,4 +1112,184 @@ async fn draft_upload(
         .send()
         .await
         .unwrap()
+}
+
+#[tokio::test]
+async fn consultation_returned_materials_screening_filing_and_repeal_through_the_console() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "drafter", Role::Drafter, &["NCX-GOV-OFFICE"]).await;
+    account(&app, "legal", Role::LegalOffice, &["NCX-JUSTICE"]).await;
+    account(&app, "office", Role::GovernmentOffice, &[]).await;
+    account(&app, "city", Role::FilingAuthority, &[CITY]).await;
+    let (mut drafter, mut legal, mut office, mut city) = (
+        Browser::new(&app),
+        Browser::new(&app),
+        Browser::new(&app),
+        Browser::new(&app),
+    );
+    drafter.sign_in("drafter", PASSWORD).await;
+    legal.sign_in("legal", PASSWORD).await;
+    office.sign_in("office", PASSWORD).await;
+    city.sign_in("city", PASSWORD).await;
+    let ok = |p: &Page| assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let status = |id: String| {
+        let app = &app;
+        async move {
+            app.ok(
+                Role::Auditor,
+                "query($id: String!) { document(id: $id) { status } }",
+                json!({"id": id}),
+            )
+            .await["document"]["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+
+    // Materials returned: the drafter is told what is missing.
+    let returned = draft_with_text(&app, "材料不全的文件", "第一条 内容。").await;
+    let page = format!("/console/documents/{returned}");
+    ok(&drafter
+        .submit(
+            &page,
+            &format!("{page}/act/submit"),
+            &[("materials", "起草说明")],
+        )
+        .await);
+    ok(&legal
+        .submit(
+            &page,
+            &format!("{page}/act/return-materials"),
+            &[("reason", "缺少制定依据")],
+        )
+        .await);
+    let reasons = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { review { returns { reason } } } }",
+            json!({"id": returned}),
+        )
+        .await;
+    assert_eq!(
+        reasons["document"]["review"]["returns"][0]["reason"], "缺少制定依据",
+        "{reasons}"
+    );
+
+    // Consultation opened and closed, then the review considers a screening warning.
+    let id = draft_with_text(
+        &app,
+        "关于市场管理的规定",
+        "第一条 为规范市场管理，制定本规定。\n第二条 违反本规定的，由县市场监管局处以二千元罚款。",
+    )
+    .await;
+    let page = format!("/console/documents/{id}");
+    let act = |a: &str| format!("/console/documents/{id}/act/{a}");
+    let closes = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    ok(&drafter
+        .submit(
+            &page,
+            &act("open-consultation"),
+            &[("channel", "县政府门户网站"), ("closesOn", &closes)],
+        )
+        .await);
+    assert_eq!(status(id.clone()).await, "CONSULTATION");
+    ok(&drafter
+        .submit(
+            &page,
+            &act("close-consultation"),
+            &[("commentsReceived", "3"), ("adoptionSummary", "采纳 2 条")],
+        )
+        .await);
+    ok(&drafter
+        .submit(
+            &page,
+            &act("submit"),
+            &[("materials", "起草说明\n征求意见情况")],
+        )
+        .await);
+    ok(&legal.submit(&page, &act("start-review"), &[]).await);
+    let review = format!("{page}/review");
+    let seen = legal.get(&review).await;
+    assert!(seen.html.contains("CREATES_PENALTY"), "{}", seen.html);
+    ok(&legal
+        .submit(
+            &review,
+            &act("consider-warning"),
+            &[("reason", "依据《价格法》第四十二条")],
+        )
+        .await);
+    let considered = legal.get(&review).await;
+    assert!(considered.html.contains("依据《价格法》第四十二条"));
+    ok(&legal
+        .submit(
+            &review,
+            &act("conclude"),
+            &[
+                ("version", "1"),
+                ("outcome", "LAWFUL"),
+                ("opinion", "合法。"),
+            ],
+        )
+        .await);
+    ok(&office
+        .submit(
+            &page,
+            &act("deliberate"),
+            &[("meeting", "常务会议"), ("outcome", "APPROVED")],
+        )
+        .await);
+    ok(&office
+        .submit(
+            &page,
+            &act("issue"),
+            &[
+                ("number", "南政办发〔2026〕1号"),
+                ("signer", "县长"),
+                ("effectiveOn", "2026-12-31"),
+            ],
+        )
+        .await);
+    ok(&drafter.submit(&page, &act("file"), &[]).await);
+
+    // The city government's filing review: only its own authority is offered.
+    let filing = city.get(&page).await;
+    assert!(
+        filing.html.contains(&format!("option value=\"{CITY}\""))
+            && !filing
+                .html
+                .contains(&format!("option value=\"{CONGRESS}\""))
+    );
+    ok(&city
+        .submit(
+            &page,
+            &act("filing-review"),
+            &[("authority", CITY), ("outcome", "ACCEPTED")],
+        )
+        .await);
+    let outcome = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { filings { authority outcome } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert!(
+        outcome["document"]["filings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["authority"] == CITY && f["outcome"] == "ACCEPTED"),
+        "{outcome}"
+    );
+
+    ok(&office
+        .submit(
+            &page,
+            &act("repeal"),
+            &[("reason", "已被新规定取代"), ("decisionDocument", "")],
+        )
+        .await);
+    assert_eq!(status(id).await, "REPEALED");
 }

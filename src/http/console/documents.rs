@@ -325,12 +325,39 @@ fn actions(viewer: &Viewer, doc: &Value, numbers: &[String]) -> Markup {
                         "起草说明\n征求意见情况\n制定依据" }
                     button type="submit" { (t("送交合法性审核", "Submit for legality review")) }
                 }
+                form.card method="post" action=(action("open-consultation")) {
+                    (hidden(viewer))
+                    h2 { (t("公开征求意见", "Open a public consultation")) }
+                    label for="channel" { (t("渠道", "Channel")) }
+                    input #channel name="channel" required placeholder="县政府门户网站";
+                    label for="closesOn" { (t("截止日期（一般不少于 30 日）", "Closes on (usually at least 30 days)")) }
+                    input #closesOn name="closesOn" type="date" required;
+                    button type="submit" { (t("开始征求意见", "Open the consultation")) }
+                }
+            },
+            (Role::Drafter, "CONSULTATION") => {
+                form.card method="post" action=(action("close-consultation")) {
+                    (hidden(viewer))
+                    h2 { (t("结束征求意见", "Close the consultation")) }
+                    label for="commentsReceived" { (t("收到意见（条）", "Comments received")) }
+                    input #commentsReceived name="commentsReceived" type="number" min="0" required value="0";
+                    label for="adoptionSummary" { (t("采纳情况", "What was adopted")) }
+                    textarea #adoptionSummary name="adoptionSummary" rows="3" {}
+                    button type="submit" { (t("结束并记录", "Close and record")) }
+                }
             },
             (Role::LegalOffice, "SUBMITTED") => {
                 form.card method="post" action=(action("start-review")) {
                     (hidden(viewer))
                     h2 { (t("受理", "Accept")) }
                     button type="submit" { (t("开始合法性审核", "Start the legality review")) }
+                }
+                form.card method="post" action=(action("return-materials")) {
+                    (hidden(viewer))
+                    h2 { (t("退回补充材料", "Return for missing materials")) }
+                    label for="reason" { (t("缺少的材料", "What is missing")) }
+                    textarea #reason name="reason" rows="2" required {}
+                    button type="submit" { (t("退回", "Return")) }
                 }
             },
             (Role::Drafter, "REVISING") => {
@@ -396,6 +423,46 @@ fn actions(viewer: &Viewer, doc: &Value, numbers: &[String]) -> Markup {
                     (hidden(viewer))
                     h2 { (t("备案", "Filing")) }
                     button type="submit" { (t("报送备案", "File for record")) }
+                }
+            },
+            (Role::GovernmentOffice, "ISSUED") => {
+                form.card method="post" action=(action("repeal")) {
+                    (hidden(viewer))
+                    h2 { (t("废止", "Repeal")) }
+                    label for="reason" { (t("理由", "Reason")) }
+                    input #reason name="reason" required;
+                    label for="decisionDocument" { (t("废止决定文号", "Decision's number")) }
+                    input #decisionDocument name="decisionDocument";
+                    button type="submit" { (t("废止本文件", "Repeal this document")) }
+                }
+            },
+            (Role::FilingAuthority | Role::LegalOffice, "ISSUED") => {
+                @let pending: Vec<&str> = list(doc, "filings").iter()
+                    .filter(|f| f["current"].as_bool().unwrap_or(false) && f.get("outcome").is_none_or(Value::is_null))
+                    .map(|f| text(f, "authority"))
+                    // A filing authority is offered its own filings (the API decides anyway).
+                    .filter(|a| role != Role::FilingAuthority || viewer.session.actor.bodies.iter().any(|b| b == a))
+                    .collect();
+                @if !pending.is_empty() {
+                    form.card method="post" action=(action("filing-review")) {
+                        (hidden(viewer))
+                        h2 { (t("备案审查", "Filing review")) }
+                        label for="authority" { (t("备案机关", "Filing authority")) }
+                        select #authority name="authority" { @for a in &pending { option value=(a) { (a) } } }
+                        label for="outcome" { (t("结论", "Outcome")) }
+                        select #outcome name="outcome" {
+                            option value="ACCEPTED" { (t("准予备案", "Accepted")) }
+                            option value="CORRECTION_REQUIRED" { (t("建议自行纠正", "Correction required")) }
+                            option value="MATERIALS_REQUESTED" { (t("要求补充材料", "Materials requested")) }
+                            option value="REFUSED" { (t("不予备案", "Refused")) }
+                            option value="REVOKED" { (t("撤销", "Revoked")) }
+                        }
+                        label for="correctionDueOn" { (t("纠正期限（建议纠正时）", "Correct by (when correction is required)")) }
+                        input #correctionDueOn name="correctionDueOn" type="date";
+                        label for="notes" { (t("审查意见", "Notes")) }
+                        textarea #notes name="notes" rows="2" {}
+                        button type="submit" { (t("记录审查结论", "Record the review")) }
+                    }
                 }
             },
             _ => {}
@@ -499,7 +566,10 @@ pub async fn review_page(
                                     div.screening { strong { (text(&w, "label")) } " · " code { (text(&w, "code")) }
                                         " “" (text(&w, "matched")) "” " small { (text(&w, "source")) }
                                         @if let Some(c) = w.get("considered").filter(|c| !c.is_null()) {
-                                            p { (t("已研究：", "Considered: ")) (text(c, "reason")) } } }
+                                            p { (t("已研究：", "Considered: ")) (text(c, "reason")) }
+                                        } @else if role == Role::LegalOffice && status == "UNDER_REVIEW" {
+                                            (consider_form(&viewer, &id, version, text(&w, "clause"), text(&w, "code")))
+                                        } }
                                 }
                                 @for o in beside(&opinions, cid) {
                                     div.opinion { strong { (text(&o, "advisorName")) } " · " (text(&o, "givenOn"))
@@ -564,6 +634,23 @@ fn opinion_form(viewer: &Viewer, id: &str, version: i64, clause: &str) -> Markup
             label for=(field) { (lang.t("对本条的意见", "Opinion on this clause")) }
             textarea id=(field) name="text" rows="2" required {}
             button type="submit" { (lang.t("提出意见", "Give the opinion")) }
+        }
+    }
+}
+
+/// The legal office records that it considered a screening warning (with its reason).
+fn consider_form(viewer: &Viewer, id: &str, version: i64, clause: &str, code: &str) -> Markup {
+    let lang = viewer.lang;
+    let field = format!("consider-{clause}-{code}");
+    html! {
+        form.opinion-form method="post" action=(format!("/console/documents/{id}/act/consider-warning")) {
+            (hidden(viewer))
+            input type="hidden" name="version" value=(version);
+            input type="hidden" name="clause" value=(clause);
+            input type="hidden" name="code" value=(code);
+            label for=(field) { (lang.t("研究意见", "Why it stands or was changed")) }
+            input id=(field) name="reason" required;
+            button type="submit" { (lang.t("记录已研究", "Record as considered")) }
         }
     }
 }
@@ -898,6 +985,41 @@ fn mutation(action: &str, id: &str, fields: &Fields) -> Option<(&'static str, Va
                fileForRecord(commandId: $commandId, id: $id, input: $input) { document { id } } }",
             json!({}),
         ),
+        "open-consultation" => (
+            "mutation M($commandId: ID, $id: ID!, $input: OpenConsultationInput!) {
+               openConsultation(commandId: $commandId, id: $id, input: $input) { document { id } } }",
+            json!({"channel": field(fields, "channel"), "closesOn": field(fields, "closesOn")}),
+        ),
+        "close-consultation" => (
+            "mutation M($commandId: ID, $id: ID!, $input: CloseConsultationInput!) {
+               closeConsultation(commandId: $commandId, id: $id, input: $input) { document { id } } }",
+            json!({"commentsReceived": field(fields, "commentsReceived").parse::<i64>().ok()?,
+                   "adoptionSummary": field(fields, "adoptionSummary")}),
+        ),
+        "return-materials" => (
+            "mutation M($commandId: ID, $id: ID!, $input: ReturnMaterialsInput!) {
+               returnMaterials(commandId: $commandId, id: $id, input: $input) { document { id } } }",
+            json!({"reason": field(fields, "reason")}),
+        ),
+        "consider-warning" => (
+            "mutation M($commandId: ID, $id: ID!, $input: ConsiderScreeningWarningInput!) {
+               considerScreeningWarning(commandId: $commandId, id: $id, input: $input) { document { id } } }",
+            json!({"version": version?, "clause": field(fields, "clause"),
+                   "code": field(fields, "code"), "reason": field(fields, "reason")}),
+        ),
+        "filing-review" => (
+            "mutation M($commandId: ID, $id: ID!, $input: RecordFilingReviewInput!) {
+               recordFilingReview(commandId: $commandId, id: $id, input: $input) { document { id } } }",
+            json!({"authority": field(fields, "authority"), "outcome": field(fields, "outcome"),
+                   "notes": optional(fields, "notes"),
+                   "correctionDueOn": optional(fields, "correctionDueOn")}),
+        ),
+        "repeal" => (
+            "mutation M($commandId: ID, $id: ID!, $input: EndDocumentInput!) {
+               repealDocument(commandId: $commandId, id: $id, input: $input) { document { id } } }",
+            json!({"reason": field(fields, "reason"),
+                   "decisionDocument": optional(fields, "decisionDocument")}),
+        ),
         _ => return None,
     };
     let command_id = (!command_id.is_empty()).then_some(command_id);
@@ -924,7 +1046,7 @@ pub async fn act(
     };
     match api::run(&state, Some(&viewer.session.actor), op, vars).await {
         Ok(_) => {
-            let to = if matches!(action.as_str(), "opinion") {
+            let to = if matches!(action.as_str(), "opinion" | "consider-warning") {
                 format!("{back}/review?done={action}")
             } else {
                 format!("{back}?done={action}")
