@@ -9,7 +9,13 @@
 //! loadgen reads --url U --token T --kind document|documents|audit --ids FILE \
 //!         --connections 16 --seconds 10
 //! loadgen reads --url U --token T --kind search --queries FILE --connections 16 --seconds 10
+//! loadgen pages --base http://HOST:PORT --token T --ids FILE --connections 16 --seconds 10
 //! ```
+//!
+//! `pages` signs each connection in to the web console with the token (a session cookie, as a
+//! person's browser holds) and requests its pages in turn: my work, the documents list, a
+//! document, its review page, its timeline, the public catalogue; per page it reports the
+//! latencies and the largest HTML.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
@@ -50,6 +56,22 @@ enum Workload {
         /// A file whose contents every draft carries as its text (正文); none by default.
         #[arg(long)]
         text: Option<std::path::PathBuf>,
+    },
+    /// The web console's pages, in turn, over signed-in sessions.
+    Pages {
+        /// The server's address, without a path.
+        #[arg(long)]
+        base: String,
+        /// A token exchanged for each connection's session.
+        #[arg(long)]
+        token: String,
+        /// Document ids, one per line.
+        #[arg(long)]
+        ids: std::path::PathBuf,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
     },
     /// One kind of read, again and again.
     Reads {
@@ -413,6 +435,104 @@ async fn reads(
     tally
 }
 
+/// The console's pages a worker requests in turn; `{id}` is a random document.
+const PAGES: [(&str, &str); 6] = [
+    ("work", "/console/work"),
+    ("documents", "/console/documents?status=ISSUED"),
+    ("document", "/console/documents/{id}"),
+    ("review", "/console/documents/{id}/review"),
+    ("timeline", "/console/documents/{id}/timeline"),
+    ("catalogue", "/console/catalogue?year=2019"),
+];
+
+/// Per page: what a worker saw, and the largest HTML.
+type PageTallies = Vec<(Tally, usize)>;
+
+/// Signs in with the token (the sign-in form's one-off value and cookie, then the token) and
+/// returns the session cookie.
+async fn console_session(client: &reqwest::Client, base: &str, token: &str) -> String {
+    let form = client
+        .get(format!("{base}/console/sign-in"))
+        .send()
+        .await
+        .expect("the sign-in page");
+    let nonce_cookie = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = form.text().await.unwrap();
+    let at = html.find("name=\"nonce\" value=\"").expect("a nonce") + 20;
+    let nonce = html[at..at + html[at..].find('"').unwrap()].to_owned();
+    let signed_in = client
+        .post(format!("{base}/console/sign-in"))
+        .header("cookie", nonce_cookie)
+        .form(&[("nonce", nonce.as_str()), ("token", token)])
+        .send()
+        .await
+        .expect("signing in");
+    assert_eq!(signed_in.status(), 303, "the token signs in");
+    signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("nl_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+async fn pages(
+    worker: usize,
+    base: Arc<String>,
+    token: Arc<String>,
+    ids: Arc<Vec<String>>,
+    deadline: Instant,
+) -> PageTallies {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client");
+    let cookie = console_session(&client, &base, &token).await;
+    let mut tallies: PageTallies = PAGES.iter().map(|_| (Tally::default(), 0)).collect();
+    let mut random = Random(0x2545_F491_4F6C_DD1D ^ (worker as u64 + 1).wrapping_mul(0x9E37_79B9));
+    let mut turn = worker;
+    while Instant::now() < deadline {
+        let i = turn % PAGES.len();
+        turn += 1;
+        let (name, path) = PAGES[i];
+        let id = &ids[random.below(ids.len() as u64) as usize];
+        let url = format!("{base}{}", path.replace("{id}", id));
+        let started = Instant::now();
+        let answer = client.get(&url).header("cookie", &cookie).send().await;
+        let (tally, largest) = &mut tallies[i];
+        match answer {
+            Ok(r) if r.status() == 200 => match r.text().await {
+                Ok(html) => {
+                    tally
+                        .latencies_us
+                        .push(started.elapsed().as_micros() as u64);
+                    *largest = (*largest).max(html.len());
+                    if html.contains("role=\"alert\"") {
+                        tally.error(format!("{name}: the page shows an error"));
+                    } else {
+                        tally.ok += 1;
+                    }
+                }
+                Err(e) => tally.error(format!("{name}: {e}")),
+            },
+            Ok(r) => tally.error(format!("{name}: HTTP {}", r.status())),
+            Err(e) => tally.error(format!("{name}: {e}")),
+        }
+    }
+    tallies
+}
+
 fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
@@ -456,7 +576,45 @@ fn summary(tally: Tally, connections: usize, elapsed: Duration) -> Value {
 async fn main() {
     let cli = Cli::parse();
     let started = Instant::now();
+    if let Workload::Pages {
+        base,
+        token,
+        ids,
+        connections,
+        seconds,
+    } = cli.workload
+    {
+        let deadline = started + Duration::from_secs_f64(seconds);
+        let ids: Vec<String> = std::fs::read_to_string(&ids)
+            .expect("the ids file")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let (base, token, ids) = (Arc::new(base), Arc::new(token), Arc::new(ids));
+        let handles: Vec<_> = (0..connections)
+            .map(|w| tokio::spawn(pages(w, base.clone(), token.clone(), ids.clone(), deadline)))
+            .collect();
+        let mut merged: PageTallies = PAGES.iter().map(|_| (Tally::default(), 0)).collect();
+        for h in handles {
+            for (i, (t, largest)) in h.await.expect("a worker panicked").into_iter().enumerate() {
+                merged[i].0.merge(t);
+                merged[i].1 = merged[i].1.max(largest);
+            }
+        }
+        let elapsed = started.elapsed();
+        let mut out = serde_json::Map::new();
+        for ((name, _), (tally, largest)) in PAGES.iter().zip(merged) {
+            let mut s = summary(tally, connections, elapsed);
+            s["max_html_bytes"] = json!(largest);
+            out.insert((*name).to_owned(), s);
+        }
+        println!("{}", Value::Object(out));
+        return;
+    }
     let (connections, handles) = match cli.workload {
+        Workload::Pages { .. } => unreachable!("answered above"),
         Workload::Commands {
             url,
             drafter,

@@ -1293,3 +1293,64 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
         .await);
     assert_eq!(status(id).await, "REPEALED");
 }
+
+#[tokio::test]
+async fn a_cleanup_campaign_is_a_board_of_its_entries_by_step() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "legal", Role::LegalOffice, &["NCX-JUSTICE"]).await;
+    let kept = issued(&app, "甲办法", "南政办发〔2019〕60号").await;
+    let proposed = issued(&app, "乙办法", "南政办发〔2019〕61号").await;
+    let launched = app
+        .ok(
+            Role::LegalOffice,
+            "mutation($input: LaunchCleanupInput!) { launchCleanup(input: $input) { campaign { id } } }",
+            json!({"input": {"noticeNumber": "南司发〔2019〕31号", "title": "2019年度规范性文件清理",
+                   "kind": "PERIODIC", "organiser": "南昌县司法局", "deadline": "2019-11-30",
+                   "launchedOn": "2019-11-01",
+                   "scope": {"cutOff": "2019-10-31", "documents": true, "certificationItems": true}}}),
+        )
+        .await;
+    let campaign = launched["launchCleanup"]["campaign"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        Role::Drafter,
+        "mutation($id: ID!, $input: ProposeCleanupDecisionInput!) {
+           proposeCleanupDecision(id: $id, input: $input) { campaign { undecided } } }",
+        json!({"id": campaign, "input": {"entryId": proposed, "decision": "REPEAL",
+               "grounds": "上位法已修改", "proposedOn": "2019-11-10"}}),
+    )
+    .await;
+    let mut legal = Browser::new(&app);
+    legal.sign_in("legal", PASSWORD).await;
+    let index = legal.get("/console/cleanups").await;
+    assert!(
+        index
+            .html
+            .contains(&format!("/console/cleanups/{campaign}"))
+            && index.html.contains("2019年度规范性文件清理")
+    );
+    let board = legal.get(&format!("/console/cleanups/{campaign}")).await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.html);
+    let column = |name: &str| {
+        let at = board
+            .html
+            .find(&format!("aria-label=\"{name}\""))
+            .unwrap_or_else(|| panic!("{name}: {}", board.html));
+        let rest = &board.html[at..];
+        rest[..rest.find("</section>").unwrap()].to_owned()
+    };
+    assert!(
+        column("清单").contains(&kept) && !column("清单").contains(&proposed),
+        "not yet proposed"
+    );
+    assert!(
+        column("已提出意见").contains(&proposed) && column("已提出意见").contains("上位法已修改")
+    );
+
+    let items = legal.get("/console/certification-items").await;
+    assert_eq!(items.status, StatusCode::OK);
+    assert!(items.html.contains("/console/certification-items.xlsx"));
+}

@@ -103,6 +103,12 @@ fn nav(viewer: &Viewer) -> Markup {
             @if role == Role::Drafter {
                 a href="/console/documents/new" { (t("起草", "Draft")) }
             }
+            @if matches!(role, Role::Auditor | Role::LegalOffice | Role::GovernmentOffice | Role::Drafter) {
+                a href="/console/cleanups" { (t("清理", "Cleanups")) }
+            }
+            @if matches!(role, Role::Auditor | Role::LegalOffice) {
+                a href="/console/certification-items" { (t("证明事项", "Certification items")) }
+            }
             @if matches!(role, Role::Auditor | Role::LegalOffice | Role::GovernmentOffice) {
                 a href="/console/report" { (t("年度报告", "Annual report")) }
             }

@@ -16,6 +16,7 @@
 //!   [`calendar`]: the same deadlines as a personal iCalendar feed.
 //! - [`documents`]: documents, the review page, the forms that act on a document.
 //! - [`admin`]: accounts and API tokens (ADMIN).
+//! - [`cleanup`]: cleanup campaigns as a board, and the certification items.
 //! - [`audit`]: the annual report with charts and drill-down, and integrity verification.
 //! - [`exports`]: the office files (.xlsx catalogues and item list, the .docx opinion).
 //! - [`catalogue`]: the public catalogue, without sign-in.
@@ -32,6 +33,7 @@ pub mod api;
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
+pub mod cleanup;
 pub mod documents;
 pub mod exports;
 pub mod layout;
@@ -96,6 +98,9 @@ pub fn routes() -> Router<AppState> {
             "/console/admin/tokens/{id}/revoke",
             post(admin::revoke_token),
         )
+        .route("/console/cleanups", get(cleanup::index))
+        .route("/console/cleanups/{id}", get(cleanup::board))
+        .route("/console/certification-items", get(cleanup::items))
         .route("/console/report", get(audit::report))
         .route("/console/report/chart.svg", get(audit::chart))
         .route("/console/report/figure", get(audit::figure))
