@@ -1354,3 +1354,45 @@ async fn a_cleanup_campaign_is_a_board_of_its_entries_by_step() {
     assert_eq!(items.status, StatusCode::OK);
     assert!(items.html.contains("/console/certification-items.xlsx"));
 }
+
+#[tokio::test]
+async fn my_work_is_told_of_each_change_through_the_live_feed() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "auditor", Role::Auditor, &[]).await;
+    account(&app, "advisor", Role::Advisor, &[]).await;
+    let mut auditor = Browser::new(&app);
+    auditor.sign_in("auditor", PASSWORD).await;
+    let mut live = auditor
+        .client
+        .get(app.url("/console/live"))
+        .header("cookie", auditor.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    assert!(
+        live.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    draft(&app, "新起草的文件", false).await;
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seen.contains("event: changed") && std::time::Instant::now() < deadline {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), live.chunk()).await {
+            Ok(Ok(Some(bytes))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+            _ => break,
+        }
+    }
+    assert!(seen.contains("event: changed"), "{seen}");
+
+    // A role the feed refuses is told not to reconnect.
+    let mut advisor = Browser::new(&app);
+    advisor.sign_in("advisor", PASSWORD).await;
+    assert_eq!(
+        advisor.get("/console/live").await.status,
+        StatusCode::NO_CONTENT
+    );
+}

@@ -274,11 +274,16 @@ fn work_list(state: &AppState, lang: Lang, role: Role, data: &Value) -> Markup {
 
 /// `GET /console/live`: server-sent events, one `changed` per event the person may follow,
 /// taken from the API's own live feed (`subscription { events }`) with the person's read
-/// policy. A role the feed refuses gets an empty stream (the page's poll still refreshes it).
+/// policy. A role the feed refuses gets 204 No Content (the page's poll still refreshes it).
 /// The stream ends when the session would expire.
 pub async fn live(State(state): State<AppState>, viewer: Viewer) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
+    // A role the feed refuses: 204 tells the browser's EventSource to stop reconnecting (a
+    // stream that ended at once would be reopened every few seconds).
+    if crate::authz::read_scope("events", viewer.session.actor.role).is_none() {
+        return axum::http::StatusCode::NO_CONTENT.into_response();
+    }
     let session = crate::graphql::Session::new(
         state.ledger.clone(),
         Some(viewer.session.actor.clone()),
