@@ -243,6 +243,20 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // A test that failed before `quit`: end the session with a plain blocking request (no
+        // runtime here), so that chromium exits with it, then stop chromedriver.
+        if let Some(rest) = self.base.strip_prefix("http://")
+            && let Some((host, path)) = rest.split_once('/')
+            && let Ok(mut stream) = std::net::TcpStream::connect(host)
+        {
+            use std::io::{Read, Write};
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = write!(
+                stream,
+                "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.read(&mut [0u8; 512]);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

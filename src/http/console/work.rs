@@ -16,8 +16,10 @@ use crate::http::AppState;
 
 /// The fields a row of work shows.
 const ROW: &str = "id title bodyCode status review { submittedOn dueOn }
-    filings { authority reviewDueOn correctionDueOn current outcome }
-    warnings { code message }";
+    filings { authority reviewDueOn correctionDueOn current outcome }";
+
+/// How many of each list the page shows (the documents page lists them all).
+const SHOWN: usize = 50;
 
 /// What waits for a role: (document status, what the person does next).
 pub(super) fn waiting_on(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
@@ -100,13 +102,13 @@ pub(super) fn operation(role: Role) -> Option<String> {
     let mut fields = Vec::new();
     for (status, ..) in waiting_on(role) {
         fields.push(format!(
-            "{}: documents(filter: {{status: {status}}}, first: 100) {{ nodes {{ {ROW} }} }}",
+            "{}: documents(filter: {{status: {status}}}, first: {SHOWN}) {{ nodes {{ {ROW} }} pageInfo {{ hasNextPage }} }}",
             alias(status)
         ));
     }
     for (list, ..) in deadline_lists(role) {
         fields.push(format!(
-            "{list}: {list}(first: 100) {{ nodes {{ {ROW} }} }}"
+            "{list}: {list}(first: {SHOWN}) {{ nodes {{ {ROW} }} pageInfo {{ hasNextPage }} }}"
         ));
     }
     (!fields.is_empty()).then(|| format!("query MyWork {{ {} }}", fields.join(" ")))
@@ -114,6 +116,14 @@ pub(super) fn operation(role: Role) -> Option<String> {
 
 pub(super) fn alias(status: &str) -> String {
     format!("s_{}", status.to_ascii_lowercase())
+}
+
+/// Whether a list of the page has more than it shows.
+fn more(data: &Value, list: &str) -> bool {
+    data.get(list)
+        .and_then(|c| c.pointer("/pageInfo/hasNextPage"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// A document's next date: the review's due date while in review, else the earliest
@@ -225,7 +235,8 @@ fn work_list(state: &AppState, lang: Lang, role: Role, data: &Value) -> Markup {
         div #work hx-get="/console/work?fragment=true" hx-trigger="every 20s, nl-ledger-changed from:body"
             hx-swap="outerHTML" {
             section {
-                h2 { (lang.t("待办", "Waiting for me")) " (" (items.len()) ")" }
+                h2 { (lang.t("待办", "Waiting for me")) " (" (items.len())
+                    @if waiting_on(role).iter().any(|(s, ..)| more(data, &alias(s))) { "+" } ")" }
                 @if items.is_empty() {
                     p.empty { (lang.t("没有待办事项。", "Nothing waits for you.")) }
                 } @else {
@@ -254,7 +265,7 @@ fn work_list(state: &AppState, lang: Lang, role: Role, data: &Value) -> Markup {
             @for (list, zh, en) in deadline_lists(role) {
                 @let docs = nodes(data, list);
                 section {
-                    h2 { (lang.t(zh, en)) " (" (docs.len()) ")" }
+                    h2 { (lang.t(zh, en)) " (" (docs.len()) @if more(data, list) { "+" } ")" }
                     @if docs.is_empty() {
                         p.empty { (lang.t("无。", "None.")) }
                     } @else {
