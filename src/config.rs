@@ -568,6 +568,7 @@ pub enum XlsxCommand {
     /// The yearly catalogue: documents in force (现行有效) at the end of the year, or ended
     /// (失效) during it.
     Catalogue {
+        /// The catalogue's year.
         #[arg(long)]
         year: i32,
         /// IN_FORCE or ENDED.
@@ -576,11 +577,13 @@ pub enum XlsxCommand {
         /// Only this issuing body's documents (its code).
         #[arg(long)]
         body: Option<String>,
+        /// Where to write the .xlsx.
         #[arg(long)]
         out: PathBuf,
     },
     /// The certification items (证明事项清单), every status.
     Items {
+        /// Where to write the .xlsx.
         #[arg(long)]
         out: PathBuf,
     },
