@@ -212,6 +212,8 @@ struct Holder {
     display_name: String,
     role: String,
     bodies: Vec<String>,
+    /// An account (else a token).
+    is_account: bool,
 }
 
 /// Who a session or a calendar feed (aliased `s`, with `account_id` and `token_id`) stands
@@ -226,9 +228,9 @@ const LIVE_HOLDER: &str = "LEFT JOIN accounts a ON a.id = s.account_id AND a.dis
      JOIN LATERAL (SELECT 1) live ON a.id IS NOT NULL OR t.id IS NOT NULL";
 
 /// The actor an account (`account:<id>`) or a token (its id) stands for.
-fn holder_actor(h: Holder, is_account: bool) -> Option<Actor> {
+fn holder_actor(h: Holder) -> Option<Actor> {
     Some(Actor {
-        id: if is_account {
+        id: if h.is_account {
             format!("account:{}", h.id)
         } else {
             h.id.to_string()
@@ -350,16 +352,13 @@ pub async fn session(
     secret: &str,
     limits: SessionLimits,
 ) -> Result<Option<ConsoleSession>, sqlx::Error> {
-    if !secret.starts_with(SESSION_PREFIX) || secret.len() != SESSION_PREFIX.len() + 64 {
+    if !tokens::has_shape(secret, SESSION_PREFIX) {
         return Ok(None);
     }
     #[derive(sqlx::FromRow)]
     struct Row {
-        id: Uuid,
-        display_name: String,
-        role: String,
-        bodies: Vec<String>,
-        is_account: bool,
+        #[sqlx(flatten)]
+        holder: Holder,
         csrf: String,
         expires_at: DateTime<Utc>,
         stale: bool,
@@ -383,18 +382,12 @@ pub async fn session(
             .execute(pool)
             .await?;
     }
-    let holder = Holder {
-        id: row.id,
-        display_name: row.display_name,
-        role: row.role,
-        bodies: row.bodies,
-    };
-    let actor = holder_actor(holder, row.is_account);
-    let subject = if row.is_account {
-        Subject::Account(row.id)
+    let subject = if row.holder.is_account {
+        Subject::Account(row.holder.id)
     } else {
-        Subject::Token(row.id)
+        Subject::Token(row.holder.id)
     };
+    let actor = holder_actor(row.holder);
     Ok(actor.map(|actor| ConsoleSession {
         actor,
         subject,
@@ -449,33 +442,17 @@ pub async fn new_calendar_feed(pool: &PgPool, subject: Subject) -> Result<String
 /// The person a calendar feed key reads for: its account enabled (or its token live), the
 /// key not replaced.
 pub async fn calendar_feed_actor(pool: &PgPool, key: &str) -> Result<Option<Actor>, sqlx::Error> {
-    if !key.starts_with(CALENDAR_PREFIX) || key.len() != CALENDAR_PREFIX.len() + 64 {
+    if !tokens::has_shape(key, CALENDAR_PREFIX) {
         return Ok(None);
     }
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: Uuid,
-        display_name: String,
-        role: String,
-        bodies: Vec<String>,
-        is_account: bool,
-    }
-    let row: Option<Row> = sqlx::query_as(&format!(
+    let row: Option<Holder> = sqlx::query_as(&format!(
         "SELECT {HOLDER} FROM calendar_feeds s {LIVE_HOLDER}
              WHERE s.key_hash = $1 AND s.ended_at IS NULL"
     ))
     .bind(tokens::hash(key))
     .fetch_optional(pool)
     .await?;
-    Ok(row.and_then(|r| {
-        let holder = Holder {
-            id: r.id,
-            display_name: r.display_name,
-            role: r.role,
-            bodies: r.bodies,
-        };
-        holder_actor(holder, r.is_account)
-    }))
+    Ok(row.and_then(holder_actor))
 }
 
 /// Whether any account exists (the demo loader creates its accounts once).

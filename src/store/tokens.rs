@@ -31,6 +31,12 @@ pub(crate) fn new_secret() -> String {
     random_secret(PREFIX)
 }
 
+/// Whether `secret` could be one [`random_secret`] made with `prefix` (checked before any
+/// lookup, so that garbage never reaches the database).
+pub(crate) fn has_shape(secret: &str, prefix: &str) -> bool {
+    secret.starts_with(prefix) && secret.len() == prefix.len() + 64
+}
+
 /// 256 random bits as hex, after `prefix`.
 pub fn random_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
@@ -142,7 +148,7 @@ pub async fn grant(
 pub const LAST_USE_RESOLUTION_SECS: i32 = 60;
 
 pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Actor>, sqlx::Error> {
-    if !secret.starts_with(PREFIX) || secret.len() != PREFIX.len() + 64 {
+    if !has_shape(secret, PREFIX) {
         return Ok(None);
     }
     let token_hash = hash(secret);
