@@ -104,6 +104,36 @@ async fn history_reads_as_sentences_and_bodies_have_a_past() {
     assert_eq!(summaries[0], "Drafted (起草) by NCX-GOV-OFFICE: 可读的历史");
     assert!(summaries[2].starts_with("Legality review started (合法性审核), due 2019-07-20"));
     assert!(summaries[3].contains("LAWFUL 合法"));
+
+    // Where it has been, folded by the aggregate: the sequence of each status change.
+    let path = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) { statusPath { sequence status } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        path["document"]["statusPath"],
+        json!([
+            {"sequence": 1, "status": "DRAFTING"},
+            {"sequence": 2, "status": "SUBMITTED"},
+            {"sequence": 3, "status": "UNDER_REVIEW"},
+            {"sequence": 4, "status": "AWAITING_DELIBERATION"},
+        ])
+    );
+    // Read like the history: not an advisor's.
+    let refused = app
+        .gql(
+            Role::Advisor,
+            "query($id: String!) { document(id: $id) { statusPath { status } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused:#}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -689,6 +689,32 @@ async fn four_roles_take_a_document_from_draft_to_the_public_catalogue_through_t
     for who in ["drafter 同志", "legal 同志", "advisor 同志", "office 同志"] {
         assert!(history.html.contains(who), "{who} on the timeline");
     }
+    // The lifecycle picture: the way this document went (through a revision), where it is.
+    assert!(
+        history
+            .html
+            .contains(r#"<g class="lc-node lc-now"><title>现行有效</title>"#),
+        "{}",
+        history.html
+    );
+    assert!(
+        history.html.contains(
+            "起草中 → 已送审 → 合法性审核中 → 修改中 → 合法性审核中 → 待审议 → 已审议通过 → <strong>现行有效</strong>"
+        ),
+        "{}",
+        history.html
+    );
+    assert!(
+        history
+            .html
+            .contains(r#"class="lc-node lc-been"><title>修改中</title>"#)
+    );
+    assert!(
+        history
+            .html
+            .contains(r#"class="lc-node"><title>已废止</title>"#),
+        "not been there"
+    );
 }
 
 #[tokio::test]

@@ -24,7 +24,8 @@
 //!   corrected by a compensating event), `suggestions` (the public's 审查建议), `endings`
 //!   (corrections,
 //!   repeal, withdrawal, supersession), `cleanup` (cleanup decisions and expiry);
-//! - `warnings`: the warn-only rules, which never refuse a command.
+//! - `warnings`: the warn-only rules, which never refuse a command;
+//! - `lifecycle`: the status changes above as a table, checked against the guards by a test.
 
 mod cleanup;
 mod drafting;
@@ -33,6 +34,7 @@ mod events;
 mod facts;
 mod filing;
 mod issue;
+pub mod lifecycle;
 mod review;
 mod state;
 mod suggestions;

@@ -2195,3 +2195,201 @@ fn the_submission_package_takes_each_file_once() {
         "INVALID_TRANSITION"
     );
 }
+
+/// The outcome an event carries, when its outcome decides the status (as the API spells it).
+fn outcome_of(event: &DocumentEvent) -> Option<String> {
+    let name = |v| serde_json::to_value(v).ok()?.as_str().map(str::to_owned);
+    match event {
+        DocumentEvent::ReviewConcluded { outcome, .. } => name(serde_json::json!(outcome)),
+        DocumentEvent::Deliberated(d) => name(serde_json::json!(d.outcome)),
+        DocumentEvent::FilingReviewed { outcome, .. } => name(serde_json::json!(outcome)),
+        _ => None,
+    }
+}
+
+/// One command of every kind that can change a document's status, with dates that fit the
+/// fixtures' history.
+fn status_commands() -> Vec<DocumentCommand> {
+    let ending = |on: &str| Ending {
+        on: d(on),
+        reason: "理由".into(),
+        decision_document: Some("南府发〔2022〕9号".into()),
+    };
+    let cleanup = |decision| {
+        DocumentCommand::ApplyCleanupDecision(CleanupOutcome {
+            campaign_id: "campaign".into(),
+            decision,
+            result_number: "南府发〔2022〕9号".into(),
+            decided_on: d("2022-06-01"),
+            revision_deadline: None,
+        })
+    };
+    let mut commands = vec![
+        DocumentCommand::OpenConsultation {
+            opened_on: d("2019-06-05"),
+            closes_on: d("2019-06-20"),
+            channel: "县政府门户网站".into(),
+        },
+        DocumentCommand::CloseConsultation {
+            closed_on: d("2019-06-20"),
+            comments_received: 1,
+            adoption_summary: "采纳1条".into(),
+        },
+        DocumentCommand::SubmitForReview {
+            text: None,
+            submitted_on: d("2019-07-01"),
+            materials: vec!["送审稿".into()],
+        },
+        DocumentCommand::ReturnMaterials {
+            returned_on: d("2019-07-02"),
+            reason: "缺少起草说明".into(),
+        },
+        DocumentCommand::StartReview {
+            started_on: d("2019-07-02"),
+            due_on: d("2019-07-20"),
+        },
+        DocumentCommand::SubmitRevision {
+            text: None,
+            submitted_on: d("2019-07-15"),
+            responses: vec![response(1, true, None)],
+        },
+        issue_command("南政办发〔2019〕63号", None, None),
+        review(CITY, FilingReviewOutcome::Revoked, "2019-10-01"),
+        DocumentCommand::Expire {
+            on: d("2025-01-01"),
+        },
+        DocumentCommand::Repeal(ending("2023-01-01")),
+        DocumentCommand::Withdraw(ending("2019-08-01")),
+        DocumentCommand::Supersede(Supersession {
+            on: d("2023-01-01"),
+            superseded_by: "南政办发〔2023〕1号".into(),
+        }),
+        cleanup(CleanupDecision::Repeal),
+        cleanup(CleanupDecision::DeclareInvalid),
+    ];
+    for outcome in [
+        ReviewOutcome::Lawful,
+        ReviewOutcome::MustRevise,
+        ReviewOutcome::Unlawful,
+    ] {
+        commands.push(conclude(
+            outcome,
+            usize::from(outcome != ReviewOutcome::Lawful),
+        ));
+    }
+    for outcome in [
+        DeliberationOutcome::Approved,
+        DeliberationOutcome::ApprovedWithChanges,
+        DeliberationOutcome::Rejected,
+        DeliberationOutcome::Deferred,
+    ] {
+        commands.push(DocumentCommand::RecordDeliberation(deliberation(outcome)));
+    }
+    commands.push(file("2019-09-20", &[CITY, CONGRESS]));
+    commands
+}
+
+#[test]
+fn the_lifecycle_table_is_exactly_what_the_guards_allow() {
+    use lifecycle::{START, TRANSITIONS};
+    // Explore from a fresh draft: every command from every (status, last event) reached, so
+    // a status reached two ways (UNDER_REVIEW by starting or by a revision) is tried both.
+    let mut queue = vec![vec![drafted()]];
+    let mut seen = vec![(START, "Drafted".to_owned())];
+    let mut observed: Vec<(DocumentStatus, String, Option<String>, DocumentStatus)> = vec![];
+    while let Some(history) = queue.pop() {
+        let from = fold(history.clone()).status;
+        for command in status_commands() {
+            let Ok(events) = given(history.clone()).when(command).inspect_result() else {
+                continue;
+            };
+            let mut next = history.clone();
+            let mut at = from;
+            for event in events {
+                let event_type = event.event_type();
+                let outcome = outcome_of(&event);
+                next.push(event);
+                let to = fold(next.clone()).status;
+                if to != at {
+                    observed.push((at, event_type.clone(), outcome, to));
+                }
+                at = to;
+                let key = (to, event_type);
+                if !seen.contains(&key) {
+                    seen.push(key);
+                    queue.push(next.clone());
+                }
+            }
+        }
+    }
+    for (from, event, outcome, to) in &observed {
+        assert!(
+            TRANSITIONS.iter().any(|t| t.from.contains(from)
+                && t.event == event
+                && t.to == *to
+                && (t.outcomes.is_empty()
+                    || outcome.as_deref().is_some_and(|o| t.outcomes.contains(&o)))),
+            "{from:?} --{event} {outcome:?}--> {to:?} happens but is not in the table"
+        );
+    }
+    for t in TRANSITIONS {
+        for from in t.from {
+            for outcome in t
+                .outcomes
+                .iter()
+                .map(|o| Some(*o))
+                .chain(t.outcomes.is_empty().then_some(None))
+            {
+                assert!(
+                    observed.iter().any(|(f, e, o, to)| f == from
+                        && e == t.event
+                        && *to == t.to
+                        && (outcome.is_none() || o.as_deref() == outcome)),
+                    "the table has {from:?} --{} {outcome:?}--> {:?} but no command does it",
+                    t.event,
+                    t.to
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_status_has_a_place_in_the_lifecycle_picture() {
+    let ordered = lifecycle::statuses_in_order();
+    for status in ordered.iter() {
+        assert!(
+            lifecycle::depth(*status).is_some(),
+            "{status:?} unreachable"
+        );
+    }
+    assert_eq!(lifecycle::depth(DocumentStatus::Drafting), Some(0));
+    // Drafted → submitted → started → concluded → deliberated → issued.
+    assert_eq!(lifecycle::depth(DocumentStatus::Issued), Some(5));
+    assert_eq!(ordered.len(), 15, "every status but none twice");
+}
+
+#[test]
+fn the_path_lists_each_status_change_with_the_event_that_made_it() {
+    let mut events = revising();
+    events.push(DocumentEvent::RevisionSubmitted {
+        submitted_on: d("2019-07-15"),
+        responses: vec![response(1, true, None), response(2, true, None)],
+    });
+    events.push(deliberated(DeliberationOutcome::Approved));
+    events.push(issued());
+    let statuses = lifecycle::path(events);
+    use DocumentStatus as S;
+    assert_eq!(
+        statuses,
+        vec![
+            (1, S::Drafting),
+            (2, S::Submitted),
+            (3, S::UnderReview),
+            (4, S::Revising),
+            (5, S::UnderReview),
+            (6, S::Approved),
+            (7, S::Issued),
+        ]
+    );
+}

@@ -62,6 +62,7 @@ const TIMELINE: &str = "query Timeline($id: String!, $asOf: DateTime) {
   document(id: $id, asOf: $asOf) {
     id title status version bodyCode
     history { position sequence eventType recordedAt actorId actorName role summary }
+    statusPath { sequence status }
   }
 }";
 
@@ -717,6 +718,9 @@ pub async fn timeline(
         }
         @if as_of.is_some() {
             p.notice role="status" { (t("截至该时刻：", "As recorded then: ")) strong { (layout::status_label(lang, text(&doc, "status"))) } " · " (t("版本", "version")) " " (doc["version"]) }
+        }
+        @if let Some(path) = doc.get("statusPath").and_then(Value::as_array) {
+            (super::lifecycle::picture(lang, &path.iter().map(|s| text(s, "status").to_owned()).collect::<Vec<_>>()))
         }
         @match doc.get("history").and_then(Value::as_array) {
             None => p.empty { (t("无权查看事件记录。", "The events are not yours to see.")) },

@@ -14,7 +14,8 @@
 //! - [`layout`]: the page frame, navigation per role, labels in Chinese and English.
 //! - [`work`]: "my work", what waits for the person, due dates in working days;
 //!   [`calendar`]: the same deadlines as a personal iCalendar feed.
-//! - [`documents`]: documents, the review page, the forms that act on a document.
+//! - [`documents`]: documents, the review page, the forms that act on a document;
+//!   [`lifecycle`]: the lifecycle picture on a document's timeline.
 //! - [`admin`]: accounts and API tokens (ADMIN).
 //! - [`cleanup`]: cleanup campaigns as a board, and the certification items.
 //! - [`audit`]: the annual report with charts and drill-down, and integrity verification.
@@ -37,6 +38,7 @@ pub mod cleanup;
 pub mod documents;
 pub mod exports;
 pub mod layout;
+pub mod lifecycle;
 pub mod session;
 pub mod work;
 
