@@ -1310,6 +1310,77 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
         "{outcome}"
     );
 
+    // The government office corrects an error, republishes, and corrects a mis-keyed fact.
+    ok(&office
+        .submit(&page, &act("correct"), &[("description", "第二条标点勘误")])
+        .await);
+    ok(&office
+        .submit(
+            &page,
+            &act("republish"),
+            &[("registrationNumber", "NCXR-2026-00001")],
+        )
+        .await);
+    let timeline = format!("{page}/timeline");
+    let facts = office.get(&timeline).await;
+    let meeting = facts
+        .html
+        .split("option value=\"")
+        .skip(1)
+        .map(|o| o.split('"').next().unwrap())
+        .find(|v| v.ends_with("/MEETING"))
+        .expect("the meeting is offered for correction")
+        .to_owned();
+    ok(&office
+        .submit(
+            &timeline,
+            &act("correct-fact"),
+            &[
+                ("fact", &meeting),
+                ("value", "县政府第13次常务会议"),
+                ("reason", "会议纪要所载届次"),
+            ],
+        )
+        .await);
+    let after = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { document(id: $id) {
+               corrections { description } factCorrections { field newValue }
+               republications { registrationNumber } deliberations { meeting } } }",
+            json!({"id": id}),
+        )
+        .await["document"]
+        .clone();
+    assert_eq!(
+        after["corrections"][0]["description"], "第二条标点勘误",
+        "{after}"
+    );
+    assert_eq!(
+        after["republications"][0]["registrationNumber"], "NCXR-2026-00001",
+        "{after}"
+    );
+    assert_eq!(
+        after["deliberations"][0]["meeting"], "县政府第13次常务会议",
+        "{after}"
+    );
+    assert_eq!(after["factCorrections"][0]["field"], "MEETING", "{after}");
+    // A drafter is not offered the government office's forms, and the API refuses anyway.
+    let drafters = drafter.get(&page).await;
+    assert!(
+        !drafters.html.contains("/act/correct\""),
+        "{}",
+        drafters.html
+    );
+    let csrf = drafters.field("csrf");
+    let refused = drafter
+        .post(
+            &act("correct"),
+            &[("csrf", &csrf), ("description", "越权勘误")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.html);
+
     ok(&office
         .submit(
             &page,
@@ -1318,6 +1389,17 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
         )
         .await);
     assert_eq!(status(id).await, "REPEALED");
+
+    // The returned draft is withdrawn by its drafter.
+    let returned_page = format!("/console/documents/{returned}");
+    ok(&drafter
+        .submit(
+            &returned_page,
+            &format!("{returned_page}/act/withdraw"),
+            &[("reason", "上位法已修改，终止制定")],
+        )
+        .await);
+    assert_eq!(status(returned).await, "WITHDRAWN");
 }
 
 #[tokio::test]

@@ -27,6 +27,15 @@ pub enum FactField {
 }
 
 impl FactField {
+    pub const ALL: [FactField; 6] = [
+        FactField::FiledOn,
+        FactField::SubmittedOn,
+        FactField::Meeting,
+        FactField::HeldOn,
+        FactField::MinutesReference,
+        FactField::Signer,
+    ];
+
     /// The event type that records this fact.
     pub fn event_type(self) -> &'static str {
         match self {

@@ -139,3 +139,8 @@ pub fn path(events: impl IntoIterator<Item = super::DocumentEvent>) -> Vec<(u64,
     }
     out
 }
+
+/// The status the API and the read model call `name` (SCREAMING_CASE).
+pub fn status_named(name: &str) -> Option<DocumentStatus> {
+    statuses_in_order().into_iter().find(|s| s.as_str() == name)
+}

@@ -18,6 +18,8 @@ use super::api::{self, Failure, list, nodes, text};
 use super::layout::{self, Lang};
 use super::session::Viewer;
 use crate::domain::Role;
+use crate::domain::document::FactField;
+use crate::domain::document::lifecycle::status_named;
 use crate::http::AppState;
 
 const LIST: &str = "query Documents($filter: DocumentsFilter, $after: String) {
@@ -427,6 +429,28 @@ fn actions(viewer: &Viewer, doc: &Value, numbers: &[String]) -> Markup {
                 }
             },
             (Role::GovernmentOffice, "ISSUED") => {
+                form.card method="post" action=(action("correct")) {
+                    (hidden(viewer))
+                    h2 { (t("勘误", "Correction of errors")) }
+                    p.hint { (t("只改正文字错误，不作实质修改；每条至多改动几个字，不增删条款。", "Errors only, never an amendment: a few characters per clause at most, no clause added or removed.")) }
+                    label for="description" { (t("勘误说明", "What is corrected")) }
+                    input #description name="description" required placeholder="第三条“二千元”应为“两千元”";
+                    label for="correctedText" { (t("勘误后全文（可不填）", "The corrected text (optional)")) }
+                    textarea #correctedText name="text" rows="6" {}
+                    button type="submit" { (t("记录勘误", "Record the correction")) }
+                }
+                form.card method="post" action=(action("republish")) {
+                    (hidden(viewer))
+                    h2 { (t("重新登记、公布", "Republish")) }
+                    p.hint { (t("有效期自重新公布之日起重新计算（一般 5 年，暂行、试行 2 年）。", "The validity starts again from today (5 years, 2 for 暂行/试行).")) }
+                    label for="registrationNumber" { (t("新登记号（可不填）", "New registration number (optional)")) }
+                    input #registrationNumber name="registrationNumber";
+                    label for="validUntil" { (t("有效期至（可不填）", "Valid until (optional)")) }
+                    input #validUntil name="validUntil" type="date";
+                    label for="validityOverrideReason" { (t("超过法定期限的理由", "Reason for a longer validity")) }
+                    input #validityOverrideReason name="validityOverrideReason";
+                    button type="submit" { (t("重新公布", "Republish")) }
+                }
                 form.card method="post" action=(action("repeal")) {
                     (hidden(viewer))
                     h2 { (t("废止", "Repeal")) }
@@ -467,6 +491,15 @@ fn actions(viewer: &Viewer, doc: &Value, numbers: &[String]) -> Markup {
                 }
             },
             _ => {}
+        }
+        @if role == Role::Drafter && status_named(status).is_some_and(|s| s.is_open_draft()) {
+            form.card method="post" action=(action("withdraw")) {
+                (hidden(viewer))
+                h2 { (t("终止制定", "Withdraw the draft")) }
+                label for="withdrawReason" { (t("理由", "Reason")) }
+                input #withdrawReason name="reason" required;
+                button type="submit" { (t("撤回草案", "Withdraw")) }
+            }
         }
     }
 }
@@ -741,12 +774,57 @@ pub async fn timeline(
                 } } }
             },
         }
+        @if matches!(viewer.session.actor.role, Role::Drafter | Role::GovernmentOffice) && as_of.is_none() {
+            (fact_form(&viewer, &id, list(&doc, "history")))
+        }
     };
     layout::page(
         &viewer,
         &format!("{} · {}", t("时间线", "Timeline"), text(&doc, "title")),
         body,
     )
+}
+
+/// Correcting a mis-keyed fact (更正): every fact the history's events recorded, by event
+/// and field; the API decides who may correct which (the role that recorded it).
+fn fact_form(viewer: &Viewer, id: &str, history: &[Value]) -> Markup {
+    let lang = viewer.lang;
+    let t = |zh, en| lang.t(zh, en);
+    let facts: Vec<(String, String)> = history
+        .iter()
+        .flat_map(|e| {
+            FactField::ALL
+                .into_iter()
+                .filter(|f| f.event_type() == text(e, "eventType"))
+                .map(|f| {
+                    (
+                        format!("{}/{}", e["position"], f.as_str()),
+                        format!(
+                            "#{} {} · {}",
+                            e["sequence"],
+                            text(e, "eventType"),
+                            f.as_str()
+                        ),
+                    )
+                })
+        })
+        .collect();
+    html! {
+        @if !facts.is_empty() {
+            form.card method="post" action=(format!("/console/documents/{id}/act/correct-fact")) {
+                (hidden(viewer))
+                h2 { (t("更正记录错误的事实", "Correct a mis-keyed fact")) }
+                p.hint { (t("原记录不变：更正作为新的事件记入，历史中两者都在。", "The recorded event stays: the correction is a new event, and the history keeps both.")) }
+                label for="fact" { (t("事件与字段", "Event and field")) }
+                select #fact name="fact" { @for (value, label) in &facts { option value=(value) { (label) } } }
+                label for="value" { (t("正确的值（日期写作 YYYY-MM-DD）", "The right value (dates as YYYY-MM-DD)")) }
+                input #value name="value" required;
+                label for="factReason" { (t("更正理由", "Why the recorded value was wrong")) }
+                input #factReason name="reason" required;
+                button type="submit" { (t("记录更正", "Record the correction")) }
+            }
+        }
+    }
 }
 
 /// `GET /console/documents/new`: drafting from a pasted text.
@@ -993,6 +1071,29 @@ fn mutation(action: &str, id: &str, fields: &Fields) -> Option<(String, Value)> 
                    "notes": optional(fields, "notes"),
                    "correctionDueOn": optional(fields, "correctionDueOn")}),
         ),
+        "correct" => (
+            ("correctDocument", "CorrectDocumentInput"),
+            json!({"description": field(fields, "description"), "text": optional(fields, "text")}),
+        ),
+        "republish" => (
+            ("republishDocument", "RepublishDocumentInput"),
+            json!({"registrationNumber": optional(fields, "registrationNumber"),
+                   "validUntil": optional(fields, "validUntil"),
+                   "validityOverrideReason": optional(fields, "validityOverrideReason")}),
+        ),
+        "withdraw" => (
+            ("withdrawDocument", "EndDocumentInput"),
+            json!({"reason": field(fields, "reason")}),
+        ),
+        "correct-fact" => {
+            // One select names both: "{position}/{FIELD}".
+            let (position, fact) = field(fields, "fact").split_once('/')?;
+            (
+                ("correctRecordedFact", "CorrectRecordedFactInput"),
+                json!({"position": position.parse::<i64>().ok()?, "field": fact,
+                       "value": field(fields, "value"), "reason": field(fields, "reason")}),
+            )
+        }
         "repeal" => (
             ("repealDocument", "EndDocumentInput"),
             json!({"reason": field(fields, "reason"),

@@ -10,7 +10,7 @@ use maud::{Markup, html};
 
 use super::layout::{self, Lang};
 use crate::domain::DocumentStatus;
-use crate::domain::document::lifecycle::{TRANSITIONS, depth, statuses_in_order};
+use crate::domain::document::lifecycle::{TRANSITIONS, depth, status_named, statuses_in_order};
 
 const BOX_W: i32 = 118;
 const BOX_H: i32 = 30;
@@ -35,17 +35,13 @@ fn places() -> Vec<(DocumentStatus, i32, i32)> {
         .collect()
 }
 
-fn status_of(name: &str) -> Option<DocumentStatus> {
-    statuses_in_order().into_iter().find(|s| s.as_str() == name)
-}
-
 /// The picture, with the statuses `path` went through (as the API names them, oldest first);
 /// the last is where the document is now.
 pub fn picture(lang: Lang, path: &[String]) -> Markup {
     let t = |zh, en| lang.t(zh, en);
     let places = places();
     let at = |s: DocumentStatus| places.iter().find(|p| p.0 == s).map(|p| (p.1, p.2));
-    let been: Vec<DocumentStatus> = path.iter().filter_map(|s| status_of(s)).collect();
+    let been: Vec<DocumentStatus> = path.iter().filter_map(|s| status_named(s)).collect();
     let now = been.last().copied();
     let taken = |from: DocumentStatus, to: DocumentStatus| {
         been.windows(2).any(|w| w[0] == from && w[1] == to)
