@@ -34,6 +34,8 @@ pub struct DocumentFilter {
     pub visible: Option<(Vec<String>, Vec<String>)>,
     /// Ended (expired, repealed, declared invalid, revoked, superseded) in this year.
     pub ended_in_year: Option<i32>,
+    /// The filing status (备案), all authorities taken together.
+    pub filing_status: Option<String>,
 }
 
 /// Up to `limit` documents with ids after `after`, in id (creation) order.
@@ -55,6 +57,7 @@ pub async fn documents(
            AND ($8::bool OR body_code = ANY($9) OR status = ANY($10))
            AND ($11::int IS NULL OR (ended_on >= make_date($11, 1, 1)
                                      AND ended_on < make_date($11 + 1, 1, 1)))
+           AND ($12::text IS NULL OR filing_status = $12)
          ORDER BY id
          LIMIT $6",
     )
@@ -81,6 +84,7 @@ pub async fn documents(
             .unwrap_or_default(),
     )
     .bind(filter.ended_in_year)
+    .bind(&filter.filing_status)
     .fetch_all(pool)
     .await?;
     Ok(rows)

@@ -1277,7 +1277,36 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
             ],
         )
         .await);
+    // The filing queue: to be filed, with its deadline, then in each authority's review.
+    let queue = legal.get("/console/filings").await;
+    assert!(
+        queue_section(&queue.html, "待报备").contains("关于市场管理的规定"),
+        "{}",
+        queue.html
+    );
+    // Due 30 days after publication (today): shown as the date, with the working days left
+    // where the ledger's calendar covers it.
+    let beijing = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let due = (beijing + chrono::Days::new(30)).to_string();
+    assert!(
+        queue_section(&queue.html, "待报备").contains(&due),
+        "{}",
+        queue.html
+    );
     ok(&drafter.submit(&page, &act("file"), &[]).await);
+    let queue = legal.get("/console/filings").await;
+    assert!(!queue_section(&queue.html, "待报备").contains("关于市场管理的规定"));
+    let in_review = queue_section(&queue.html, "备案审查中");
+    assert!(
+        in_review.contains(CITY) && in_review.contains(CONGRESS),
+        "{in_review}"
+    );
+    let citys = city.get("/console/filings").await;
+    let citys = queue_section(&citys.html, "备案审查中");
+    assert!(
+        citys.contains(CITY) && !citys.contains(CONGRESS),
+        "its own filings: {citys}"
+    );
 
     // The city government's filing review: only its own authority is offered.
     let filing = city.get(&page).await;
@@ -1308,6 +1337,17 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
             .iter()
             .any(|f| f["authority"] == CITY && f["outcome"] == "ACCEPTED"),
         "{outcome}"
+    );
+    let citys = city.get("/console/filings").await;
+    assert!(
+        !queue_section(&citys.html, "备案审查中").contains("关于市场管理的规定"),
+        "decided"
+    );
+    let queue = legal.get("/console/filings").await;
+    let in_review = queue_section(&queue.html, "备案审查中");
+    assert!(
+        in_review.contains(CONGRESS) && !in_review.contains(CITY),
+        "{in_review}"
     );
 
     // The government office corrects an error, republishes, and corrects a mis-keyed fact.
@@ -1400,6 +1440,15 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
         )
         .await);
     assert_eq!(status(returned).await, "WITHDRAWN");
+}
+
+/// The part of a filing-queue page under `heading`, up to the next list.
+fn queue_section<'h>(html: &'h str, heading: &str) -> &'h str {
+    let start = html
+        .find(&format!("<h2>{heading}"))
+        .unwrap_or_else(|| panic!("no list {heading}:\n{html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
 
 #[tokio::test]

@@ -70,6 +70,52 @@ async fn each_authority_records_its_own_outcome_and_corrections_have_deadlines()
     let app = TestApp::spawn().await;
     list_bodies(&app).await;
     let id = issued(&app, "备案测试办法", "南政办发〔2019〕70号").await;
+    let draft = draft(&app, "尚未印发", false).await;
+
+    // The queue by filing status: issued and not filed, due 30 days after publication; a
+    // draft is NOT_FILED too but has no filing deadline and is not issued.
+    let queue = |status: &'static str| {
+        let app = &app;
+        async move {
+            app.ok(
+                Role::LegalOffice,
+                "query($s: FilingStatus) { documents(filter: {filingStatus: $s, status: ISSUED}) {
+                   nodes { id filingDueOn } } }",
+                json!({"s": status}),
+            )
+            .await["documents"]["nodes"]
+                .clone()
+        }
+    };
+    let due = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { filingDueOn issuance { publishedOn } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let published: chrono::NaiveDate = due["document"]["issuance"]["publishedOn"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let filing_due = (published + chrono::Days::new(30)).to_string();
+    assert_eq!(
+        queue("NOT_FILED").await,
+        json!([{"id": id, "filingDueOn": filing_due}])
+    );
+    assert_eq!(queue("FILED").await, json!([]));
+    let unissued = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { filingStatus filingDueOn } }",
+            json!({"id": draft}),
+        )
+        .await;
+    assert_eq!(
+        unissued["document"],
+        json!({"filingStatus": "NOT_FILED", "filingDueOn": null})
+    );
 
     // Only the listed authorities, all at once.
     let r = act(
@@ -98,6 +144,8 @@ async fn each_authority_records_its_own_outcome_and_corrections_have_deadlines()
     .await;
     let doc = filings(&app, &id).await;
     assert_eq!(doc["filingStatus"], "FILED");
+    assert_eq!(queue("NOT_FILED").await, json!([]));
+    assert_eq!(queue("FILED").await[0]["id"], id.as_str());
     assert_eq!(
         doc["filings"],
         json!([

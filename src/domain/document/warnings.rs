@@ -42,6 +42,16 @@ impl Default for WarningSettings {
 }
 
 impl NormativeDocument {
+    /// The day by which an issued document must be filed for record (备案): publication plus
+    /// the ledger's filing days (30 by law). None before issue, and for an imported document,
+    /// whose filing the ledger does not know.
+    pub fn filing_due_on(&self, settings: &WarningSettings) -> Option<NaiveDate> {
+        let issuance = self.issuance.as_ref().filter(|_| self.imported.is_none())?;
+        Some(issuance.published_on + Days::new(settings.filing_days))
+    }
+}
+
+impl NormativeDocument {
     /// The warn-only rules this document breaks as of `today`.
     pub fn warnings(
         &self,
@@ -89,8 +99,7 @@ impl NormativeDocument {
             }
         }
         // The ledger does not know how an imported document was filed: no filing warnings.
-        if let Some(i) = self.issuance.as_ref().filter(|_| self.imported.is_none()) {
-            let deadline = i.published_on + Days::new(settings.filing_days);
+        if let (Some(i), Some(deadline)) = (self.issuance.as_ref(), self.filing_due_on(settings)) {
             match self.filings.first() {
                 None if today > deadline && self.status == S::Issued => out.push(Warning {
                     code: "FILING_OVERDUE",

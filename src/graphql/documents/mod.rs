@@ -15,7 +15,7 @@ pub use citations::CitationQueries;
 pub use deadlines::DeadlineQueries;
 pub use mutations::DocumentMutations;
 pub use search::SearchQueries;
-pub use types::{Document, DocumentClass, DocumentStatus};
+pub use types::{Document, DocumentClass, DocumentStatus, FilingStatus};
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object};
@@ -42,6 +42,9 @@ pub struct DocumentsFilter {
     /// Legally in force on this date (legal time): effective_on ≤ date ≤ valid_until, and not
     /// repealed, declared invalid or revoked by then.
     pub in_force_on: Option<chrono::NaiveDate>,
+    /// The filing status (备案), all authorities taken together: NOT_FILED with status
+    /// ISSUED is what waits to be filed, FILED what waits for an authority's review.
+    pub filing_status: Option<FilingStatus>,
 }
 
 impl DocumentsFilter {
@@ -57,6 +60,9 @@ impl DocumentsFilter {
             in_force_on: self.in_force_on,
             visible: reader.visibility(),
             ended_in_year: None,
+            filing_status: self
+                .filing_status
+                .map(|s| crate::domain::FilingStatus::from(s).as_str().to_owned()),
         }
     }
 }

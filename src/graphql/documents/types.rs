@@ -123,6 +123,12 @@ impl Document {
     async fn filing_status(&self) -> FilingStatus {
         self.0.state.filing_status.into()
     }
+    /// The day by which an issued document must be filed for record: publication plus the
+    /// ledger's filing days (30 by law). Null before issue and for imported documents.
+    async fn filing_due_on(&self, ctx: &Context<'_>) -> ApiResult<Option<NaiveDate>> {
+        let settings = &ctx.data::<Session>()?.ledger.settings().warnings;
+        Ok(self.0.state.filing_due_on(settings))
+    }
     async fn body_code(&self) -> &str {
         self.draft()
             .map(|d| d.body_code.as_str())

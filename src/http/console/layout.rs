@@ -103,6 +103,9 @@ fn nav(viewer: &Viewer) -> Markup {
             @if role == Role::Drafter {
                 a href="/console/documents/new" { (t("起草", "Draft")) }
             }
+            @if role != Role::Admin && role != Role::Advisor {
+                a href="/console/filings" { (t("备案", "Filing")) }
+            }
             @if matches!(role, Role::Auditor | Role::LegalOffice | Role::GovernmentOffice | Role::Drafter) {
                 a href="/console/cleanups" { (t("清理", "Cleanups")) }
             }

@@ -16,6 +16,7 @@
 //!   [`calendar`]: the same deadlines as a personal iCalendar feed.
 //! - [`documents`]: documents, the review page, the forms that act on a document;
 //!   [`lifecycle`]: the lifecycle picture on a document's timeline.
+//! - [`filings`]: the filing queue (备案), by filing status and deadline.
 //! - [`admin`]: accounts and API tokens (ADMIN).
 //! - [`cleanup`]: cleanup campaigns as a board, and the certification items.
 //! - [`audit`]: the annual report with charts and drill-down, and integrity verification.
@@ -37,6 +38,7 @@ pub mod catalogue;
 pub mod cleanup;
 pub mod documents;
 pub mod exports;
+pub mod filings;
 pub mod layout;
 pub mod lifecycle;
 pub mod session;
@@ -100,6 +102,7 @@ pub fn routes() -> Router<AppState> {
             "/console/admin/tokens/{id}/revoke",
             post(admin::revoke_token),
         )
+        .route("/console/filings", get(filings::page))
         .route("/console/cleanups", get(cleanup::index))
         .route("/console/cleanups/{id}", get(cleanup::board))
         .route("/console/certification-items", get(cleanup::items))
