@@ -1513,6 +1513,214 @@ async fn a_cleanup_campaign_is_a_board_of_its_entries_by_step() {
 }
 
 #[tokio::test]
+async fn a_cleanup_runs_from_launch_to_closing_and_an_item_is_kept_through_the_console() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    account(&app, "legal", Role::LegalOffice, &["NCX-JUSTICE"]).await;
+    account(&app, "office", Role::GovernmentOffice, &[]).await;
+    account(&app, "auditor", Role::Auditor, &[]).await;
+    account(&app, "drafter", Role::Drafter, &["NCX-GOV-OFFICE"]).await;
+    let kept = issued(&app, "丙办法", "南政办发〔2019〕62号").await;
+    let (mut legal, mut office, mut auditor, mut drafter) = (
+        Browser::new(&app),
+        Browser::new(&app),
+        Browser::new(&app),
+        Browser::new(&app),
+    );
+    drafter.sign_in("drafter", PASSWORD).await;
+    legal.sign_in("legal", PASSWORD).await;
+    office.sign_in("office", PASSWORD).await;
+    auditor.sign_in("auditor", PASSWORD).await;
+    let moved = |p: &Page| {
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+        p.location().to_owned()
+    };
+
+    // The legal office lists a certification item.
+    let item = moved(
+        &legal
+            .submit(
+                "/console/certification-items",
+                "/console/certification-items/register",
+                &[
+                    ("name", "居住证明"),
+                    ("matter", "申领居住证"),
+                    ("basisLevel", "REGULATION"),
+                    ("basisCitation", "《居住证暂行条例》第九条"),
+                    ("requestingUnit", "县公安局"),
+                    ("issuingUnit", "村（居）委会"),
+                    ("registeredOn", "2019-01-15"),
+                ],
+            )
+            .await,
+    );
+    let item_page = legal.get(&item).await;
+    assert!(
+        item_page.html.contains("《居住证暂行条例》第九条"),
+        "{}",
+        item_page.html
+    );
+    let item_id = item.rsplit('/').next().unwrap().to_owned();
+
+    // An auditor reads the campaigns but is offered no launch form.
+    assert!(
+        !auditor
+            .get("/console/cleanups")
+            .await
+            .html
+            .contains("/console/cleanups/launch")
+    );
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let board = moved(
+        &legal
+            .submit(
+                "/console/cleanups",
+                "/console/cleanups/launch",
+                &[
+                    ("title", "规范性文件和证明事项清理"),
+                    ("noticeNumber", "南司发〔2026〕3号"),
+                    ("kind", "PERIODIC"),
+                    ("organiser", "南昌县司法局"),
+                    ("cutOff", "2019-10-31"),
+                    ("deadline", &deadline),
+                    ("documents", "true"),
+                    ("certificationItems", "true"),
+                ],
+            )
+            .await,
+    );
+    let campaign = board.rsplit('/').next().unwrap().to_owned();
+    let entry = |id: &str| format!("/console/cleanups/{campaign}/entries/{id}");
+    let act = |a: &str| format!("/console/cleanups/{campaign}/act/{a}");
+    // The drafting body proposes for its document, the legal office for the item; each is
+    // offered only its own entries.
+    assert!(drafter.get(&board).await.html.contains(&entry(&kept)));
+    assert!(!drafter.get(&board).await.html.contains(&entry(&item_id)));
+    assert!(!legal.get(&board).await.html.contains(&entry(&kept)));
+    moved(
+        &drafter
+            .submit(
+                &entry(&kept),
+                &act("propose"),
+                &[
+                    ("decision", "CONTINUE"),
+                    ("grounds", "符合上位法，继续有效"),
+                ],
+            )
+            .await,
+    );
+    moved(
+        &legal
+            .submit(
+                &entry(&item_id),
+                &act("propose"),
+                &[
+                    ("decision", "RETAIN"),
+                    ("grounds", "条例设定"),
+                    ("commitmentAllowed", "true"),
+                ],
+            )
+            .await,
+    );
+    for id in [&kept, &item_id] {
+        moved(
+            &legal
+                .submit(&entry(id), &act("review"), &[("accepted", "true")])
+                .await,
+        );
+    }
+    let decided = legal.get(&board).await;
+    assert!(
+        !decided.html.contains(&entry(&kept)),
+        "decided entries are not acted on"
+    );
+
+    // The government approves, the legal office publishes (which applies), reports, closes.
+    moved(
+        &office
+            .submit(
+                &board,
+                &act("approve"),
+                &[
+                    ("meetingType", "EXECUTIVE_MEETING"),
+                    ("meeting", "县政府第15次常务会议"),
+                ],
+            )
+            .await,
+    );
+    moved(
+        &legal
+            .submit(
+                &board,
+                &act("publish"),
+                &[("resultNumber", "南府发〔2026〕9号")],
+            )
+            .await,
+    );
+    moved(
+        &legal
+            .submit(&board, &act("report"), &[("to", "南昌市人民政府")])
+            .await,
+    );
+    moved(&legal.submit(&board, &act("close"), &[]).await);
+    let closed = app
+        .ok(
+            Role::Auditor,
+            "query($id: ID!) { cleanupCampaign(id: $id) { status resultNumber reports { to }
+               approval { meeting } } }",
+            json!({"id": campaign}),
+        )
+        .await["cleanupCampaign"]
+        .clone();
+    assert_eq!(
+        closed,
+        json!({"status": "CLOSED", "resultNumber": "南府发〔2026〕9号",
+               "reports": [{"to": "南昌市人民政府"}], "approval": {"meeting": "县政府第15次常务会议"}})
+    );
+
+    // The item was retained by the result; the legal office applies, stops, then cancels.
+    let item_act = |a: &str| format!("{item}/act/{a}");
+    assert!(legal.get(&item).await.html.contains("保留"));
+    moved(
+        &legal
+            .submit(&item, &item_act("enable-commitment"), &[])
+            .await,
+    );
+    moved(
+        &legal
+            .submit(
+                &item,
+                &item_act("disable-commitment"),
+                &[("reason", "风险较高")],
+            )
+            .await,
+    );
+    moved(
+        &legal
+            .submit(
+                &item,
+                &item_act("cancel"),
+                &[("replacementMethod", "部门间信息核验")],
+            )
+            .await,
+    );
+    let after = app
+        .ok(
+            Role::Auditor,
+            "query($id: String!) { certificationItem(id: $id) { status replacementMethod commitmentEnabled } }",
+            json!({"id": item_id}),
+        )
+        .await["certificationItem"]
+        .clone();
+    assert_eq!(
+        after,
+        json!({"status": "CANCELLED", "replacementMethod": "部门间信息核验", "commitmentEnabled": false})
+    );
+    // A cancelled item has no forms left; the API would refuse them anyway.
+    assert!(!legal.get(&item).await.html.contains("/act/"));
+}
+
+#[tokio::test]
 async fn my_work_is_told_of_each_change_through_the_live_feed() {
     let app = TestApp::spawn().await;
     list_bodies(&app).await;

@@ -8,13 +8,13 @@
 //! API's answer, shown as it came.
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::api::{self, Failure, list, nodes, text};
+use super::forms::{Fields, field, hidden, optional, perform, refused};
 use super::layout::{self, Lang};
 use super::session::Viewer;
 use crate::domain::Role;
@@ -195,17 +195,6 @@ async fn load(
 
 /// A new command id per rendered form: submitting the same form twice (a double click, a
 /// reload) answers the first result and writes nothing more.
-fn command_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-fn hidden(viewer: &Viewer) -> Markup {
-    html! {
-        input type="hidden" name="csrf" value=(viewer.session.csrf);
-        input type="hidden" name="commandId" value=(command_id());
-    }
-}
-
 #[derive(Deserialize, Default)]
 pub struct Done {
     #[serde(default)]
@@ -860,25 +849,6 @@ pub async fn draft_form(viewer: Viewer) -> Response {
     )
 }
 
-/// Form fields in order (repeated names kept).
-type Fields = Vec<(String, String)>;
-
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default()
-}
-
-/// A field, or null when left empty.
-fn optional(fields: &Fields, name: &str) -> Value {
-    match field(fields, name).trim() {
-        "" => Value::Null,
-        v => json!(v),
-    }
-}
-
 /// A form's fields, and the file it carried if it was sent as multipart (a .docx text).
 async fn read_form(
     state: &AppState,
@@ -970,18 +940,6 @@ pub async fn draft(
         }
         Err(f) => refused(&viewer, &f, "/console/documents/new"),
     }
-}
-
-fn refused(viewer: &Viewer, f: &Failure, back: &str) -> Response {
-    let lang = viewer.lang;
-    let body = html! {
-        (layout::failure(f))
-        p { (lang.t("未记录任何内容。", "Nothing was recorded.")) " "
-            a href=(back) { (lang.t("返回", "Go back")) } }
-    };
-    let mut r = layout::page(viewer, lang.t("未能完成", "Not done"), body);
-    *r.status_mut() = layout::status_of(f);
-    r
 }
 
 /// One form's mutation: its operation and variables, from the form's fields only.
@@ -1121,23 +1079,14 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    if let Err(r) = viewer.check_csrf(field(&fields, "csrf")) {
-        return r;
-    }
     let back = format!("/console/documents/{id}");
-    let Some((op, vars)) = mutation(&action, &id, &fields) else {
-        let f = Failure::new("BAD_USER_INPUT", format!("no such action: {action}"));
-        return (StatusCode::NOT_FOUND, refused(&viewer, &f, &back)).into_response();
-    };
-    match api::run(&state, Some(&viewer.session.actor), &op, vars).await {
-        Ok(_) => {
-            let to = if matches!(action.as_str(), "opinion" | "consider-warning") {
-                format!("{back}/review?done={action}")
-            } else {
-                format!("{back}?done={action}")
-            };
-            Redirect::to(&to).into_response()
+    let mutation = mutation(&action, &id, &fields);
+    perform(&state, &viewer, &fields, mutation, &back, |_| {
+        if matches!(action.as_str(), "opinion" | "consider-warning") {
+            format!("{back}/review?done={action}")
+        } else {
+            format!("{back}?done={action}")
         }
-        Err(f) => refused(&viewer, &f, &back),
-    }
+    })
+    .await
 }

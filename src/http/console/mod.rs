@@ -11,14 +11,16 @@
 //! # Layout
 //! - [`session`]: cookies, sign-in and sign-out, the CSRF check of every form.
 //! - [`api`]: runs an operation in-process as the signed-in actor.
-//! - [`layout`]: the page frame, navigation per role, labels in Chinese and English.
+//! - [`layout`]: the page frame, navigation per role, labels in Chinese and English;
+//!   [`forms`]: what every form shares (CSRF, commandId, the refusal page).
 //! - [`work`]: "my work", what waits for the person, due dates in working days;
 //!   [`calendar`]: the same deadlines as a personal iCalendar feed.
 //! - [`documents`]: documents, the review page, the forms that act on a document;
 //!   [`lifecycle`]: the lifecycle picture on a document's timeline.
 //! - [`filings`]: the filing queue (备案), by filing status and deadline.
 //! - [`admin`]: accounts and API tokens (ADMIN).
-//! - [`cleanup`]: cleanup campaigns as a board, and the certification items.
+//! - [`cleanup`]: cleanup campaigns as a board, with the forms of each step;
+//!   [`items`]: the certification items and the legal office's forms.
 //! - [`audit`]: the annual report with charts and drill-down, and integrity verification.
 //! - [`exports`]: the office files (.xlsx catalogues and item list, the .docx opinion).
 //! - [`catalogue`]: the public catalogue, without sign-in.
@@ -39,6 +41,8 @@ pub mod cleanup;
 pub mod documents;
 pub mod exports;
 pub mod filings;
+pub mod forms;
+pub mod items;
 pub mod layout;
 pub mod lifecycle;
 pub mod session;
@@ -104,8 +108,23 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/filings", get(filings::page))
         .route("/console/cleanups", get(cleanup::index))
+        .route("/console/cleanups/launch", post(cleanup::launch))
         .route("/console/cleanups/{id}", get(cleanup::board))
-        .route("/console/certification-items", get(cleanup::items))
+        .route("/console/cleanups/{id}/act/{action}", post(cleanup::act))
+        .route(
+            "/console/cleanups/{id}/entries/{entry}",
+            get(cleanup::entry),
+        )
+        .route("/console/certification-items", get(items::index))
+        .route(
+            "/console/certification-items/register",
+            post(items::register),
+        )
+        .route("/console/certification-items/{id}", get(items::page))
+        .route(
+            "/console/certification-items/{id}/act/{action}",
+            post(items::act),
+        )
         .route("/console/report", get(audit::report))
         .route("/console/report/chart.svg", get(audit::chart))
         .route("/console/report/figure", get(audit::figure))
