@@ -375,7 +375,12 @@ pub const READS: &[ReadPermission] = &[
 /// The queries anyone may call, with or without a token: the public catalogue (公开). They
 /// answer published documents only, through a type that has nothing else; they are not in
 /// [`READS`], whose every row needs a token.
-pub const PUBLIC_QUERIES: &[&str] = &["publicDocuments", "publicDocument", "publicCatalogue"];
+pub const PUBLIC_QUERIES: &[&str] = &[
+    "publicDocuments",
+    "publicDocument",
+    "publicCatalogue",
+    "publicSearch",
+];
 
 /// The mutations anyone may call, with or without a token (as [`Role::Public`]).
 pub const PUBLIC_MUTATIONS: &[&str] = &["submitReviewSuggestion"];

@@ -11,6 +11,7 @@ use crate::authz::PUBLISHED;
 use crate::domain::DocumentNumber;
 use crate::domain::document as d;
 use crate::domain::text::TextStage;
+use crate::graphql::documents::search::{SearchResult, search};
 use crate::graphql::documents::texts::{Clause, TextVersion};
 use crate::graphql::documents::{DocumentClass, DocumentStatus, document_page_as};
 use crate::graphql::error::{ApiError, ApiResult, gql};
@@ -123,8 +124,45 @@ pub struct PublicDocumentsFilter {
     pub in_force_on: Option<NaiveDate>,
 }
 
+impl PublicDocumentsFilter {
+    /// The read-model filter, limited to published documents whoever asks.
+    fn published(self) -> DocumentFilter {
+        DocumentFilter {
+            body_code: self.body_code,
+            status: self
+                .status
+                .map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
+            year: self.year,
+            title_contains: self.title_contains,
+            in_force_on: self.in_force_on,
+            ..public_filter()
+        }
+    }
+}
+
 #[Object]
 impl PublicQueries {
+    /// Full-text search of published documents' titles and texts (the text in force, or
+    /// the last one of a document that ended), for every term of `query` (split on spaces;
+    /// each with at least 2 letters or digits in a row) in one clause; ranked, title matches
+    /// first. No token needed; drafts and documents in review are never searched.
+    async fn public_search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        filter: Option<PublicDocumentsFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, SearchResult<PublicDocument>>> {
+        // The title is searched with the text: a title filter would only narrow it again.
+        let filter = PublicDocumentsFilter {
+            title_contains: None,
+            ..filter.unwrap_or_default()
+        }
+        .published();
+        search(ctx, &query, &filter, first, after, PublicDocument).await
+    }
+
     /// Published documents (公开), in id order; no token needed. Drafts and documents in
     /// review are never listed.
     async fn public_documents(
@@ -134,17 +172,7 @@ impl PublicQueries {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, PublicDocument>> {
-        let f = filter.unwrap_or_default();
-        let filter = DocumentFilter {
-            body_code: f.body_code,
-            status: f
-                .status
-                .map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
-            year: f.year,
-            title_contains: f.title_contains,
-            in_force_on: f.in_force_on,
-            ..public_filter()
-        };
+        let filter = filter.unwrap_or_default().published();
         public_page(ctx, filter, first, after).await
     }
 

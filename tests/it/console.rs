@@ -683,6 +683,13 @@ async fn four_roles_take_a_document_from_draft_to_the_public_catalogue_through_t
     assert_eq!(found.status, StatusCode::SEE_OTHER);
     let shown = public.get(found.location()).await;
     assert!(shown.html.contains("应当提交申请书"), "the issued text");
+    // Full-text search finds the clause, the words marked, and links to it.
+    let searched = public.get("/console/catalogue?text=申请书").await;
+    assert!(
+        searched.html.contains("<mark>申请书</mark>") && searched.html.contains("#art-"),
+        "{}",
+        searched.html
+    );
     let history = legal
         .get(&format!("/console/documents/{doc}/timeline"))
         .await;

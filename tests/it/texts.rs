@@ -507,6 +507,27 @@ async fn chinese_search_finds_the_clause() {
     );
     let r = app.gql(Role::LegalOffice, q, json!({"q": "罚"})).await;
     assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
+
+    // The public searches published texts only, without a token: the issued document, never
+    // the draft or the one in review that hold the same words.
+    let issued = issued_with_text(
+        &app,
+        "关于罚款缴纳的规定",
+        "第一条　罚款应当按期缴纳。\n第二条　加强监督检查。",
+        "南政办发〔2019〕88号",
+    )
+    .await;
+    let public = "query($q: String!) { publicSearch(query: $q) {
+        nodes { document { id number } clauseId snippet } } }";
+    let r = app.gql_as(None, public, json!({"q": "监督 检查"})).await;
+    assert_eq!(
+        r["data"]["publicSearch"]["nodes"],
+        json!([{"document": {"id": issued, "number": "南政办发〔2019〕88号"},
+                "clauseId": "art-2-p1", "snippet": "第二条　加强监督检查。"}]),
+        "{r:#}"
+    );
+    let r = app.gql_as(None, public, json!({"q": "罚"})).await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT");
 }
 
 /// The higher law a text cites is listed with its clause; `documentsCiting` finds the

@@ -7,7 +7,7 @@
 mod citations;
 mod deadlines;
 mod mutations;
-mod search;
+pub mod search;
 pub mod texts;
 pub mod types;
 

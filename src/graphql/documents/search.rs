@@ -4,11 +4,12 @@
 //! match; the caller sees what `documents` would show them.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Object, OutputType, SimpleObject};
 
 use crate::domain::text;
 use crate::graphql::documents::{Document, DocumentsFilter};
 use crate::graphql::error::{ApiError, ApiResult, gql};
+use crate::graphql::public::PublicDocument;
 use crate::graphql::{page_size, reader};
 use crate::projection::queries;
 
@@ -20,10 +21,15 @@ const CONTEXT: usize = 40;
 #[derive(Default)]
 pub struct SearchQueries;
 
-/// A document that matched, and where.
+/// A document that matched, and where: a signed-in reader's `Document`, or the public's
+/// `PublicDocument` (`publicSearch`).
 #[derive(SimpleObject)]
-pub struct SearchResult {
-    pub document: Document,
+#[graphql(
+    concrete(name = "SearchResult", params(Document)),
+    concrete(name = "PublicSearchResult", params(PublicDocument))
+)]
+pub struct SearchResult<D: OutputType> {
+    pub document: D,
     /// How many clauses matched (the title counts as one).
     pub score: i64,
     /// The first clause that matched: `title`, or a clause id of the current text.
@@ -48,69 +54,79 @@ impl SearchQueries {
         filter: Option<DocumentsFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<Connection<String, SearchResult>> {
+    ) -> ApiResult<Connection<String, SearchResult<Document>>> {
         let r = reader(ctx, "searchDocuments")?;
-        if query.chars().count() > MAX_QUERY {
-            return Err(gql(ApiError::bad_input(
-                "query",
-                format!("at most {MAX_QUERY} characters"),
-            )));
-        }
-        let terms: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        if terms.is_empty() || terms.iter().any(|t| text::bigram_keys(t).is_empty()) {
-            return Err(gql(ApiError::bad_input(
-                "query",
-                "each term needs at least 2 letters or digits in a row",
-            )));
-        }
-        let mut grams: Vec<i32> = terms.iter().flat_map(|t| text::bigram_keys(t)).collect();
-        grams.sort();
-        grams.dedup();
-        let limit = page_size(ctx, first)?;
-        let offset: i64 = match after {
-            Some(a) => {
-                a.parse::<i64>()
-                    .ok()
-                    .filter(|o| *o >= 0)
-                    .ok_or_else(|| gql(ApiError::bad_input("after", "not a cursor")))?
-                    + 1
-            }
-            None => 0,
-        };
         // The title is searched with the text: a title filter would only narrow it again.
         let filter = DocumentsFilter {
             title_contains: None,
             ..filter.unwrap_or_default()
         }
         .scoped(&r);
-        let hits = queries::search_documents(
-            r.session.ledger.pool(),
-            &terms,
-            &grams,
-            &filter,
-            offset,
-            limit + 1,
-        )
+        search(ctx, &query, &filter, first, after, Document).await
+    }
+}
+
+/// One page of matches of `query` among the documents `filter` admits, each document shown
+/// as `D` (what the caller may see of it). The cursor is the rank.
+pub async fn search<D: OutputType>(
+    ctx: &Context<'_>,
+    query: &str,
+    filter: &queries::DocumentFilter,
+    first: Option<i32>,
+    after: Option<String>,
+    document: impl Fn(queries::DocumentRow) -> D,
+) -> ApiResult<Connection<String, SearchResult<D>>>
+where
+    SearchResult<D>: OutputType,
+{
+    let pool = ctx.data::<crate::graphql::Session>()?.ledger.pool();
+    if query.chars().count() > MAX_QUERY {
+        return Err(gql(ApiError::bad_input(
+            "query",
+            format!("at most {MAX_QUERY} characters"),
+        )));
+    }
+    let terms: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    if terms.is_empty() || terms.iter().any(|t| text::bigram_keys(t).is_empty()) {
+        return Err(gql(ApiError::bad_input(
+            "query",
+            "each term needs at least 2 letters or digits in a row",
+        )));
+    }
+    let mut grams: Vec<i32> = terms.iter().flat_map(|t| text::bigram_keys(t)).collect();
+    grams.sort();
+    grams.dedup();
+    let limit = page_size(ctx, first)?;
+    let offset: i64 = match after {
+        Some(a) => {
+            a.parse::<i64>()
+                .ok()
+                .filter(|o| *o >= 0)
+                .ok_or_else(|| gql(ApiError::bad_input("after", "not a cursor")))?
+                + 1
+        }
+        None => 0,
+    };
+    let hits = queries::search_documents(pool, &terms, &grams, filter, offset, limit + 1)
         .await
         .map_err(gql)?;
-        let mut connection = Connection::new(offset > 0, hits.len() as i64 > limit);
-        for (i, hit) in hits.into_iter().take(limit as usize).enumerate() {
-            let (snippet, start, length) = snippet(&hit.text, &terms[0]);
-            connection.edges.push(Edge::new(
-                (offset + i as i64).to_string(),
-                SearchResult {
-                    document: Document(hit.row),
-                    score: hit.score,
-                    clause_id: hit.clause_id,
-                    clause_number: hit.number,
-                    snippet,
-                    highlight_start: start as i32,
-                    highlight_length: length as i32,
-                },
-            ));
-        }
-        Ok(connection)
+    let mut connection = Connection::new(offset > 0, hits.len() as i64 > limit);
+    for (i, hit) in hits.into_iter().take(limit as usize).enumerate() {
+        let (snippet, start, length) = snippet(&hit.text, &terms[0]);
+        connection.edges.push(Edge::new(
+            (offset + i as i64).to_string(),
+            SearchResult {
+                document: document(hit.row),
+                score: hit.score,
+                clause_id: hit.clause_id,
+                clause_number: hit.number,
+                snippet,
+                highlight_start: start as i32,
+                highlight_length: length as i32,
+            },
+        ));
     }
+    Ok(connection)
 }
 
 /// The text around the first (case-insensitive) occurrence of `term`: up to CONTEXT characters

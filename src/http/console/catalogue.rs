@@ -1,5 +1,5 @@
 //! The public catalogue (公开目录), without sign-in: published documents in force on a date,
-//! by body, by year, by title; lookup by 文号; the yearly 现行有效 / 失效 catalogues; a
+//! by body, by year, by title; full-text search of their texts; lookup by 文号; the yearly 现行有效 / 失效 catalogues; a
 //! document's issued text. Anonymous visitors are rate-limited like the API's.
 
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -29,6 +29,14 @@ const YEARLY: &str = "query Yearly($year: Int!, $kind: CatalogueKind!, $after: S
   }
 }";
 
+const SEARCH: &str = "query Search($query: String!, $after: String) {
+  publicSearch(query: $query, first: 20, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { clauseId clauseNumber snippet highlightStart highlightLength
+            document { number title issuingBodyCode status } }
+  }
+}";
+
 const BY_NUMBER: &str = "query ByNumber($number: String!) {
   publicDocument(number: $number) { id }
 }";
@@ -45,6 +53,9 @@ const ONE: &str = "query One($number: String!) {
 pub struct CatalogueQuery {
     #[serde(default)]
     q: String,
+    /// Words to find in the titles and texts (full-text search).
+    #[serde(default)]
+    text: String,
     #[serde(default)]
     body: String,
     #[serde(default)]
@@ -125,6 +136,19 @@ pub async fn page(
         };
     }
     let after = (!q.after.is_empty()).then_some(q.after.as_str());
+    if !q.text.trim().is_empty() {
+        return match api::run(
+            &state,
+            None,
+            SEARCH,
+            json!({"query": q.text.trim(), "after": after}),
+        )
+        .await
+        {
+            Ok(d) => search_page(lang, &q.text, d.get("publicSearch").unwrap_or(&Value::Null)),
+            Err(f) => failed(lang, &f),
+        };
+    }
     let year = q.year.trim().parse::<i32>().ok();
     let result = match (q.kind.as_str(), year) {
         ("IN_FORCE" | "ENDED", Some(year)) => api::run(
@@ -170,6 +194,7 @@ pub async fn page(
             input #number name="number" placeholder="南政办发〔2019〕63号";
             button type="submit" { (t("查找", "Look up")) }
         }
+        (search_form(lang, ""))
         form.filters method="get" action="/console/catalogue" {
             label for="q" { (t("标题", "Title")) } input #q name="q" value=(q.q);
             label for="body" { (t("制定主体编码", "Body code")) } input #body name="body" value=(q.body);
@@ -207,6 +232,60 @@ pub async fn page(
         ),
         body,
     )
+}
+
+fn search_form(lang: Lang, words: &str) -> Markup {
+    let t = |zh, en| lang.t(zh, en);
+    html! {
+        form.filters method="get" action="/console/catalogue" role="search" {
+            label for="text" { (t("全文检索", "Search the texts")) }
+            input #text name="text" type="search" value=(words) required maxlength="100"
+                placeholder=(t("如：罚款 许可", "e.g. 罚款 许可"));
+            button type="submit" { (t("检索", "Search")) }
+        }
+    }
+}
+
+/// The matches of a full-text search: each document with the clause that matched, the words
+/// marked in it.
+fn search_page(lang: Lang, words: &str, connection: &Value) -> Response {
+    let t = |zh, en| lang.t(zh, en);
+    let hits = list(connection, "nodes");
+    let body = html! {
+        p.links { a href="/console/catalogue" { (t("← 公开目录", "← The catalogue")) } }
+        (search_form(lang, words))
+        @if hits.is_empty() {
+            p.empty { (t("没有找到。", "Nothing found.")) }
+        } @else {
+            ol.hits { @for h in hits {
+                @let d = &h["document"];
+                @let anchor = if text(h, "clauseId") == "title" { String::new() } else { format!("#{}", text(h, "clauseId")) };
+                li {
+                    a href=(format!("/console/catalogue/{}{anchor}", super::session::encode(text(d, "number")))) { (text(d, "title")) }
+                    " " small { (text(d, "number")) " · " (layout::status_label(lang, text(d, "status"))) }
+                    p.snippet {
+                        @if !text(h, "clauseNumber").is_empty() { strong { (text(h, "clauseNumber")) } " " }
+                        (marked(text(h, "snippet"), &h["highlightStart"], &h["highlightLength"]))
+                    }
+                }
+            } }
+            @if connection.pointer("/pageInfo/hasNextPage").and_then(Value::as_bool).unwrap_or(false) {
+                a.next href=(format!("/console/catalogue?text={}&after={}", super::session::encode(words),
+                    super::session::encode(connection.pointer("/pageInfo/endCursor").and_then(Value::as_str).unwrap_or_default()))) {
+                    (t("更多结果", "More results")) }
+            }
+        }
+    };
+    layout::bare(lang, t("全文检索", "Search"), body)
+}
+
+/// The snippet with the match (characters `start`, `length`) in `<mark>`, all escaped.
+fn marked(snippet: &str, start: &Value, length: &Value) -> Markup {
+    let chars: Vec<char> = snippet.chars().collect();
+    let start = (start.as_u64().unwrap_or(0) as usize).min(chars.len());
+    let end = (start + length.as_u64().unwrap_or(0) as usize).min(chars.len());
+    let part = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+    html! { (part(0, start)) mark { (part(start, end)) } (part(end, chars.len())) }
 }
 
 fn table(lang: Lang, docs: &[Value]) -> Markup {

@@ -499,9 +499,18 @@ pub async fn launch(
                   "citingLaw": optional(&fields, "citingLaw")}}});
     let op = "mutation M($commandId: ID, $input: LaunchCleanupInput!) {
         launchCleanup(commandId: $commandId, input: $input) { campaign { id } } }";
-    perform(&state, &viewer, &fields, Some((op, vars)), "/console/cleanups", |d| {
-        let id = d.pointer("/launchCleanup/campaign/id").and_then(Value::as_str);
-        format!("/console/cleanups/{}", id.unwrap_or_default())
-    })
+    perform(
+        &state,
+        &viewer,
+        &fields,
+        Some((op, vars)),
+        "/console/cleanups",
+        |d| {
+            let id = d
+                .pointer("/launchCleanup/campaign/id")
+                .and_then(Value::as_str);
+            format!("/console/cleanups/{}", id.unwrap_or_default())
+        },
+    )
     .await
 }
