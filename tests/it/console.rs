@@ -1191,6 +1191,22 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
             &[("materials", "起草说明")],
         )
         .await);
+    // The queue says what the package lacks, and the return form starts from it.
+    let work = legal.get("/console/work").await;
+    assert!(work.html.contains("材料不全：制定依据"), "{}", work.html);
+    let seen = legal.get(&page).await;
+    assert!(seen.html.contains(">制定依据</textarea>"), "{}", seen.html);
+    let missing = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { missingMaterials } }",
+            json!({"id": returned}),
+        )
+        .await;
+    assert_eq!(
+        missing["document"]["missingMaterials"],
+        json!(["LEGAL_BASIS"])
+    );
     ok(&legal
         .submit(
             &page,

@@ -25,7 +25,8 @@
 //!   (corrections,
 //!   repeal, withdrawal, supersession), `cleanup` (cleanup decisions and expiry);
 //! - `warnings`: the warn-only rules, which never refuse a command;
-//! - `lifecycle`: the status changes above as a table, checked against the guards by a test.
+//! - `lifecycle`: the status changes above as a table, checked against the guards by a test;
+//! - `package`: what a submission package (送审材料) lacks.
 
 mod cleanup;
 mod drafting;
@@ -35,6 +36,7 @@ mod facts;
 mod filing;
 mod issue;
 pub mod lifecycle;
+mod package;
 mod review;
 mod state;
 mod suggestions;

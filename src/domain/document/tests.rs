@@ -2393,3 +2393,66 @@ fn the_path_lists_each_status_change_with_the_event_that_made_it() {
         ]
     );
 }
+
+#[test]
+fn a_package_lacks_what_is_neither_attached_nor_named() {
+    use MaterialKind as K;
+    assert_eq!(
+        fold(vec![drafted()]).missing_materials(),
+        vec![],
+        "not submitted"
+    );
+    let named = |materials: &[&str]| {
+        fold(vec![
+            drafted(),
+            DocumentEvent::SubmittedForReview {
+                submitted_on: d("2019-07-01"),
+                materials: materials.iter().map(|m| (*m).to_owned()).collect(),
+            },
+        ])
+        .missing_materials()
+    };
+    // `submitted()` names 送审稿 and 起草说明: the legal bases are missing.
+    assert_eq!(
+        fold(vec![drafted(), submitted()]).missing_materials(),
+        vec![K::LegalBasis]
+    );
+    assert_eq!(named(&["送审稿", "起草说明", "制定依据"]), vec![]);
+    assert_eq!(
+        named(&["送审稿"]),
+        vec![K::DraftingExplanation, K::LegalBasis]
+    );
+    // After a consultation its record is needed too; an attached file of a kind counts.
+    let mut events = vec![
+        drafted(),
+        DocumentEvent::ConsultationOpened {
+            opened_on: d("2019-06-05"),
+            closes_on: d("2019-06-20"),
+            channel: "网站".into(),
+        },
+        DocumentEvent::ConsultationClosed {
+            closed_on: d("2019-06-20"),
+            comments_received: 0,
+            adoption_summary: "无".into(),
+        },
+        submitted(),
+    ];
+    assert_eq!(
+        fold(events.clone()).missing_materials(),
+        vec![K::LegalBasis, K::ConsultationReport]
+    );
+    events.push(DocumentEvent::AttachmentAdded(RecordedAttachment {
+        name: "依据.pdf".into(),
+        kind: K::LegalBasis,
+        content_type: "application/pdf".into(),
+        size: 1,
+        sha256: "00".into(),
+        content_base64: "AA==".into(),
+        added_on: d("2019-07-01"),
+        stage: DocumentStatus::Submitted,
+    }));
+    assert_eq!(
+        fold(events).missing_materials(),
+        vec![K::ConsultationReport]
+    );
+}

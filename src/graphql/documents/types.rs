@@ -318,6 +318,18 @@ impl Document {
                 }),
         )
     }
+    /// What the current submission package lacks (送审材料不全): a drafting explanation and
+    /// the legal bases always, the consultation record after a consultation; each counts when
+    /// attached as a file of its kind or named in the submitted materials. Empty before
+    /// submission. Never refuses anything: the legal office may return the materials.
+    async fn missing_materials(&self) -> Vec<super::mutations::MaterialKind> {
+        self.0
+            .state
+            .missing_materials()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
     /// The submission package's files (送审材料), oldest first; their bytes are in the log,
     /// downloadable at `GET /documents/{id}/attachments/{sha256}` by whoever sees the
     /// document's working texts.

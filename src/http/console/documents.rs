@@ -41,6 +41,7 @@ const DOCUMENT: &str = "query Document($id: String!) {
     issuance { number issuedOn publishedOn effectiveOn validUntil signer }
     filings { authority filedOn reviewDueOn outcome correctionDueOn current }
     warnings { code message }
+    missingMaterials
   }
 }";
 
@@ -344,11 +345,15 @@ fn actions(viewer: &Viewer, doc: &Value, numbers: &[String]) -> Markup {
                     h2 { (t("受理", "Accept")) }
                     button type="submit" { (t("开始合法性审核", "Start the legality review")) }
                 }
+                @let missing = layout::materials(lang, list(doc, "missingMaterials"));
                 form.card method="post" action=(action("return-materials")) {
                     (hidden(viewer))
                     h2 { (t("退回补充材料", "Return for missing materials")) }
+                    @if !missing.is_empty() {
+                        p.notice.overdue role="status" { (t("材料不全：", "Materials incomplete: ")) (missing) }
+                    }
                     label for="reason" { (t("缺少的材料", "What is missing")) }
-                    textarea #reason name="reason" rows="2" required {}
+                    textarea #reason name="reason" rows="2" required { (missing) }
                     button type="submit" { (t("退回", "Return")) }
                 }
             },

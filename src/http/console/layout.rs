@@ -255,6 +255,25 @@ pub fn status_label(lang: Lang, status: &str) -> &str {
     lang.t(zh, en)
 }
 
+/// The kinds of material a package lacks (`Document.missingMaterials`), named for people.
+pub fn materials(lang: Lang, kinds: &[serde_json::Value]) -> String {
+    let names: Vec<&str> = kinds
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .map(|k| {
+            let (zh, en) = match k {
+                "DRAFTING_EXPLANATION" => ("起草说明", "drafting explanation"),
+                "CONSULTATION_REPORT" => ("征求意见及采纳情况", "consultation record"),
+                "LEGAL_BASIS" => ("制定依据", "legal bases"),
+                "PRELIMINARY_REVIEW" => ("合法性初审意见", "preliminary legality review"),
+                other => (other, other),
+            };
+            lang.t(zh, en)
+        })
+        .collect();
+    names.join(lang.t("、", ", "))
+}
+
 /// A clause's text without the number it starts with (shown apart, in bold).
 pub fn clause_body(clause: &serde_json::Value) -> &str {
     let text = super::api::text(clause, "text");

@@ -15,7 +15,7 @@ use crate::domain::Role;
 use crate::http::AppState;
 
 /// The fields a row of work shows.
-const ROW: &str = "id title bodyCode status review { submittedOn dueOn }
+const ROW: &str = "id title bodyCode status missingMaterials review { submittedOn dueOn }
     filings { authority reviewDueOn correctionDueOn current outcome }";
 
 /// How many of each list the page shows (the documents page lists them all).
@@ -254,7 +254,12 @@ fn work_list(state: &AppState, lang: Lang, role: Role, data: &Value) -> Markup {
                                     td { a href=(format!("/console/documents/{}", text(i.doc, "id"))) { (text(i.doc, "title")) } }
                                     td { (text(i.doc, "bodyCode")) }
                                     td { (layout::status_label(lang, text(i.doc, "status"))) }
-                                    td { (i.next) }
+                                    td { (i.next)
+                                        @if text(i.doc, "status") == "SUBMITTED" {
+                                            @let missing = layout::materials(lang, api::list(i.doc, "missingMaterials"));
+                                            @if !missing.is_empty() { br; small.overdue { (lang.t("材料不全：", "Materials incomplete: ")) (missing) } }
+                                        }
+                                    }
                                     td { @if let Some((_, label)) = &i.due { (label) } @else { "—" } }
                                 }
                             }
