@@ -206,6 +206,32 @@ async fn the_text_issued_is_the_text_reviewed() {
         .map(|s| s["text"].as_str().unwrap())
         .collect();
     assert_eq!(inserted, "，法律、法规另有规定的除外");
+    // `previous`: what the last revision changed (the latest against the one before it), in
+    // one query; before the first version there is nothing; `from` with it is refused.
+    let last = app
+        .ok(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { diff(previous: true) { from { version } to { version }
+                changes { kind fromClause { id } toClause { id } spans { kind text } } }
+                first: diff(previous: true, to: 1) { changed } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(last["document"]["diff"]["from"]["version"], 2, "{last:#}");
+    assert_eq!(last["document"]["diff"]["to"]["version"], 3, "{last:#}");
+    assert_eq!(
+        last["document"]["diff"]["changes"],
+        diff["document"]["diff"]["changes"]
+    );
+    assert_eq!(last["document"]["first"], Value::Null);
+    let r = app
+        .gql(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { diff(previous: true, from: 1) { changed } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(error_code(&r).0, "BAD_USER_INPUT", "{r:#}");
 
     let r = act(
         &app,

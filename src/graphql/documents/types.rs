@@ -204,12 +204,15 @@ impl Document {
         )))
     }
     /// The clause-level diff of two text versions. By default, from the text the review
-    /// concluded on (else the first) to the text issued (else the latest).
+    /// concluded on (else the first) to the text issued (else the latest). With `previous`,
+    /// from the version just before `to` (default: the latest), which is what the last
+    /// revision changed; null when there is none before it.
     async fn diff(
         &self,
         ctx: &Context<'_>,
         from: Option<u32>,
         to: Option<u32>,
+        #[graphql(default = false)] previous: bool,
     ) -> ApiResult<Option<TextDiff>> {
         let state = &self.0.state;
         let visible = self.visible_texts(ctx)?;
@@ -217,12 +220,28 @@ impl Document {
             return Ok(None);
         };
         let seen = |t: &d::TextVersion| visible.iter().any(|v| v.version == t.version);
-        let from = from
-            .or(state.reviewed_text().filter(|t| seen(t)).map(|t| t.version))
-            .unwrap_or(first.version);
-        let to = to
-            .or(state.issued_text().filter(|t| seen(t)).map(|t| t.version))
-            .unwrap_or(latest.version);
+        let (from, to) = if previous {
+            let to = to.unwrap_or(latest.version);
+            let before = visible.iter().rev().map(|t| t.version).find(|v| *v < to);
+            match (from, before) {
+                (Some(_), _) => {
+                    return Err(gql(crate::graphql::ApiError::bad_input(
+                        "from",
+                        "give `from` or `previous`, not both",
+                    )));
+                }
+                (None, Some(before)) => (before, to),
+                (None, None) => return Ok(None),
+            }
+        } else {
+            let from = from
+                .or(state.reviewed_text().filter(|t| seen(t)).map(|t| t.version))
+                .unwrap_or(first.version);
+            let to = to
+                .or(state.issued_text().filter(|t| seen(t)).map(|t| t.version))
+                .unwrap_or(latest.version);
+            (from, to)
+        };
         let (a, b) = (
             self.visible_version(&visible, "from", from)?,
             self.visible_version(&visible, "to", to)?,

@@ -45,7 +45,7 @@ const DOCUMENT: &str = "query Document($id: String!) {
   }
 }";
 
-const REVIEW: &str = "query Review($id: String!, $from: Int, $to: Int, $diff: Boolean!) {
+const REVIEW: &str = "query Review($id: String!) {
   document(id: $id) {
     id title bodyCode status
     text { version stageLabel hash
@@ -54,7 +54,7 @@ const REVIEW: &str = "query Review($id: String!, $from: Int, $to: Int, $diff: Bo
     review { dueOn outcome
       advisorOpinions { advisorName text conclusion givenOn anchor { version clause quote } }
       issues { number clause text adopted responseReason anchor { version clause quote } } }
-    diff(from: $from, to: $to) @include(if: $diff) {
+    diff(previous: true) {
       from { version stageLabel } to { version stageLabel } changed
       changes { kind fromClause { number } toClause { id number } spans { kind text } } }
     warnings { code message }
@@ -506,18 +506,7 @@ pub async fn review_page(
 ) -> Response {
     let lang = viewer.lang;
     let t = |zh, en| lang.t(zh, en);
-    // The latest text's version decides the diff: against the version before it. (The
-    // versions first, in a small operation: the page's own is the one that costs.)
-    let versions = "query Versions($id: String!) { document(id: $id) { text { version } } }";
-    let latest = match load(&state, &viewer, versions, json!({"id": id})).await {
-        Ok(d) => d.pointer("/text/version").and_then(Value::as_i64),
-        Err(r) => return r,
-    };
-    let vars = match latest {
-        Some(v) if v > 1 => json!({"id": id, "diff": true, "from": v - 1, "to": v}),
-        _ => json!({"id": id, "diff": false}),
-    };
-    let doc = match load(&state, &viewer, REVIEW, vars).await {
+    let doc = match load(&state, &viewer, REVIEW, json!({"id": id})).await {
         Ok(d) => d,
         Err(r) => return r,
     };
