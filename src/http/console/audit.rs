@@ -3,8 +3,7 @@
 //! the hash chain, the digest and the last signed checkpoint checked on demand.
 
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use plotters::prelude::*;
 use serde::Deserialize;
@@ -40,8 +39,6 @@ const VERIFY: &str = "query Verify {
 pub struct ReportQuery {
     #[serde(default)]
     year: Option<i32>,
-    #[serde(default)]
-    unit: String,
     #[serde(default)]
     key: String,
 }
@@ -101,8 +98,7 @@ pub async fn report(
         @for unit in units(&figures) {
             section.chart {
                 h2 { (unit) }
-                img src=(format!("/console/report/chart.svg?year={year}&unit={}", encode(&unit)))
-                    alt=(format!("{} {}", t("图表：", "Chart: "), unit));
+                img src=(chart(lang, &figures, &unit)) alt=(format!("{} {}", t("图表：", "Chart: "), unit));
                 table {
                     tbody { @for f in figures.iter().filter(|f| text(f, "unit") == unit) { tr {
                         td { (text(f, "label")) }
@@ -128,42 +124,30 @@ fn number(v: &Value) -> String {
     }
 }
 
-/// `GET /console/report/chart.svg?year=&unit=`: the figures of one unit as horizontal bars.
-/// Served as an image (an SVG in `<img>` runs nothing), drawn by plotters.
-pub async fn chart(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<ReportQuery>,
-) -> Response {
-    let year = q.year.unwrap_or_else(this_year);
-    let figures = match figures(&state, &viewer, year).await {
-        Ok(f) => f,
-        Err(f) => return layout::failure_page(&viewer, &f),
-    };
+/// The figures of one unit as horizontal bars (drawn by plotters), inline in the page as a
+/// `data:` image: computed from the page's own figures, so a report costs one computation
+/// however many charts it has, and an SVG in `<img>` runs nothing. If the chart cannot be
+/// drawn the image is empty and the table beside it still has every figure.
+fn chart(lang: Lang, figures: &[Value], unit: &str) -> String {
+    use base64::Engine;
     let bars: Vec<(String, f64)> = figures
         .iter()
-        .filter(|f| text(f, "unit") == q.unit)
+        .filter(|f| text(f, "unit") == unit)
         .map(|f| {
             (
-                short_label(viewer.lang, text(f, "label")),
+                short_label(lang, text(f, "label")),
                 f["value"].as_f64().unwrap_or_default(),
             )
         })
         .collect();
-    match bar_chart(&bars) {
-        Ok(svg) => (
-            [
-                (header::CONTENT_TYPE, "image/svg+xml"),
-                (header::CACHE_CONTROL, "private, max-age=60"),
-            ],
-            svg,
-        )
-            .into_response(),
-        Err(e) => layout::failure_page(
-            &viewer,
-            &Failure::new("INTERNAL", format!("the chart could not be drawn: {e}")),
-        ),
-    }
+    let svg = bar_chart(&bars).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, unit, "a report chart could not be drawn");
+        String::new()
+    });
+    format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    )
 }
 
 /// A report label is "中文 English": the chart shows the part in the reader's language.

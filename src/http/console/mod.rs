@@ -126,7 +126,6 @@ pub fn routes() -> Router<AppState> {
             post(items::act),
         )
         .route("/console/report", get(audit::report))
-        .route("/console/report/chart.svg", get(audit::chart))
         .route("/console/report/figure", get(audit::figure))
         .route("/console/integrity", get(audit::integrity))
         .route("/console/catalogue", get(catalogue::page))
