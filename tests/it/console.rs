@@ -1351,7 +1351,11 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
         .submit(
             &page,
             &act("filing-review"),
-            &[("authority", CITY), ("outcome", "ACCEPTED")],
+            &[
+                ("authority", CITY),
+                ("outcome", "CORRECTION_REQUIRED"),
+                ("notes", "第二条罚款数额超出上位法规定"),
+            ],
         )
         .await);
     let outcome = app
@@ -1366,7 +1370,7 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
             .as_array()
             .unwrap()
             .iter()
-            .any(|f| f["authority"] == CITY && f["outcome"] == "ACCEPTED"),
+            .any(|f| f["authority"] == CITY && f["outcome"] == "CORRECTION_REQUIRED"),
         "{outcome}"
     );
     let citys = city.get("/console/filings").await;
@@ -1378,7 +1382,12 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
     let in_review = queue_section(&queue.html, "备案审查中");
     assert!(
         in_review.contains(CONGRESS) && !in_review.contains(CITY),
-        "{in_review}"
+        "the congress still reviews while the city sent it back: {in_review}"
+    );
+    let to_correct = queue_section(&queue.html, "待纠正、补正");
+    assert!(
+        to_correct.contains(CITY) && to_correct.contains("第二条罚款数额超出上位法规定"),
+        "{to_correct}"
     );
 
     // The government office corrects an error, republishes, and corrects a mis-keyed fact.

@@ -69,46 +69,51 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             due: due(text(doc, "filingDueOn")),
         })
         .collect();
-    let mut in_review: Vec<Line> = Vec::new();
-    for doc in nodes(&data, "inReview") {
-        for f in open_filings(doc).filter(|f| mine(text(f, "authority"))) {
+    // A document's filing status is the one of its filings that needs action first, so a
+    // document sent back or refused by one authority may still wait for another: each section
+    // looks at every filing of every filed document.
+    let filed: Vec<&Value> = ["inReview", "toCorrect", "refused"]
+        .into_iter()
+        .flat_map(|list| nodes(&data, list))
+        .collect();
+    let filings = || {
+        filed.iter().flat_map(|doc| {
+            current(doc)
+                .into_iter()
+                .filter(|f| mine(text(f, "authority")))
+                .map(move |f| (*doc, f))
+        })
+    };
+    let mut in_review: Vec<Line> = filings()
+        .filter(|(_, f)| f.get("outcome").is_none_or(Value::is_null))
+        .map(|(doc, f)| {
             let extended = f["extendedByDays"].as_i64().map_or(String::new(), |d| {
                 format!(" · {} {d} {}", t("已延长", "extended by"), t("日", "days"))
             });
-            in_review.push(Line {
+            Line {
                 doc,
                 authority: text(f, "authority"),
                 detail: format!("{} {}{extended}", t("报备于", "filed"), text(f, "filedOn")),
                 due: due(text(f, "reviewDueOn")),
-            });
-        }
-    }
-    let mut to_correct: Vec<Line> = Vec::new();
-    for doc in nodes(&data, "toCorrect") {
-        for f in current(doc)
-            .into_iter()
-            .filter(|f| !text(f, "correctionDueOn").is_empty() && mine(text(f, "authority")))
-        {
-            to_correct.push(Line {
-                doc,
-                authority: text(f, "authority"),
-                detail: text(f, "notes").to_owned(),
-                due: due(text(f, "correctionDueOn")),
-            });
-        }
-    }
-    let refused: Vec<Line> = nodes(&data, "refused")
-        .iter()
-        .flat_map(|doc| {
-            current(doc)
-                .into_iter()
-                .filter(|f| text(f, "outcome") == "REFUSED" && mine(text(f, "authority")))
-                .map(move |f| Line {
-                    doc,
-                    authority: text(f, "authority"),
-                    detail: text(f, "notes").to_owned(),
-                    due: None,
-                })
+            }
+        })
+        .collect();
+    let mut to_correct: Vec<Line> = filings()
+        .filter(|(_, f)| !text(f, "correctionDueOn").is_empty())
+        .map(|(doc, f)| Line {
+            doc,
+            authority: text(f, "authority"),
+            detail: text(f, "notes").to_owned(),
+            due: due(text(f, "correctionDueOn")),
+        })
+        .collect();
+    let refused: Vec<Line> = filings()
+        .filter(|(_, f)| text(f, "outcome") == "REFUSED")
+        .map(|(doc, f)| Line {
+            doc,
+            authority: text(f, "authority"),
+            detail: text(f, "notes").to_owned(),
+            due: None,
         })
         .collect();
     for lines in [&mut to_file, &mut in_review, &mut to_correct] {
@@ -120,15 +125,16 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             .and_then(Value::as_bool)
             .unwrap_or(false)
     };
+    let more_filed = more("inReview") || more("toCorrect") || more("refused");
     let body = html! {
         p.hint { (t(
             "规范性文件自公布之日起 30 日内报送备案；备案机关自收到之日起 30 日内审查（可延长一次）。",
             "A document is filed within 30 days of publication; each filing authority reviews within 30 days (extendable once)."
         )) }
         (section(lang, t("待报备", "To be filed"), &to_file, more("toFile"), false))
-        (section(lang, t("备案审查中", "In a filing authority's review"), &in_review, more("inReview"), true))
-        (section(lang, t("待纠正、补正", "Sent back for a correction"), &to_correct, more("toCorrect"), true))
-        (section(lang, t("不予备案", "Refused"), &refused, more("refused"), true))
+        (section(lang, t("备案审查中", "In a filing authority's review"), &in_review, more_filed, true))
+        (section(lang, t("待纠正、补正", "Sent back for a correction"), &to_correct, more_filed, true))
+        (section(lang, t("不予备案", "Refused"), &refused, more_filed, true))
     };
     layout::page(&viewer, t("备案", "Filing for record"), body)
 }
@@ -139,13 +145,6 @@ fn current(doc: &Value) -> Vec<&Value> {
         .iter()
         .filter(|f| f["current"].as_bool().unwrap_or(false))
         .collect()
-}
-
-/// The current filings an authority has not decided yet.
-fn open_filings(doc: &Value) -> impl Iterator<Item = &Value> {
-    current(doc)
-        .into_iter()
-        .filter(|f| f.get("outcome").is_none_or(Value::is_null))
 }
 
 fn section(lang: Lang, heading: &str, lines: &[Line], more: bool, by_authority: bool) -> Markup {
