@@ -240,6 +240,13 @@ const ITEM_READERS: &[(Role, ReadScope)] = &[
     (FilingAuthority, All),
 ];
 
+const DOCUMENT_HISTORY_READERS: &[(Role, ReadScope)] = &[
+    (LegalOffice, All),
+    (GovernmentOffice, All),
+    (Auditor, All),
+    (Drafter, OwnBodies),
+];
+
 /// The read side of the role matrix: drafters read their own bodies' drafts, advisors the
 /// documents under review, auditors everything (history and integrity included), admins
 /// operations only; published documents, the body list and the annual figures are public.
@@ -281,12 +288,12 @@ pub const READS: &[ReadPermission] = &[
     // the document itself it is not public once published. Drafters see their own bodies'.
     ReadPermission {
         query: "Document.history",
-        grants: &[
-            (LegalOffice, All),
-            (GovernmentOffice, All),
-            (Auditor, All),
-            (Drafter, OwnBodies),
-        ],
+        grants: DOCUMENT_HISTORY_READERS,
+    },
+    // The statuses a document went through are folded from that history.
+    ReadPermission {
+        query: "Document.statusPath",
+        grants: DOCUMENT_HISTORY_READERS,
     },
     // The filing package holds the history: for its readers, and for the filing authority
     // it is addressed to (checked per authority by the resolver).

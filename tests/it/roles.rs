@@ -967,7 +967,7 @@ async fn every_reachable_field_as_every_role_follows_the_read_policy() {
             ("cleanupCampaign", "id") => format!("\"{campaign}\""),
             ("issuingBody", "code") => "\"NCX-GOV-OFFICE\"".into(),
             ("annualReport", "year") => "2019".into(),
-            ("searchDocuments", "query") => "\"规范\"".into(),
+            ("searchDocuments" | "publicSearch", "query") => "\"规范\"".into(),
             ("documentsCiting", "law") => "\"行政许可法\"".into(),
             ("publicDocument", "number") => "\"南政办发〔2019〕99号\"".into(),
             ("publicCatalogue", "year") => "2019".into(),

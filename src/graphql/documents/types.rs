@@ -608,7 +608,7 @@ impl Document {
     /// and other bodies' drafters.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<AuditEvent>>> {
         Ok(Some(
-            self.visible_events(ctx)
+            self.visible_events(ctx, "Document.history")
                 .await?
                 .into_iter()
                 .map(AuditEvent)
@@ -620,7 +620,7 @@ impl Document {
     /// With the lifecycle table, what the console's timeline draws. Read like `history`.
     async fn status_path(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<StatusStep>>> {
         let decoded = self
-            .visible_events(ctx)
+            .visible_events(ctx, "Document.statusPath")
             .await?
             .into_iter()
             .map(|e| {
@@ -650,9 +650,12 @@ pub struct StatusStep {
 impl Document {
     /// This document's events, for the roles that may see its history (the legal office, the
     /// government office, auditors and its own body's drafters): FORBIDDEN for anyone else.
-    /// Whatever field asks, the permission read is `Document.history`'s.
-    async fn visible_events(&self, ctx: &Context<'_>) -> ApiResult<Vec<event_log::EventRecord>> {
-        let reader = super::reader(ctx, "Document.history")?;
+    async fn visible_events(
+        &self,
+        ctx: &Context<'_>,
+        field: &'static str,
+    ) -> ApiResult<Vec<event_log::EventRecord>> {
+        let reader = super::reader(ctx, field)?;
         let body = self
             .0
             .state
