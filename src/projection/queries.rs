@@ -232,8 +232,9 @@ pub enum DeadlineList {
 }
 
 impl DeadlineList {
-    /// (condition, due date): SQL over `rm_documents d` with `$1` today and `$2` the list's
-    /// day count. Constants of this module, never input.
+    /// (condition, order): SQL over `rm_documents d` with `$1` today and `$2` the list's day
+    /// count; the list is ordered by `order`, and its due date is `order` plus
+    /// [`DeadlineList::shift`] days. Constants of this module, never input.
     fn sql(self) -> (&'static str, &'static str) {
         match self {
             DeadlineList::OverdueReviews => (
@@ -241,10 +242,11 @@ impl DeadlineList {
                  AND (state -> 'reviews' -> -1 ->> 'due_on')::date < $1",
                 "(state -> 'reviews' -> -1 ->> 'due_on')::date",
             ),
+            // Ordered by publication (the due date less a constant), a column with its own
+            // index: the deadline read from `state` unpacked every issued document's state.
             DeadlineList::OverdueFilings { .. } => (
-                "status = 'ISSUED' AND filing_status = 'NOT_FILED'
-                 AND (state -> 'issuance' ->> 'published_on')::date + $2 < $1",
-                "(state -> 'issuance' ->> 'published_on')::date + $2",
+                "status = 'ISSUED' AND filing_status = 'NOT_FILED' AND published_on < $1 - $2",
+                "published_on",
             ),
             DeadlineList::Expiring { .. } => (
                 "status = 'ISSUED' AND valid_until >= $1 AND valid_until <= $1 + $2",
@@ -261,6 +263,15 @@ impl DeadlineList {
                 "status = 'ISSUED' AND correction_due_on < $1",
                 "correction_due_on",
             ),
+        }
+    }
+
+    /// Days from a row's order date to its due date: the filing days for the overdue
+    /// filings (ordered by publication), none for the lists ordered by their due date.
+    fn shift(self) -> i32 {
+        match self {
+            DeadlineList::OverdueFilings { filing_days } => filing_days,
+            _ => 0,
         }
     }
 
@@ -286,14 +297,16 @@ pub async fn deadline_page(
     visible: Option<&(Vec<String>, Vec<String>)>,
     limit: i64,
 ) -> Result<Vec<(chrono::NaiveDate, DocumentRow)>, StoreError> {
-    let (condition, due) = list.sql();
-    // `$2 >= 0` keeps the day count typed for the lists that do not use it.
+    let (condition, order) = list.sql();
+    // `$2 >= 0` keeps the day count typed for the lists that do not use it; `$9` is the shift
+    // from the order date to the due date, so the cursor (a due date) compares on the
+    // order's own index.
     let sql = format!(
-        "SELECT {due} AS due, id, state, version FROM rm_documents d
+        "SELECT {order} + $9::int AS due, id, state, version FROM rm_documents d
          WHERE {condition} AND $2::int >= 0
-           AND ($3::date IS NULL OR ({due}, id) > ($3::date, $4::uuid))
+           AND ($3::date IS NULL OR ({order}, id) > ($3::date - $9::int, $4::uuid))
            AND ($5 OR body_code = ANY ($6::text[]) OR status = ANY ($7::text[]))
-         ORDER BY {due}, id
+         ORDER BY {order}, id
          LIMIT $8"
     );
     #[derive(sqlx::FromRow)]
@@ -311,6 +324,7 @@ pub async fn deadline_page(
         .bind(visible.map(|v| v.0.clone()).unwrap_or_default())
         .bind(visible.map(|v| v.1.clone()).unwrap_or_default())
         .bind(limit)
+        .bind(list.shift())
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(|d| (d.due, d.row)).collect())

@@ -292,6 +292,7 @@ async fn write_documents(
         );
         c.drafted_on.push(draft.drafted_on);
         c.issued_on.push(issuance.map(|i| i.issued_on));
+        c.published_on.push(issuance.map(|i| i.published_on));
         c.effective_on.push(issuance.map(|i| i.effective_on));
         c.valid_until.push(issuance.map(|i| i.valid_until));
         c.ended_on.push(r.state.ending.as_ref().map(|e| e.on));
@@ -311,11 +312,11 @@ async fn write_documents(
         "INSERT INTO rm_documents
            (id, body_code, title, status, filing_status, document_number, year,
             drafted_on, issued_on, effective_on, valid_until, state, version,
-            last_position, updated_at, ended_on, correction_due_on)
+            last_position, updated_at, ended_on, correction_due_on, published_on)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
                               $6::text[], $7::int[], $8::date[], $9::date[], $10::date[],
                               $11::date[], $12::jsonb[], $13::bigint[], $14::bigint[],
-                              $15::timestamptz[], $16::date[], $17::date[])
+                              $15::timestamptz[], $16::date[], $17::date[], $18::date[])
          ON CONFLICT (id) DO UPDATE SET
            title = EXCLUDED.title, status = EXCLUDED.status,
            filing_status = EXCLUDED.filing_status,
@@ -324,7 +325,8 @@ async fn write_documents(
            valid_until = EXCLUDED.valid_until, state = EXCLUDED.state,
            version = EXCLUDED.version, last_position = EXCLUDED.last_position,
            updated_at = EXCLUDED.updated_at, ended_on = EXCLUDED.ended_on,
-           correction_due_on = EXCLUDED.correction_due_on",
+           correction_due_on = EXCLUDED.correction_due_on,
+           published_on = EXCLUDED.published_on",
     )
     .bind(c.id)
     .bind(c.body_code)
@@ -343,6 +345,7 @@ async fn write_documents(
     .bind(c.updated_at)
     .bind(c.ended_on)
     .bind(c.correction_due_on)
+    .bind(c.published_on)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -471,6 +474,7 @@ struct DocumentColumns {
     year: Vec<i32>,
     drafted_on: Vec<NaiveDate>,
     issued_on: Vec<Option<NaiveDate>>,
+    published_on: Vec<Option<NaiveDate>>,
     effective_on: Vec<Option<NaiveDate>>,
     valid_until: Vec<Option<NaiveDate>>,
     ended_on: Vec<Option<NaiveDate>>,
