@@ -16,9 +16,14 @@
 //! person's browser holds) and requests its pages in turn: my work, the documents list, a
 //! document, its review page, its timeline, the public catalogue; per page it reports the
 //! latencies and the largest HTML.
+//!
+//! `commands` and `reads` send half of their connections' queries as persisted queries (the
+//! SHA-256 of the query, Apollo's convention) and half as text, and report both halves'
+//! latencies apart (`persisted`, `plain`).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
+use sha2::Digest;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -113,6 +118,10 @@ enum ReadKind {
 #[derive(Default)]
 struct Tally {
     latencies_us: Vec<u64>,
+    /// The same calls' latencies, split by how they were sent: by a persisted query's hash
+    /// (half the connections), or with the query's text.
+    persisted_us: Vec<u64>,
+    plain_us: Vec<u64>,
     visible_after_ms: Vec<f64>,
     ok: u64,
     errors: u64,
@@ -122,6 +131,8 @@ struct Tally {
 impl Tally {
     fn merge(&mut self, other: Tally) {
         self.latencies_us.extend(other.latencies_us);
+        self.persisted_us.extend(other.persisted_us);
+        self.plain_us.extend(other.plain_us);
         self.visible_after_ms.extend(other.visible_after_ms);
         self.ok += other.ok;
         self.errors += other.errors;
@@ -141,13 +152,16 @@ impl Tally {
 }
 
 /// One keep-alive connection (a client that holds at most one) and a GraphQL call on it.
+/// A `persisted` connection sends each query as its SHA-256 (Apollo's persisted queries) and
+/// the text only when the server answers PERSISTED_QUERY_NOT_FOUND, as Apollo's clients do.
 struct Connection {
     client: reqwest::Client,
     url: String,
+    persisted: bool,
 }
 
 impl Connection {
-    fn new(url: &str) -> Connection {
+    fn new(url: &str, persisted: bool) -> Connection {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(1)
             .timeout(Duration::from_secs(30))
@@ -156,7 +170,24 @@ impl Connection {
         Connection {
             client,
             url: url.to_owned(),
+            persisted,
         }
+    }
+
+    async fn post(
+        &self,
+        token: &str,
+        body: &Value,
+    ) -> Result<(reqwest::StatusCode, Result<Value, reqwest::Error>), reqwest::Error> {
+        let r = self
+            .client
+            .post(&self.url)
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await?;
+        let status = r.status();
+        Ok((status, r.json::<Value>().await))
     }
 
     /// Sends one request; on success returns `data[field]` and the response's writes.
@@ -169,26 +200,44 @@ impl Connection {
         field: &str,
     ) -> Option<Value> {
         let started = Instant::now();
-        let answer = self
-            .client
-            .post(&self.url)
-            .bearer_auth(token)
-            .json(&json!({"query": query, "variables": variables}))
-            .send()
-            .await;
-        let (status, body) = match answer {
-            Ok(r) => {
-                let status = r.status();
-                (status, r.json::<Value>().await)
+        let answer = if self.persisted {
+            let hash = format!("{:x}", sha2::Sha256::digest(query.as_bytes()));
+            let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
+            let first = self
+                .post(
+                    token,
+                    &json!({"variables": variables, "extensions": extensions}),
+                )
+                .await;
+            let missed = matches!(&first, Ok((_, Ok(b)))
+                if b["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND");
+            if missed {
+                self.post(
+                    token,
+                    &json!({"query": query, "variables": variables, "extensions": extensions}),
+                )
+                .await
+            } else {
+                first
             }
+        } else {
+            self.post(token, &json!({"query": query, "variables": variables}))
+                .await
+        };
+        let (status, body) = match answer {
+            Ok(answer) => answer,
             Err(e) => {
                 tally.error(format!("{field}: {e}"));
                 return None;
             }
         };
-        tally
-            .latencies_us
-            .push(started.elapsed().as_micros() as u64);
+        let took = started.elapsed().as_micros() as u64;
+        tally.latencies_us.push(took);
+        if self.persisted {
+            tally.persisted_us.push(took);
+        } else {
+            tally.plain_us.push(took);
+        }
         let body = match body {
             Ok(b) => b,
             Err(e) => {
@@ -541,13 +590,20 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
-fn summary(tally: Tally, connections: usize, elapsed: Duration) -> Value {
-    let mut ms: Vec<f64> = tally
-        .latencies_us
-        .iter()
-        .map(|us| *us as f64 / 1000.0)
-        .collect();
+/// Latencies in ms, sorted.
+fn sorted_ms(us: &[u64]) -> Vec<f64> {
+    let mut ms: Vec<f64> = us.iter().map(|us| *us as f64 / 1000.0).collect();
     ms.sort_by(f64::total_cmp);
+    ms
+}
+
+fn summary(tally: Tally, connections: usize, elapsed: Duration) -> Value {
+    let ms = sorted_ms(&tally.latencies_us);
+    let path = |us: &[u64]| {
+        let ms = sorted_ms(us);
+        json!({"answered": ms.len(), "p50_ms": percentile(&ms, 50.0),
+               "p99_ms": percentile(&ms, 99.0)})
+    };
     let mut lag = tally.visible_after_ms;
     lag.sort_by(f64::total_cmp);
     let ok = tally.ok;
@@ -563,6 +619,8 @@ fn summary(tally: Tally, connections: usize, elapsed: Duration) -> Value {
         "p99_ms": percentile(&ms, 99.0),
         "p999_ms": percentile(&ms, 99.9),
         "max_ms": ms.last(),
+        "persisted": path(&tally.persisted_us),
+        "plain": path(&tally.plain_us),
         "visible_after": {
             "samples": lag.len(),
             "p50_ms": percentile(&lag, 50.0),
@@ -636,7 +694,7 @@ async fn main() {
                 .map(|w| {
                     tokio::spawn(lifecycles(
                         w,
-                        Connection::new(&url),
+                        Connection::new(&url, w % 2 == 1),
                         tokens.clone(),
                         deadline,
                         budget.clone(),
@@ -677,7 +735,7 @@ async fn main() {
                 .map(|w| {
                     tokio::spawn(reads(
                         w,
-                        Connection::new(&url),
+                        Connection::new(&url, w % 2 == 1),
                         token.clone(),
                         kind,
                         ids.clone(),

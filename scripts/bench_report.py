@@ -114,6 +114,14 @@ def report(results, out_file):
             "baseline_is": baseline_label, "ratio": ratio, "target": target, "met": met,
         })
 
+    def persisted_rows(label, w, c):
+        # Half the connections send persisted queries (a hash); the other half the text.
+        p, t = w.get("persisted"), w.get("plain")
+        if p and t and p["answered"] and t["answered"]:
+            for q in ("p50", "p99"):
+                row(f"{label} {q} ms, persisted-query half, {c} conn.", p[f"{q}_ms"],
+                    t[f"{q}_ms"], "the same workload's half that sends the query text")
+
     for c in (1, 16, 64):
         w, b = commands[c], base[c]
         target = "≥ 50 % of pgbench" if c == 16 else None
@@ -127,7 +135,9 @@ def report(results, out_file):
             row(f"1. command {p} ms, {c} conn.", w[f"{p}_ms"], b[f"{p}_ms"],
                 f"pgbench command-shaped {p}, {c} clients", t, m)
         row(f"1. errors, {c} conn.", w["errors"], b["failed"], "pgbench failed transactions")
+        persisted_rows(f"1. command", w, c)
     def read_rows(label, w, c, p99_target_ms):
+        persisted_rows(f"2. {label}", w, c)
         row(f"2. {label} req/s, {c} conn.", w["per_second"], read20["per_second"],
             "pgbench 20-event stream read tps, 16 clients")
         t, m = None, None

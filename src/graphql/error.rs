@@ -10,6 +10,7 @@
 //! | `CONFLICT` | still conflicting after the server's own retries | yes |
 //! | `UNAVAILABLE` | the database could not be reached in time | yes |
 //! | `INTERNAL` | a bug or an unexpected failure; details are logged, never shown | no |
+//! | `PERSISTED_QUERY_NOT_FOUND` | a persisted query's hash this server does not hold | resend with the query |
 
 use async_graphql::ErrorExtensions;
 
@@ -137,6 +138,11 @@ pub fn gql(e: impl Into<ApiError>) -> async_graphql::Error {
 pub fn ensure_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
         let ext = error.extensions.get_or_insert_with(Default::default);
+        // Apollo's convention for a hash the server does not hold: the client resends the
+        // query with it.
+        if ext.get("code").is_none() && error.message == "PersistedQueryNotFound" {
+            ext.set("code", "PERSISTED_QUERY_NOT_FOUND");
+        }
         if ext.get("code").is_none() {
             // A parse or validation error of async-graphql: name the field or argument it is
             // about, as the server's own input checks do.

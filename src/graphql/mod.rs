@@ -26,6 +26,9 @@ mod subscription;
 
 use async_graphql::Schema;
 use async_graphql::dataloader::DataLoader;
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
@@ -208,6 +211,12 @@ pub fn build_schema(limits: Limits) -> NormledgerSchema {
         SubscriptionRoot,
     )
     .extension(read_policy::ReadPolicy)
+    // Apollo's persisted queries: a client sends the SHA-256 of a query it sent once, and
+    // the server skips reading and parsing it. The cache is per process and bounded; a miss
+    // answers PERSISTED_QUERY_NOT_FOUND and the client sends the query again.
+    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+        PERSISTED_QUERIES,
+    )))
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .data(limits);
@@ -218,6 +227,9 @@ pub fn build_schema(limits: Limits) -> NormledgerSchema {
     };
     builder.finish()
 }
+
+/// How many persisted queries a server keeps (the least recently used go first).
+pub const PERSISTED_QUERIES: usize = 1024;
 
 /// The schema that answers introspection queries (GraphiQL's docs and autocomplete, code
 /// generators): the same types, but it resolves introspection fields only (any other field is

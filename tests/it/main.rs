@@ -20,6 +20,7 @@ mod idempotent;
 mod integrity;
 mod lifecycle;
 mod live;
+mod persisted;
 mod projection;
 mod public;
 mod races;

@@ -3,15 +3,38 @@
 //! /graphql`, without the HTTP round trip. Operations are constants of the page that runs them;
 //! what a person typed travels only in `variables`.
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Variables};
 use serde_json::Value;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use crate::commands::Ledger;
 use crate::domain::Actor;
 use crate::graphql::{NormledgerSchema, Session};
 use crate::http::AppState;
+
+/// The console's operations, parsed once: they are constants of the pages (or built from
+/// constant tables), so there are a few dozen, and a page need not parse its operation on
+/// every request. Validation still runs on every request, against the schema it executes on.
+fn parsed(operation: &str) -> Option<ExecutableDocument> {
+    static PARSED: LazyLock<Mutex<HashMap<String, ExecutableDocument>>> =
+        LazyLock::new(Default::default);
+    // Far more than the console has: a bound, not a size.
+    const MOST: usize = 512;
+    let mut cache = PARSED.lock().ok()?;
+    if let Some(doc) = cache.get(operation) {
+        return Some(doc.clone());
+    }
+    // A malformed operation is left to the schema, which reports it the usual way.
+    let doc = async_graphql::parser::parse_query(operation).ok()?;
+    if cache.len() >= MOST {
+        cache.clear();
+    }
+    cache.insert(operation.to_owned(), doc.clone());
+    Some(doc)
+}
 
 /// A refusal or failure, as GraphQL reported it: its `extensions.code` and message.
 #[derive(Debug, Clone)]
@@ -73,6 +96,9 @@ impl<'a> Api<'a> {
             Default::default(),
         );
         let mut request = Request::new(operation).variables(Variables::from_json(variables));
+        if let Some(parsed) = parsed(operation) {
+            request.set_parsed_query(parsed);
+        }
         if let Some((path, upload)) = file {
             request.set_upload(path, upload);
         }
