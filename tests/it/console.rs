@@ -1324,6 +1324,18 @@ async fn consultation_returned_materials_screening_filing_and_repeal_through_the
         "{}",
         queue.html
     );
+    // A drafter's queue is its own bodies' documents.
+    assert!(
+        queue_section(&drafter.get("/console/filings").await.html, "待报备")
+            .contains("关于市场管理的规定")
+    );
+    account(&app, "other", Role::Drafter, &["NCX-GOV"]).await;
+    let mut other = Browser::new(&app);
+    other.sign_in("other", PASSWORD).await;
+    assert!(
+        !queue_section(&other.get("/console/filings").await.html, "待报备")
+            .contains("关于市场管理的规定")
+    );
     ok(&drafter.submit(&page, &act("file"), &[]).await);
     let queue = legal.get("/console/filings").await;
     assert!(!queue_section(&queue.html, "待报备").contains("关于市场管理的规定"));

@@ -4,7 +4,8 @@
 //!
 //! One operation reads the four lists by filing status (`DocumentsFilter.filingStatus`); the
 //! deadlines are the API's (`filingDueOn`, each filing's `reviewDueOn` and `correctionDueOn`).
-//! A filing authority sees its own filings only; the API's read policy decides the rest.
+//! A filing authority sees its own filings, a drafter its own bodies' documents; the API's read
+//! policy decides the rest.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -47,15 +48,19 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
         Ok(d) => d,
         Err(f) => return layout::failure_page(&viewer, &f),
     };
-    // A filing authority's queue is its own filings (it reads every published document).
+    // A filing authority's queue is its own filings, a drafter's its own bodies' documents
+    // (both read every published document).
+    let actor = &viewer.session.actor;
     let mine = |authority: &str| {
-        viewer.session.actor.role != Role::FilingAuthority
-            || viewer.session.actor.bodies.iter().any(|b| b == authority)
+        actor.role != Role::FilingAuthority || actor.bodies.iter().any(|b| b == authority)
+    };
+    let ours = |doc: &Value| {
+        actor.role != Role::Drafter || actor.bodies.iter().any(|b| b == text(doc, "bodyCode"))
     };
     let due = |d: &str| d.parse().ok().map(|d| due_label(&state, lang, d));
     let mut to_file: Vec<Line> = nodes(&data, "toFile")
         .iter()
-        .filter(|_| viewer.session.actor.role != Role::FilingAuthority)
+        .filter(|doc| actor.role != Role::FilingAuthority && ours(doc))
         .map(|doc| Line {
             doc,
             authority: "",
@@ -75,6 +80,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
     let filed: Vec<&Value> = ["inReview", "toCorrect", "refused"]
         .into_iter()
         .flat_map(|list| nodes(&data, list))
+        .filter(|doc| ours(doc))
         .collect();
     let filings = || {
         filed.iter().flat_map(|doc| {
