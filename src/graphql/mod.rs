@@ -54,7 +54,15 @@ pub struct Session {
     /// SHA-256 of each file the running mutation read from the request: an upload stands in
     /// the arguments as a placeholder, so its `commandId` hash takes the contents from here.
     pub uploads: std::sync::Mutex<Vec<String>>,
+    /// A document's events up to a version, read once per request: a page that shows the
+    /// history and the lifecycle path (or the warnings) of one document reads its log once.
+    /// Keyed by version, because the events up to a version never change.
+    pub document_events: std::sync::Mutex<DocumentEvents>,
 }
+
+/// A request's memo of documents' events, by (document, version).
+pub type DocumentEvents =
+    std::collections::HashMap<(uuid::Uuid, i64), Arc<Vec<crate::store::event_log::EventRecord>>>;
 
 impl Session {
     pub fn new(
@@ -76,6 +84,7 @@ impl Session {
             receipts,
             history,
             uploads: Default::default(),
+            document_events: Default::default(),
         }
     }
 

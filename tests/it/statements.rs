@@ -103,6 +103,26 @@ async fn a_page_of_documents_with_histories_costs_a_bounded_number_of_statements
         trail <= 6,
         "an audit-trail page of 100 cost {trail} statements"
     );
+
+    // One document's history, its lifecycle path and its warnings read its log once.
+    let id = edges
+        .iter()
+        .find(|e| e["node"]["status"] != "DRAFTING")
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let one = |fields: &str| format!("{{ document(id: \"{id}\") {{ {fields} }} }}");
+    app.ok(Role::Auditor, &one("history { sequence }"), json!({}))
+        .await;
+    let history = statements(&app, &one("history { sequence }")).await;
+    let all = statements(
+        &app,
+        &one("history { sequence } statusPath { status } warnings { code }"),
+    )
+    .await;
+    assert!(
+        all <= history,
+        "history alone cost {history} statements, with the path and warnings {all}"
+    );
 }
 
 /// The plan PostgreSQL picks for a statement the server ran, found by its text in
