@@ -138,7 +138,7 @@ impl IssuingBody {
         let reader = crate::graphql::reader(ctx, "documents")?;
         let filter = DocumentFilter {
             body_code: Some(self.listing().map(|l| l.code.clone()).unwrap_or_default()),
-            status: status.map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
+            status: status.map(DocumentStatus::column),
             visible: reader.visibility(),
             ..Default::default()
         };

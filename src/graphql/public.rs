@@ -129,9 +129,7 @@ impl PublicDocumentsFilter {
     fn published(self) -> DocumentFilter {
         DocumentFilter {
             body_code: self.body_code,
-            status: self
-                .status
-                .map(|s| crate::domain::DocumentStatus::from(s).as_str().to_owned()),
+            status: self.status.map(DocumentStatus::column),
             year: self.year,
             title_contains: self.title_contains,
             in_force_on: self.in_force_on,

@@ -105,6 +105,15 @@ pub enum FilingReviewOutcome {
     Refused,
 }
 
+impl DocumentStatus {
+    /// The status as the read model's `status` column holds it (a filter's value).
+    pub(crate) fn column(self) -> String {
+        crate::domain::DocumentStatus::from(self)
+            .as_str()
+            .to_owned()
+    }
+}
+
 /// Normative document (行政规范性文件): status, key dates, review, deliberation, issuance,
 /// filing, and its history from the event log.
 pub struct Document(pub DocumentRow);

@@ -11,7 +11,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
-use super::api::{self, Failure, list, nodes, text};
+use super::api::{Failure, list, nodes, text};
 use super::forms::{Fields, field, hidden, optional, perform};
 use super::layout::{self, Lang};
 use super::session::Viewer;
@@ -45,9 +45,9 @@ fn campaign_status(lang: Lang, status: &str) -> &str {
 pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Response {
     let lang = viewer.lang;
     let t = |zh, en| lang.t(zh, en);
-    let data = match api::run(&state, Some(&viewer.session.actor), CAMPAIGNS, json!({})).await {
+    let data = match layout::read(&state, &viewer, CAMPAIGNS, json!({})).await {
         Ok(d) => d,
-        Err(f) => return layout::failure_page(&viewer, &f),
+        Err(r) => return r,
     };
     let campaigns = nodes(&data, "cleanupCampaigns");
     let launch = matches!(
@@ -125,23 +125,21 @@ pub async fn board(
 ) -> Response {
     let lang = viewer.lang;
     let t = |zh, en| lang.t(zh, en);
-    let data = match api::run(
+    let missing = t("没有这个清理活动。", "No such campaign.");
+    let c = match layout::read_one(
         &state,
-        Some(&viewer.session.actor),
+        &viewer,
         CAMPAIGN,
         json!({"id": id}),
+        "cleanupCampaign",
+        missing,
     )
     .await
     {
-        Ok(d) => d,
-        Err(f) => return layout::failure_page(&viewer, &f),
+        Ok(c) => c,
+        Err(r) => return r,
     };
-    let Some(c) = data.get("cleanupCampaign").filter(|c| !c.is_null()) else {
-        return layout::failure_page(
-            &viewer,
-            &Failure::new("NOT_FOUND", t("没有这个清理活动。", "No such campaign.")),
-        );
-    };
+    let c = &c;
     let entries = list(c, "entries");
     let columns = [
         t("清单", "Inventory"),
@@ -295,16 +293,9 @@ pub async fn entry(
 ) -> Response {
     let lang = viewer.lang;
     let t = |zh, en| lang.t(zh, en);
-    let data = match api::run(
-        &state,
-        Some(&viewer.session.actor),
-        CAMPAIGN,
-        json!({"id": id}),
-    )
-    .await
-    {
+    let data = match layout::read(&state, &viewer, CAMPAIGN, json!({"id": id})).await {
         Ok(d) => d,
-        Err(f) => return layout::failure_page(&viewer, &f),
+        Err(r) => return r,
     };
     let found = data
         .get("cleanupCampaign")

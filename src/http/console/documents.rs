@@ -176,22 +176,11 @@ async fn load(
     operation: &str,
     variables: Value,
 ) -> Result<Value, Response> {
-    match api::run(state, Some(&viewer.session.actor), operation, variables).await {
-        Ok(data) => match data.get("document") {
-            Some(doc) if !doc.is_null() => Ok(doc.clone()),
-            _ => Err(layout::failure_page(
-                viewer,
-                &Failure::new(
-                    "NOT_FOUND",
-                    viewer.lang.t(
-                        "没有这份文件，或无权查看。",
-                        "No such document, or not yours to see.",
-                    ),
-                ),
-            )),
-        },
-        Err(f) => Err(layout::failure_page(viewer, &f)),
-    }
+    let missing = viewer.lang.t(
+        "没有这份文件，或无权查看。",
+        "No such document, or not yours to see.",
+    );
+    layout::read_one(state, viewer, operation, variables, "document", missing).await
 }
 
 /// A new command id per rendered form: submitting the same form twice (a double click, a

@@ -12,7 +12,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
-use super::api::{self, list, nodes, text};
+use super::api::{list, nodes, text};
 use super::layout::{self, Lang};
 use super::session::Viewer;
 use super::work::due_label;
@@ -44,9 +44,9 @@ struct Line<'a> {
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
     let lang = viewer.lang;
     let t = |zh, en| lang.t(zh, en);
-    let data = match api::run(&state, Some(&viewer.session.actor), QUEUE, json!({})).await {
+    let data = match layout::read(&state, &viewer, QUEUE, json!({})).await {
         Ok(d) => d,
-        Err(f) => return layout::failure_page(&viewer, &f),
+        Err(r) => return r,
     };
     // A filing authority's queue is its own filings, a drafter's its own bodies' documents
     // (both read every published document).

@@ -9,7 +9,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
-use super::api::{self, Failure, nodes, text};
+use super::api::{nodes, text};
 use super::forms::{Fields, field, hidden, optional, perform};
 use super::layout::{self, Lang};
 use super::session::Viewer;
@@ -52,9 +52,9 @@ const BASIS_LEVELS: [(&str, &str, &str); 6] = [
 pub async fn index(State(state): State<AppState>, viewer: Viewer) -> Response {
     let lang = viewer.lang;
     let t = |zh, en| lang.t(zh, en);
-    let data = match api::run(&state, Some(&viewer.session.actor), ITEMS, json!({})).await {
+    let data = match layout::read(&state, &viewer, ITEMS, json!({})).await {
         Ok(d) => d,
-        Err(f) => return layout::failure_page(&viewer, &f),
+        Err(r) => return r,
     };
     let items = nodes(&data, "certificationItems");
     let body = html! {
@@ -119,16 +119,21 @@ pub async fn page(
 ) -> Response {
     let lang = viewer.lang;
     let t = |zh, en| lang.t(zh, en);
-    let data = match api::run(&state, Some(&viewer.session.actor), ITEM, json!({"id": id})).await {
-        Ok(d) => d,
-        Err(f) => return layout::failure_page(&viewer, &f),
+    let missing = t("没有这个证明事项。", "No such item.");
+    let i = match layout::read_one(
+        &state,
+        &viewer,
+        ITEM,
+        json!({"id": id}),
+        "certificationItem",
+        missing,
+    )
+    .await
+    {
+        Ok(i) => i,
+        Err(r) => return r,
     };
-    let Some(i) = data.get("certificationItem").filter(|i| !i.is_null()) else {
-        return layout::failure_page(
-            &viewer,
-            &Failure::new("NOT_FOUND", t("没有这个证明事项。", "No such item.")),
-        );
-    };
+    let i = &i;
     let action = |a: &str| format!("/console/certification-items/{id}/act/{a}");
     let status = text(i, "status");
     let legal = viewer.session.actor.role == Role::LegalOffice;

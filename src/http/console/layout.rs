@@ -224,6 +224,35 @@ pub fn status_of(f: &Failure) -> StatusCode {
     }
 }
 
+/// Runs a page's operation as the signed-in person: its `data`, or the failure page.
+pub async fn read(
+    state: &crate::http::AppState,
+    viewer: &Viewer,
+    operation: &str,
+    variables: serde_json::Value,
+) -> Result<serde_json::Value, Response> {
+    super::api::run(state, Some(&viewer.session.actor), operation, variables)
+        .await
+        .map_err(|f| failure_page(viewer, &f))
+}
+
+/// [`read`] of an operation whose answer is one thing (`field`): that thing, or a NOT_FOUND
+/// page saying `missing` when it does not exist or is not the person's to see.
+pub async fn read_one(
+    state: &crate::http::AppState,
+    viewer: &Viewer,
+    operation: &str,
+    variables: serde_json::Value,
+    field: &str,
+    missing: &str,
+) -> Result<serde_json::Value, Response> {
+    let mut data = read(state, viewer, operation, variables).await?;
+    match data.get_mut(field).map(serde_json::Value::take) {
+        Some(one) if !one.is_null() => Ok(one),
+        _ => Err(failure_page(viewer, &Failure::new("NOT_FOUND", missing))),
+    }
+}
+
 /// A page that only shows a failure, with its status.
 pub fn failure_page(viewer: &Viewer, f: &Failure) -> Response {
     let title = viewer.lang.t("无法完成", "Could not be done");
