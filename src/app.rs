@@ -126,6 +126,8 @@ impl Default for Settings {
 pub struct App {
     pub ledger: Arc<Ledger>,
     projector_task: tokio::task::JoinHandle<()>,
+    /// Listens for access changes (revoked tokens, ended sessions) for the in-memory cache.
+    access_task: tokio::task::JoinHandle<()>,
     scheduler: Option<Scheduler>,
     settings: Settings,
 }
@@ -158,9 +160,11 @@ impl App {
             calendar,
             screening,
         ));
+        let access_task = ledger.access().listen();
         Ok(App {
             ledger,
             projector_task,
+            access_task,
             scheduler: None,
             settings,
         })
@@ -219,6 +223,7 @@ impl App {
         if let Some(scheduler) = self.scheduler.take() {
             scheduler.stop().await;
         }
+        self.access_task.abort();
         let projector = self.ledger.projector().clone();
         projector.shutdown();
         let task = std::mem::replace(&mut self.projector_task, tokio::spawn(async {}));
@@ -242,6 +247,7 @@ impl Drop for App {
     /// current batch rather than being cut off inside a transaction.
     fn drop(&mut self) {
         self.ledger.projector().shutdown();
+        self.access_task.abort();
         if let Some(scheduler) = &self.scheduler {
             scheduler.signal_stop();
         }

@@ -33,6 +33,7 @@ use crate::domain::{
 };
 use crate::input_limits::InputLimits;
 use crate::projection::Projector;
+use crate::store::access::AccessCache;
 use crate::store::event_log::{self, LogPoint};
 use crate::store::services::LedgerServices;
 
@@ -251,6 +252,7 @@ pub struct Ledger {
     items: PostgresCqrs<CertificationItem>,
     campaigns: PostgresCqrs<CleanupCampaign>,
     projector: Projector,
+    access: Arc<AccessCache>,
     settings: WriteSettings,
     calendar: WorkingCalendar,
     screening: Arc<ScreeningRules>,
@@ -289,6 +291,7 @@ impl Ledger {
                 &pool,
                 Box::new(LedgerServices::new(pool.clone())),
             ),
+            access: Arc::new(AccessCache::new(pool.clone())),
             pool,
             projector,
             settings,
@@ -301,6 +304,11 @@ impl Ledger {
 
     pub fn projector(&self) -> &Projector {
         &self.projector
+    }
+
+    /// Who a token or a console session stands for, kept in memory until access changes.
+    pub fn access(&self) -> &Arc<AccessCache> {
+        &self.access
     }
 
     /// The working-day calendar loaded at start.

@@ -10,7 +10,6 @@ use serde_json::json;
 use super::{AppState, bearer};
 use crate::authz::{may_see_document, may_see_working_texts, read_scope};
 use crate::projection::queries;
-use crate::store::tokens;
 
 fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
@@ -24,7 +23,7 @@ pub async fn download(
 ) -> Response {
     let pool = state.ledger.pool();
     let actor = match bearer(&headers) {
-        Some(secret) => tokens::authenticate(pool, secret).await.ok().flatten(),
+        Some(secret) => state.ledger.access().token(secret).await.ok().flatten(),
         None => None,
     };
     let Some(actor) = actor else {

@@ -31,7 +31,6 @@ use std::sync::Arc;
 
 use crate::commands::Ledger;
 use crate::graphql::{NormledgerSchema, Session, error::ensure_codes};
-use crate::store::tokens;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -205,7 +204,9 @@ async fn serve_websocket(socket: WebSocket, state: AppState, protocol: GraphQLPr
                 .map(str::trim)
                 .unwrap_or_default()
                 .to_owned();
-            let actor = tokens::authenticate(ledger.pool(), &token)
+            let actor = ledger
+                .access()
+                .token(&token)
                 .await
                 .ok()
                 .flatten()
@@ -218,8 +219,11 @@ async fn serve_websocket(socket: WebSocket, state: AppState, protocol: GraphQLPr
             Ok(data)
         })
         .serve();
-    let pool = state.ledger.pool().clone();
+    let access = state.ledger.access().clone();
+    let mut changes = access.changes();
     let forwarding = async move {
+        // Checked again at once when access changes anywhere (a revocation is announced), and
+        // on every tick besides (an expiry is not announced).
         let mut recheck = tokio::time::interval(state.settings.token_recheck);
         recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -228,11 +232,17 @@ async fn serve_websocket(socket: WebSocket, state: AppState, protocol: GraphQLPr
                     Some(m) => if to_client.send(m).await.is_err() { return },
                     None => return,
                 },
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    recheck.reset_immediately();
+                }
                 _ = recheck.tick() => {
                     let token = secret.lock().ok().and_then(|s| s.clone());
                     let Some(token) = token else { continue };
                     // A database error is not a revocation: the next tick asks again.
-                    if let Ok(None) = tokens::authenticate(&pool, &token).await {
+                    if let Ok(None) = access.token(&token).await {
                         let close = CloseFrame {
                             code: TOKEN_NO_LONGER_VALID,
                             reason: "UNAUTHENTICATED: the token was revoked or has expired".into(),
@@ -287,7 +297,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// (not public: it tells how the ledger is used).
 async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let allowed = match bearer(&headers) {
-        Some(secret) => tokens::authenticate(state.ledger.pool(), secret)
+        Some(secret) => state
+            .ledger
+            .access()
+            .token(secret)
             .await
             .ok()
             .flatten()
@@ -424,7 +437,7 @@ async fn answer(
     }
     *kind = operation_kind(&request.query);
     let actor = match bearer(&headers) {
-        Some(secret) => match tokens::authenticate(state.ledger.pool(), secret).await {
+        Some(secret) => match state.ledger.access().token(secret).await {
             Ok(actor) => actor,
             Err(e) => {
                 tracing::warn!(error = %e, "token lookup failed");

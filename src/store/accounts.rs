@@ -352,6 +352,19 @@ pub async fn session(
     secret: &str,
     limits: SessionLimits,
 ) -> Result<Option<ConsoleSession>, sqlx::Error> {
+    Ok(session_until(pool, secret, limits)
+        .await?
+        .map(|(session, _)| session))
+}
+
+/// [`session`], with the moment it stops being valid unless something changes first (the
+/// session's end, its token's expiry or its idle limit, whichever is first): how long a
+/// cache may hold it.
+pub(crate) async fn session_until(
+    pool: &PgPool,
+    secret: &str,
+    limits: SessionLimits,
+) -> Result<Option<(ConsoleSession, DateTime<Utc>)>, sqlx::Error> {
     if !tokens::has_shape(secret, SESSION_PREFIX) {
         return Ok(None);
     }
@@ -361,12 +374,16 @@ pub async fn session(
         holder: Holder,
         csrf: String,
         expires_at: DateTime<Utc>,
+        valid_until: DateTime<Utc>,
         stale: bool,
     }
     let id_hash = tokens::hash(secret);
     let row: Option<Row> = sqlx::query_as(&format!(
         "SELECT {HOLDER}, s.csrf, s.expires_at,
-                    s.last_seen_at < now() - interval '1 minute' AS stale
+                least(s.expires_at, t.expires_at,
+                      greatest(s.last_seen_at, now()) + $2::bigint * interval '1 second')
+                    AS valid_until,
+                s.last_seen_at < now() - interval '1 minute' AS stale
              FROM console_sessions s {LIVE_HOLDER}
              WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()
                AND s.last_seen_at > now() - $2::bigint * interval '1 second'"
@@ -387,12 +404,18 @@ pub async fn session(
     } else {
         Subject::Token(row.holder.id)
     };
+    let valid_until = row.valid_until;
     let actor = holder_actor(row.holder);
-    Ok(actor.map(|actor| ConsoleSession {
-        actor,
-        subject,
-        csrf: row.csrf,
-        expires_at: row.expires_at,
+    Ok(actor.map(|actor| {
+        (
+            ConsoleSession {
+                actor,
+                subject,
+                csrf: row.csrf,
+                expires_at: row.expires_at,
+            },
+            valid_until,
+        )
     }))
 }
 

@@ -1,6 +1,8 @@
 //! Postgres: the connection pool, the private-cluster launcher, migrations, the event-log
-//! reader, the services the aggregates consult, and API tokens.
+//! reader, the services the aggregates consult, API tokens, and the in-memory answer to who a
+//! secret stands for.
 
+pub mod access;
 pub mod accounts;
 pub mod calendar;
 pub mod checkpoints;

@@ -142,12 +142,23 @@ pub async fn grant(
     Ok((id, secret))
 }
 
-/// The actor a live (not revoked, not expired) token stands for. The lookup is by hash, so
-/// the secret is never compared byte by byte against stored material.
 /// How stale `last_used_at` may be: it is written at most once per this many seconds.
 pub const LAST_USE_RESOLUTION_SECS: i32 = 60;
 
+/// The actor a live (not revoked, not expired) token stands for. The lookup is by hash, so
+/// the secret is never compared byte by byte against stored material.
 pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Actor>, sqlx::Error> {
+    Ok(authenticate_until(pool, secret)
+        .await?
+        .map(|(actor, _)| actor))
+}
+
+/// [`authenticate`], with the token's expiry (how long a cache may hold the answer unless
+/// the token changes first).
+pub(crate) async fn authenticate_until(
+    pool: &PgPool,
+    secret: &str,
+) -> Result<Option<(Actor, Option<DateTime<Utc>>)>, sqlx::Error> {
     if !has_shape(secret, PREFIX) {
         return Ok(None);
     }
@@ -158,11 +169,12 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Actor>, 
         name: String,
         role: String,
         bodies: Vec<String>,
+        expires_at: Option<DateTime<Utc>>,
         /// The last use is older than the resolution: time to record this one.
         stale: bool,
     }
     let row: Option<Holder> = sqlx::query_as(
-        "SELECT id, name, role, bodies,
+        "SELECT id, name, role, bodies, expires_at,
                 coalesce(last_used_at < now() - $2::int * interval '1 second', true) AS stale
          FROM api_tokens
          WHERE token_hash = $1 AND revoked_at IS NULL
@@ -181,12 +193,15 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Actor>, 
             .await?;
     }
     Ok(row.and_then(|h| {
-        Some(Actor {
-            id: h.id.to_string(),
-            name: h.name,
-            role: h.role.parse().ok()?,
-            bodies: h.bodies,
-        })
+        Some((
+            Actor {
+                id: h.id.to_string(),
+                name: h.name,
+                role: h.role.parse().ok()?,
+                bodies: h.bodies,
+            },
+            h.expires_at,
+        ))
     }))
 }
 

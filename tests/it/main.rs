@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access;
 mod auditing;
 mod backup;
 mod binary;

@@ -216,6 +216,9 @@ async fn a_token_records_its_last_use_to_the_minute_so_reads_do_not_write() {
     .execute(&app.pool)
     .await
     .unwrap();
+    // The server asks the database again at most a minute after it last did (its answer is
+    // kept in memory that long): here, at once.
+    app.ledger().access().forget_all();
     app.ok(Role::Auditor, read, json!({})).await;
     assert!(last_use().await.unwrap() > first);
 }

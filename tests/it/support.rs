@@ -228,6 +228,11 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The app's ledger (its projector, its access cache).
+    pub fn ledger(&self) -> &normledger::commands::Ledger {
+        &self.ledger
+    }
+
     /// Whether this app's projector leads the projection.
     pub async fn is_leading(&self) -> bool {
         self.ledger.projector().is_leader()

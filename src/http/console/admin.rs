@@ -181,7 +181,11 @@ pub async fn create_account(
         bodies: split_bodies(&form.bodies),
     };
     match accounts::create(state.ledger.pool(), account, &by(&viewer)).await {
-        Ok(_) => Redirect::to("/console/admin/accounts").into_response(),
+        Ok(_) => {
+            // This server forgets at once; the others when the change is announced.
+            state.ledger.access().forget_all();
+            Redirect::to("/console/admin/accounts").into_response()
+        }
         Err(AccountError::Database(e) | AccountError::Grant(GrantError::Database(e))) => {
             tracing::warn!(error = %e, "creating an account failed");
             layout::unavailable(viewer.lang)
@@ -411,7 +415,10 @@ pub async fn revoke_token(
         return r;
     }
     match tokens::revoke(state.ledger.pool(), id).await {
-        Ok(_) => Redirect::to("/console/admin/tokens").into_response(),
+        Ok(_) => {
+            state.ledger.access().forget_all();
+            Redirect::to("/console/admin/tokens").into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "revoking a token failed");
             layout::unavailable(viewer.lang)

@@ -60,12 +60,10 @@ async fn resolve(
     let Some(secret) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    accounts::session(state.ledger.pool(), secret, SessionLimits::default())
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "session lookup failed");
-            layout::unavailable(lang_of(headers))
-        })
+    state.ledger.access().session(secret).await.map_err(|e| {
+        tracing::warn!(error = %e, "session lookup failed");
+        layout::unavailable(lang_of(headers))
+    })
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -367,6 +365,8 @@ pub async fn sign_out(
         tracing::warn!(error = %e, "sign-out failed");
         return layout::unavailable(viewer.lang);
     }
+    // This server forgets at once; the others when the change is announced.
+    state.ledger.access().forget_all();
     let mut response = Redirect::to("/console/sign-in").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
