@@ -79,6 +79,12 @@ def load(results, name):
         return json.loads(f.read().strip())
 
 
+def load_optional(results, name):
+    """A result file a run may lack (no pg_stat_statements on the machine)."""
+    path = os.path.join(results, name + ".json")
+    return load(results, name) if os.path.exists(path) else None
+
+
 def fmt(v, digits=1):
     if v is None:
         return "—"
@@ -99,6 +105,9 @@ def report(results, out_file):
     search = {(k, c): load(results, f"search-{k}-{c}") for k in ("specific", "broad") for c in (16, 64)}
     search_size = load(results, "search-size")
     pages = load(results, "pages-16")
+    replica = {k: load(results, f"replica-{k}-16") for k in ("document", "documents", "audit")}
+    routes = load(results, "replica-routes")
+    statements = load_optional(results, "statements-commands-16")
     rv = load(results, "replay-verify")
     size = load(results, "size")
     rss = load(results, "rss")
@@ -136,6 +145,11 @@ def report(results, out_file):
                 f"pgbench command-shaped {p}, {c} clients", t, m)
         row(f"1. errors, {c} conn.", w["errors"], b["failed"], "pgbench failed transactions")
         persisted_rows(f"1. command", w, c)
+        if c == 16 and statements is not None and w["ok"]:
+            calls = sum(q["calls"] for q in statements)
+            per = calls / w["ok"]
+            row("1. SQL statements per command, 16 conn. (pg_stat_statements, background loops included)",
+                per, 4, "pgbench command-shaped: read, BEGIN, INSERT, COMMIT", "≤ 6", per <= 6)
     def read_rows(label, w, c, p99_target_ms):
         persisted_rows(f"2. {label}", w, c)
         row(f"2. {label} req/s, {c} conn.", w["per_second"], read20["per_second"],
@@ -155,6 +169,18 @@ def report(results, out_file):
         read_rows(labels[k], w, c, 10 if (k == "document" and c == 16) else None)
     for (k, c), w in search.items():
         read_rows(f"search, {k} queries,", w, c, 50 if c == 16 else None)
+    for k, w in replica.items():
+        ours = reads[(k, 16)]
+        label = labels[k]
+        row(f"7. {label} req/s, 16 conn., reads on one replica", w["per_second"], ours["per_second"],
+            "the same workload on the primary alone, this run")
+        row(f"7. {label} p99 ms, 16 conn., reads on one replica", w["p99_ms"], ours["p99_ms"],
+            "the same workload on the primary alone, this run")
+        row(f"7. {label} errors, reads on one replica", w["errors"], None, "")
+    if routes:
+        total = sum(routes.values())
+        row("7. reads the replica answered, %", 100 * routes.get("replica", 0) / total if total else None,
+            None, ", ".join(f"{k}: {v:,.0f}" for k, v in sorted(routes.items())))
     for name, w in pages.items():
         row(f"6. console page {name} p99 ms, 16 conn.", w["p99_ms"], read20["p99_ms"],
             "pgbench 20-event stream read p99", "< 50 ms",
@@ -207,8 +233,18 @@ def report(results, out_file):
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         print(f"| {r['figure']} | {fmt(r['normledger'])} | {fmt(r['baseline'])} | {ratio} | "
               f"{r['baseline_is']} | {r['target'] or ''} | {met} |")
+    if statements:
+        print()
+        ok = commands[16]["ok"] or 1
+        print("Statements per command at 16 connections, most frequent first:")
+        print()
+        print("| per command | statement |")
+        print("|---:|---|")
+        for q in statements[:15]:
+            text = q["query"].replace("|", "\\|")
+            print(f"| {q['calls'] / ok:.2f} | `{text}` |")
     measured = (list(commands.values()) + list(reads.values()) + list(search.values())
-                + list(pages.values()))
+                + list(pages.values()) + list(replica.values()))
     errors = sum(w["errors"] for w in measured)
     samples = [s for w in measured for s in w["error_samples"]]
     for s in samples[:5]:
@@ -222,7 +258,8 @@ def report(results, out_file):
             "commands": commands,
             "reads": {f"{k}-{c}": w for (k, c), w in reads.items()},
             "search": {f"{k}-{c}": w for (k, c), w in search.items()}, "search_size": search_size,
-            "pages": pages,
+            "pages": pages, "replica": replica, "replica_routes": routes,
+            "statements_commands_16": statements,
             "replay_verify": rv, "size": size, "rss": rss,
         },
         "errors": errors,

@@ -13,6 +13,7 @@ use crate::http::{AppState, HttpSettings, router};
 use crate::process::{Clock, Scheduler};
 use crate::projection::{ProjectionError, Projector};
 use crate::store::cluster::{ClusterError, PrivateCluster};
+use crate::store::replicas::ReadPools;
 use crate::store::{self, connect};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,8 @@ pub enum AppError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("projection: {0}")]
     Projection(#[from] ProjectionError),
+    #[error(transparent)]
+    Replica(#[from] crate::store::replicas::ReplicaError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -107,6 +110,9 @@ pub struct Settings {
     /// How often expiry and pending cleanup results are processed; `None` turns the
     /// scheduler off (one-shot commands).
     pub scheduler_every: Option<Duration>,
+    /// How long a read waits for a replica to replay the writes it must see before it is
+    /// sent to the primary instead.
+    pub replica_wait: Duration,
 }
 
 impl Default for Settings {
@@ -118,6 +124,7 @@ impl Default for Settings {
             projector_poll: Duration::from_millis(250),
             clock: Clock::System,
             scheduler_every: Some(Duration::from_secs(60)),
+            replica_wait: Duration::from_secs(5),
         }
     }
 }
@@ -128,6 +135,8 @@ pub struct App {
     projector_task: tokio::task::JoinHandle<()>,
     /// Listens for access changes (revoked tokens, ended sessions) for the in-memory cache.
     access_task: tokio::task::JoinHandle<()>,
+    /// Watches the replicas' health and replay positions, when there are replicas.
+    replica_task: Option<tokio::task::JoinHandle<()>>,
     scheduler: Option<Scheduler>,
     settings: Settings,
 }
@@ -137,6 +146,16 @@ impl App {
     /// (which cannot change history): brings the read model up to date and starts the
     /// projector task.
     pub async fn start(owner: PgPool, settings: Settings) -> Result<Self, AppError> {
+        Self::start_with_replicas(owner, settings, &[]).await
+    }
+
+    /// [`App::start`], with queries read on these streaming replicas of the primary
+    /// (`serve --replica-url`): each is checked to be a standby of the primary's cluster.
+    pub async fn start_with_replicas(
+        owner: PgPool,
+        settings: Settings,
+        replica_urls: &[String],
+    ) -> Result<Self, AppError> {
         // Installed before anything is counted.
         crate::telemetry::handle();
         store::migrate(&owner).await?;
@@ -153,8 +172,22 @@ impl App {
         }
         let projector_task = projector.spawn(settings.projector_poll);
         let screening = store::screening::load(&owner).await?;
+        let reads = if replica_urls.is_empty() {
+            ReadPools::primary_only(pool.clone())
+        } else {
+            ReadPools::connect(
+                pool.clone(),
+                replica_urls,
+                pool.options().get_max_connections(),
+                settings.replica_wait,
+                store::as_app,
+            )
+            .await?
+        };
+        let replica_task = reads.monitor();
         let ledger = Arc::new(Ledger::new(
             pool,
+            reads,
             projector,
             settings.write,
             calendar,
@@ -165,6 +198,7 @@ impl App {
             ledger,
             projector_task,
             access_task,
+            replica_task,
             scheduler: None,
             settings,
         })
@@ -224,6 +258,12 @@ impl App {
             scheduler.stop().await;
         }
         self.access_task.abort();
+        if let Some(task) = &self.replica_task {
+            task.abort();
+        }
+        if let Some(task) = &self.replica_task {
+            task.abort();
+        }
         let projector = self.ledger.projector().clone();
         projector.shutdown();
         let task = std::mem::replace(&mut self.projector_task, tokio::spawn(async {}));

@@ -35,6 +35,7 @@ use crate::input_limits::InputLimits;
 use crate::projection::Projector;
 use crate::store::access::AccessCache;
 use crate::store::event_log::{self, LogPoint};
+use crate::store::replicas::ReadPools;
 use crate::store::services::LedgerServices;
 
 /// A command for one of the aggregates.
@@ -188,6 +189,9 @@ pub struct Receipt {
     pub aggregate_id: String,
     /// Where its last event sits in the log.
     pub point: LogPoint,
+    /// With replicas: the primary's WAL position once the read model showed it; a read that
+    /// names it (`Normledger-Read-After`) waits for a replica to replay this far.
+    pub lsn: Option<u64>,
     /// False when the read model had not caught up within the timeout.
     pub projected: bool,
     /// From the commit to the read model showing it, as this process saw it (None when the
@@ -253,6 +257,7 @@ pub struct Ledger {
     campaigns: PostgresCqrs<CleanupCampaign>,
     projector: Projector,
     access: Arc<AccessCache>,
+    reads: ReadPools,
     settings: WriteSettings,
     calendar: WorkingCalendar,
     screening: Arc<ScreeningRules>,
@@ -268,6 +273,7 @@ fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs
 impl Ledger {
     pub fn new(
         pool: PgPool,
+        reads: ReadPools,
         projector: Projector,
         settings: WriteSettings,
         calendar: WorkingCalendar,
@@ -292,6 +298,7 @@ impl Ledger {
                 Box::new(LedgerServices::new(pool.clone())),
             ),
             access: Arc::new(AccessCache::new(pool.clone())),
+            reads,
             pool,
             projector,
             settings,
@@ -304,6 +311,11 @@ impl Ledger {
 
     pub fn projector(&self) -> &Projector {
         &self.projector
+    }
+
+    /// Where reads go: a replica that has replayed this process's writes, or the primary.
+    pub fn reads(&self) -> &ReadPools {
+        &self.reads
     }
 
     /// Who a token or a console session stands for, kept in memory until access changes.
@@ -443,9 +455,11 @@ impl Ledger {
             .projector
             .wait_for(point, self.settings.read_your_writes_timeout)
             .await;
+        let lsn = self.wal_position().await;
         Ok(Receipt {
             aggregate_id,
             point,
+            lsn,
             projected,
             visible_after: projected.then(|| committed_at.elapsed()),
         })
@@ -675,9 +689,20 @@ impl Ledger {
         Ok(Some(Receipt {
             aggregate_id,
             point,
+            lsn: self.wal_position().await,
             projected,
             visible_after: None,
         }))
+    }
+
+    /// With replicas: how far the primary's WAL has come now that the read model shows the
+    /// command, for the reads that follow to wait on a replica. Committed is committed: a
+    /// failure here only leaves the position unknown (and is logged).
+    async fn wal_position(&self) -> Option<u64> {
+        self.reads.wrote().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the primary's WAL position after a command is unknown");
+            None
+        })
     }
 
     /// The last event a recorded command wrote: the newest event of its aggregate in the

@@ -179,6 +179,21 @@ pub enum CliCommand {
         /// in Asia/Shanghai).
         #[arg(long, env = "NORMLEDGER_TODAY")]
         today: Option<chrono::NaiveDate>,
+        /// A streaming replica (hot standby) of the primary to answer queries from;
+        /// repeatable. Mutations, the projector and the scheduler stay on the primary; the
+        /// server logs in as on the primary (normledger_app).
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "NORMLEDGER_REPLICA_URLS",
+            value_delimiter = ',',
+            hide_env_values = true
+        )]
+        replica_url: Vec<String>,
+        /// How long a read waits for a replica to replay the writes it must see before it is
+        /// answered by the primary (ms).
+        #[arg(long, env = "NORMLEDGER_REPLICA_WAIT_MS", default_value_t = 5000)]
+        replica_wait_ms: u64,
         #[command(flatten)]
         rules: RuleSettings,
     },

@@ -345,6 +345,8 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             checkpoint_every_secs,
             scheduler_every_secs,
             today,
+            replica_url,
+            replica_wait_ms,
             rules,
             request_timeout_secs,
             max_depth,
@@ -396,6 +398,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             if let Some(day) = today {
                 settings.clock = normledger::process::Clock::Fixed(*day);
             }
+            settings.replica_wait = Duration::from_millis(*replica_wait_ms);
             settings.limits.trusted_key = cli.trusted_key().map_err(anyhow::Error::msg)?;
             // Checked before serving: a replaced key file stops the start, not a later tick.
             // (The key check reads the checkpoint tables, so the schema must exist first.)
@@ -408,7 +411,7 @@ async fn run(cli: &Cli, db: &Database) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let app = App::start(pool.clone(), settings).await?;
+            let app = App::start_with_replicas(pool.clone(), settings, replica_url).await?;
             if let Some(key) = key {
                 spawn_checkpoints(
                     app.ledger.pool().clone(),

@@ -107,14 +107,14 @@ pub async fn audit_page(
     let start = match &after {
         Some(a) => {
             let position: i64 = a.parse().map_err(|_| not_a_cursor())?;
-            event_log::point_of(session.ledger.pool(), position)
+            event_log::point_of(&session.pool().await, position)
                 .await
                 .map_err(gql)?
                 .ok_or_else(not_a_cursor)?
         }
         None => LogPoint::default(),
     };
-    let rows = event_log::audit_page(session.ledger.pool(), &filter, start, limit + 1)
+    let rows = event_log::audit_page(&session.pool().await, &filter, start, limit + 1)
         .await
         .map_err(gql)?;
     Ok(page(rows, limit, after.is_some(), |r| {

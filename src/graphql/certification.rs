@@ -154,7 +154,7 @@ impl ItemQueries {
     ) -> ApiResult<Option<CertificationItem>> {
         let s = reader(ctx, "certificationItem")?.session;
         let id = parse_id("id", &id)?;
-        Ok(queries::certification_item(s.ledger.pool(), id, as_of)
+        Ok(queries::certification_item(&s.pool().await, id, as_of)
             .await
             .map_err(gql)?
             .map(|(state, version)| CertificationItem { id, state, version }))
@@ -187,7 +187,7 @@ impl ItemQueries {
             commitment_enabled: f.commitment_enabled,
         };
         let after_id = after.as_deref().map(|a| parse_id("after", a)).transpose()?;
-        let rows = queries::certification_items(s.ledger.pool(), &filter, after_id, limit + 1)
+        let rows = queries::certification_items(&s.pool().await, &filter, after_id, limit + 1)
             .await
             .map_err(gql)?;
         Ok(page(

@@ -618,7 +618,7 @@ impl CleanupQueries {
     ) -> ApiResult<Option<CleanupCampaign>> {
         let s = reader(ctx, "cleanupCampaign")?.session;
         let id = parse_id_arg(&id)?;
-        Ok(queries::cleanup_campaign(s.ledger.pool(), id, as_of)
+        Ok(queries::cleanup_campaign(&s.pool().await, id, as_of)
             .await
             .map_err(gql)?
             .map(|(state, version)| CleanupCampaign { id, state, version }))
@@ -636,7 +636,7 @@ impl CleanupQueries {
         let limit = page_size(ctx, first)?;
         let after_id = after.as_deref().map(|a| parse_id("after", a)).transpose()?;
         let status = status.map(|x| c::CampaignStatus::from(x).as_str());
-        let rows = queries::cleanup_campaigns(s.ledger.pool(), status, after_id, limit + 1)
+        let rows = queries::cleanup_campaigns(&s.pool().await, status, after_id, limit + 1)
             .await
             .map_err(gql)?;
         Ok(page(

@@ -95,7 +95,7 @@ impl IssuingBody {
                 "must be 1949 to 9999",
             )));
         }
-        let pool = ctx.data::<crate::graphql::Session>()?.ledger.pool();
+        let pool = &ctx.data::<crate::graphql::Session>()?.pool().await;
         let mut out = Vec::new();
         for agency_code in self
             .listing()
@@ -177,7 +177,7 @@ impl BodyQueries {
     ) -> ApiResult<Connection<String, IssuingBody>> {
         let s = reader(ctx, "issuingBodies")?.session;
         let limit = page_size(ctx, first)?;
-        let rows = queries::issuing_bodies(s.ledger.pool(), after.as_deref(), limit + 1)
+        let rows = queries::issuing_bodies(&s.pool().await, after.as_deref(), limit + 1)
             .await
             .map_err(gql)?;
         Ok(page(rows, limit, after.is_some(), |(code, body)| {
@@ -193,7 +193,7 @@ impl BodyQueries {
         as_of: Option<DateTime<Utc>>,
     ) -> ApiResult<Option<IssuingBody>> {
         let s = reader(ctx, "issuingBody")?.session;
-        Ok(queries::issuing_body(s.ledger.pool(), &code, as_of)
+        Ok(queries::issuing_body(&s.pool().await, &code, as_of)
             .await
             .map_err(gql)?
             .map(IssuingBody))

@@ -2,7 +2,6 @@
 //! documents costs a bounded number of SQL statements rather than one more per document.
 
 use async_graphql::dataloader::Loader;
-use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -11,7 +10,7 @@ use crate::store::event_log::{self, EventRecord};
 
 /// The events of documents, by document id: one `WHERE aggregate_id = ANY(…)` per batch.
 pub struct DocumentHistory {
-    pub pool: PgPool,
+    pub reads: Arc<super::Reads>,
 }
 
 impl Loader<String> for DocumentHistory {
@@ -21,7 +20,7 @@ impl Loader<String> for DocumentHistory {
 
     async fn load(&self, ids: &[String]) -> Result<HashMap<String, Vec<EventRecord>>, Self::Error> {
         let events = event_log::streams_events(
-            &self.pool,
+            &self.reads.pool().await,
             <crate::domain::NormativeDocument as cqrs_es::Aggregate>::TYPE,
             ids,
         )

@@ -58,6 +58,44 @@ pub struct Session {
     /// history and the lifecycle path (or the warnings) of one document reads its log once.
     /// Keyed by version, because the events up to a version never change.
     pub document_events: std::sync::Mutex<DocumentEvents>,
+    /// Which database this request reads from (a replica, or the primary).
+    pub reads: Arc<Reads>,
+}
+
+/// Which database a request's reads go to: chosen at its first read (a replica that has
+/// replayed what the request must see, else the primary) and kept for the request, so that
+/// all its fields read one database; once the request has written, the primary.
+pub struct Reads {
+    ledger: Arc<Ledger>,
+    receipts: Arc<std::sync::Mutex<Vec<crate::commands::Receipt>>>,
+    /// A WAL position the client names (`Normledger-Read-After`): its own earlier write,
+    /// perhaps through another server.
+    after: std::sync::atomic::AtomicU64,
+    chosen: tokio::sync::OnceCell<crate::store::replicas::Chosen>,
+}
+
+impl Reads {
+    /// The pool this request's next read goes to.
+    pub async fn pool(&self) -> sqlx::PgPool {
+        let wrote = self.receipts.lock().map(|r| !r.is_empty()).unwrap_or(true);
+        if wrote {
+            return self.ledger.pool().clone();
+        }
+        let after = match self.after.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            at => Some(at),
+        };
+        self.chosen
+            .get_or_init(|| self.ledger.reads().choose(after))
+            .await
+            .pool
+            .clone()
+    }
+
+    /// The replica this request read from, if it did.
+    pub fn replica(&self) -> Option<usize> {
+        self.chosen.get().and_then(|c| c.replica)
+    }
 }
 
 /// A request's memo of documents' events, by (document, version).
@@ -71,9 +109,15 @@ impl Session {
         correlation_id: Option<String>,
         receipts: Arc<std::sync::Mutex<Vec<crate::commands::Receipt>>>,
     ) -> Session {
+        let reads = Arc::new(Reads {
+            ledger: ledger.clone(),
+            receipts: receipts.clone(),
+            after: Default::default(),
+            chosen: Default::default(),
+        });
         let history = DataLoader::new(
             loaders::DocumentHistory {
-                pool: ledger.pool().clone(),
+                reads: reads.clone(),
             },
             tokio::spawn,
         );
@@ -85,7 +129,32 @@ impl Session {
             history,
             uploads: Default::default(),
             document_events: Default::default(),
+            reads,
         }
+    }
+
+    /// Reads must see what the primary had written up to this WAL position.
+    pub fn read_after(self, lsn: Option<u64>) -> Self {
+        if let Some(lsn) = lsn {
+            self.reads
+                .after
+                .store(lsn, std::sync::atomic::Ordering::Relaxed);
+        }
+        self
+    }
+
+    /// Every read of this request on the primary.
+    pub fn on_primary(self) -> Self {
+        let _ = self.reads.chosen.set(crate::store::replicas::Chosen {
+            pool: self.ledger.pool().clone(),
+            replica: None,
+        });
+        self
+    }
+
+    /// The pool this request's next read goes to (see [`Reads`]).
+    pub async fn pool(&self) -> sqlx::PgPool {
+        self.reads.pool().await
     }
 
     /// The actor, or UNAUTHENTICATED.

@@ -59,7 +59,7 @@ impl PublicMutations {
         let number = DocumentNumber::parse(&input.number)
             .map_err(|e| gql(ApiError::bad_input("number", e.to_string())))?;
         let session = ctx.data::<Session>()?;
-        let pool = session.ledger.pool();
+        let pool = &session.pool().await;
         let doc = queries::published_document_by_number(pool, &number.to_string(), &PUBLISHED)
             .await
             .map_err(gql)?
@@ -185,7 +185,7 @@ impl PublicQueries {
             .map_err(|e| gql(ApiError::bad_input("number", e.to_string())))?;
         let session = ctx.data::<Session>()?;
         Ok(queries::published_document_by_number(
-            session.ledger.pool(),
+            &session.pool().await,
             &number.to_string(),
             &PUBLISHED,
         )
@@ -383,7 +383,7 @@ impl PublicDocument {
         };
         let session = ctx.data::<Session>()?;
         let (version, text) =
-            crate::graphql::documents::texts::load(session.ledger.pool(), self.0.id, v).await?;
+            crate::graphql::documents::texts::load(&session.pool().await, self.0.id, v).await?;
         let clauses = crate::domain::text::clauses(&text)
             .iter()
             .map(Clause::from)

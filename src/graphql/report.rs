@@ -116,7 +116,7 @@ impl ReportQueries {
             issuing_body: issuing_body.as_deref(),
             body_group: body_group.map(BodyGroup::as_str),
         };
-        let report = queries::annual_report(s.ledger.pool(), scope, &s.ledger.settings().warnings)
+        let report = queries::annual_report(&s.pool().await, scope, &s.ledger.settings().warnings)
             .await
             .map_err(gql)?;
         Ok(report.into())

@@ -34,7 +34,10 @@ impl SubscriptionRoot {
         after_position: Option<i64>,
     ) -> Result<impl Stream<Item = AuditEvent> + use<>, async_graphql::Error> {
         let session = crate::graphql::reader(ctx, "events")?.session;
-        let pool = session.ledger.pool().clone();
+        // Catching up reads whole pages of history: on a replica when there is one; the tail
+        // (a page short of full) is read on the primary, which the projector's wake follows.
+        let pool = session.pool().await;
+        let primary = session.ledger.pool().clone();
         let start = match after_position {
             Some(0) => LogPoint::default(),
             Some(p) => event_log::point_of(&pool, p)
@@ -72,25 +75,41 @@ impl SubscriptionRoot {
         let state = (pool, filter, start, VecDeque::new(), wake);
         Ok(futures::stream::unfold(
             state,
-            |(pool, filter, mut after, mut buffer, mut wake)| async move {
-                loop {
-                    if let Some(e) = buffer.pop_front() {
-                        return Some((AuditEvent(e), (pool, filter, after, buffer, wake)));
-                    }
-                    match event_log::audit_page(&pool, &filter, after, PAGE).await {
-                        Ok(page) if !page.is_empty() => {
-                            after = page.last().map(|e| e.point()).unwrap_or(after);
-                            buffer.extend(page);
-                            continue;
+            move |(mut pool, filter, mut after, mut buffer, mut wake)| {
+                let primary = primary.clone();
+                async move {
+                    loop {
+                        if let Some(e) = buffer.pop_front() {
+                            return Some((AuditEvent(e), (pool, filter, after, buffer, wake)));
                         }
-                        Ok(_) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, "live feed read failed; retrying");
+                        match event_log::audit_page(&pool, &filter, after, PAGE).await {
+                            Ok(page) if !page.is_empty() => {
+                                if (page.len() as i64) < PAGE {
+                                    pool = primary.clone();
+                                }
+                                after = page.last().map(|e| e.point()).unwrap_or(after);
+                                buffer.extend(page);
+                                continue;
+                            }
+                            Ok(_) if !pool_is(&pool, &primary) => {
+                                pool = primary.clone();
+                                continue;
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "live feed read failed; retrying");
+                            }
                         }
+                        let _ =
+                            tokio::time::timeout(Duration::from_millis(500), wake.changed()).await;
                     }
-                    let _ = tokio::time::timeout(Duration::from_millis(500), wake.changed()).await;
                 }
             },
         ))
     }
+}
+
+/// Whether two handles are the same pool.
+fn pool_is(a: &sqlx::PgPool, b: &sqlx::PgPool) -> bool {
+    std::ptr::eq(a.connect_options().as_ref(), b.connect_options().as_ref())
 }

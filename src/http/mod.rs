@@ -460,18 +460,32 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_owned);
+    let read_after = headers
+        .get(READ_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let receipts: Arc<std::sync::Mutex<Vec<_>>> = Default::default();
     let session = Session::new(
         state.ledger.clone(),
-        actor,
-        correlation_id,
+        actor.clone(),
+        correlation_id.clone(),
         receipts.clone(),
-    );
+    )
+    .read_after(read_after);
+    let reads = session.reads.clone();
     let timeout = state.settings.request_timeout;
     let schema = match &state.introspection {
         Some(introspection) if crate::graphql::is_introspection(&request.query) => introspection,
         _ => &state.schema,
     };
+    // Kept to answer again on the primary if the replica fails under the request.
+    let again = state.ledger.reads().has_replicas().then(|| {
+        let mut r =
+            async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
+        r.operation_name = request.operation_name.clone();
+        r.extensions = request.extensions.clone();
+        r
+    });
     let Ok(mut response) =
         tokio::time::timeout(timeout, schema.execute(request.data(session))).await
     else {
@@ -483,6 +497,33 @@ async fn answer(
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
     };
     ensure_codes(&mut response);
+    // A replica that went away under a read: the read is answered again by the primary (a
+    // query writes nothing, so asking twice is safe), and the replica is left out.
+    if let (Some(replica), Some(again)) = (reads.replica(), again)
+        && receipts.lock().is_ok_and(|r| r.is_empty())
+        && response.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| *c == async_graphql::Value::from("UNAVAILABLE"))
+        })
+    {
+        state
+            .ledger
+            .reads()
+            .failed(replica, "a read failed for want of the database");
+        let session = Session::new(
+            state.ledger.clone(),
+            actor,
+            correlation_id,
+            receipts.clone(),
+        )
+        .on_primary();
+        if let Ok(r) = tokio::time::timeout(timeout, schema.execute(again.data(session))).await {
+            response = r;
+        }
+        ensure_codes(&mut response);
+    }
     // Read-your-writes: each write's position, whether the read model already shows it, and
     // how long after its commit it became visible (what `scripts/bench` reports as lag).
     let writes: Vec<serde_json::Value> = receipts
@@ -492,6 +533,7 @@ async fn answer(
                 .map(|w| {
                     json!({
                         "position": w.point.position,
+                        "lsn": w.lsn,
                         "projected": w.projected,
                         "visibleAfterMs": w.visible_after.map(|d| d.as_secs_f64() * 1000.0),
                     })
@@ -530,6 +572,10 @@ fn check_upload_references(request: &async_graphql::Request) -> Result<(), Strin
     }
     Ok(())
 }
+
+/// A request header naming a WAL position (a write's `extensions.writes[].lsn`) that the
+/// request's reads must see: read-your-writes across servers when reads go to replicas.
+pub const READ_AFTER: &str = "normledger-read-after";
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers

@@ -108,7 +108,7 @@ pub async fn feed(
          LIMIT $1",
     )
     .bind(FEED_ENTRIES)
-    .fetch_all(state.ledger.pool())
+    .fetch_all(&state.ledger.reads().choose(None).await.pool)
     .await
     {
         Ok(entries) => entries,
@@ -169,7 +169,8 @@ pub async fn page(
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
         return not_found();
     };
-    let pool = state.ledger.pool();
+    // The public catalogue is the readership a replica is for.
+    let pool = &state.ledger.reads().choose(None).await.pool;
     let row = match queries::document(pool, id, None).await {
         Ok(Some(row)) if PUBLISHED.contains(&row.state.status.as_str()) => row,
         Ok(_) => return not_found(),

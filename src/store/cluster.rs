@@ -104,6 +104,31 @@ impl PrivateCluster {
         })
     }
 
+    /// Prepares a streaming replica of `primary` under `root`, listening on `port`: a copy of
+    /// its data directory made by `pg_basebackup -R` (which also writes how to follow it), to
+    /// be started with [`PrivateCluster::start`]. The primary must be running.
+    pub async fn replica_of(
+        primary: &PrivateCluster,
+        root: &Path,
+        port: u16,
+    ) -> Result<Self, ClusterError> {
+        let replica = PrivateCluster::new(root, port).await?;
+        if replica.as_postgres_user {
+            replica.hand_over_to_postgres_user().await?;
+        }
+        if !replica.data_dir().join("PG_VERSION").exists() {
+            let mut cmd = replica.command("pg_basebackup");
+            cmd.arg("-D")
+                .arg(replica.data_dir())
+                .args(["-R", "-X", "stream", "-c", "fast", "-U", "postgres", "-h"])
+                .arg(primary.socket_dir())
+                .arg("-p")
+                .arg(primary.port.to_string());
+            replica.run(cmd, "pg_basebackup").await?;
+        }
+        Ok(replica)
+    }
+
     /// Whether a server is running on this data directory.
     pub async fn is_running(&self) -> bool {
         let mut cmd = self.command("pg_ctl");

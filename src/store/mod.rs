@@ -11,6 +11,7 @@ pub mod event_log;
 pub mod filing_package;
 pub mod integrity;
 pub mod opinion;
+pub mod replicas;
 pub mod restore;
 pub mod screening;
 pub mod services;
@@ -83,18 +84,22 @@ pub const APP_ROLE: &str = "normledger_app";
 /// A pool on the owner's database, logged in as [`APP_ROLE`] (password from
 /// `NORMLEDGER_APP_PASSWORD` when the server requires one).
 pub async fn connect_as_app(owner: &PgPool) -> Result<PgPool, sqlx::Error> {
-    let mut options = (*owner.connect_options())
-        .clone()
-        .username(APP_ROLE)
-        .application_name("normledger");
-    if let Ok(password) = std::env::var("NORMLEDGER_APP_PASSWORD") {
-        options = options.password(&password);
-    }
+    let options = as_app((*owner.connect_options()).clone()).application_name("normledger");
     PgPoolOptions::new()
         .max_connections(owner.options().get_max_connections())
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(without_jit(options))
+        .connect_with(options)
         .await
+}
+
+/// `options` logged in as [`APP_ROLE`] (password from `NORMLEDGER_APP_PASSWORD` when set),
+/// without JIT: how the server connects to the primary and to its replicas.
+pub fn as_app(options: PgConnectOptions) -> PgConnectOptions {
+    let mut options = options.username(APP_ROLE);
+    if let Ok(password) = std::env::var("NORMLEDGER_APP_PASSWORD") {
+        options = options.password(&password);
+    }
+    without_jit(options)
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {

@@ -287,7 +287,7 @@ async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so
     assert_eq!(payload["projected"], false, "{r:#}");
     assert_eq!(
         r["extensions"]["writes"],
-        json!([{"position": position, "projected": false, "visibleAfterMs": null}])
+        json!([{"position": position, "lsn": null, "projected": false, "visibleAfterMs": null}])
     );
     // The answer is folded from the log, so the caller still sees its own write.
     assert_eq!(payload["document"]["status"], "DRAFTING");

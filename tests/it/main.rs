@@ -27,6 +27,7 @@ mod public;
 mod races;
 mod refusals;
 mod replay;
+mod replicas;
 mod report;
 mod restart;
 mod roles;

@@ -57,7 +57,7 @@ pub async fn cluster() -> &'static PrivateCluster {
 }
 
 #[allow(clippy::zombie_processes)]
-fn spawn_watchdog(root: &std::path::Path) {
+pub fn spawn_watchdog(root: &std::path::Path) {
     let pid = std::process::id();
     let bin = String::from_utf8(
         std::process::Command::new("pg_config")
@@ -133,8 +133,19 @@ impl TestApp {
 
     /// Serves the app on an existing database with the given settings.
     pub async fn spawn_with(url: &str, settings: Settings) -> TestApp {
+        Self::spawn_with_replicas(url, settings, &[]).await
+    }
+
+    /// Serves the app on an existing database, reading on these replicas of it.
+    pub async fn spawn_with_replicas(
+        url: &str,
+        settings: Settings,
+        replicas: &[String],
+    ) -> TestApp {
         let pool = connect(url, 20).await.expect("connect");
-        let app = App::start(pool.clone(), settings).await.expect("start app");
+        let app = App::start_with_replicas(pool.clone(), settings, replicas)
+            .await
+            .expect("start app");
         let ledger = app.ledger.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -56,7 +56,7 @@ impl CitationQueries {
             ..DocumentFilter::default()
         };
         let rows = queries::documents_citing(
-            r.session.ledger.pool(),
+            &r.session.pool().await,
             law,
             article,
             &filter,

@@ -110,7 +110,7 @@ impl Reader<'_> {
         let limit = page_size(ctx, first)?;
         let after = after.as_deref().map(deadline_cursor).transpose()?;
         let rows = queries::deadline_page(
-            self.session.ledger.pool(),
+            &self.session.pool().await,
             list,
             today.unwrap_or_else(crate::graphql::today),
             after,

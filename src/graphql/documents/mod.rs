@@ -77,7 +77,7 @@ impl DocumentQueries {
         let r = reader(ctx, "document")?;
         let id = parse_id("id", &id)?;
         // A document the caller may not see answers as if it did not exist.
-        Ok(queries::document(r.session.ledger.pool(), id, as_of)
+        Ok(queries::document(&r.session.pool().await, id, as_of)
             .await
             .map_err(gql)?
             .filter(|row| r.sees(&row.state))
@@ -128,7 +128,7 @@ pub async fn document_page_as<N: async_graphql::OutputType>(
                 "not a cursor",
             ))
         })?;
-    let rows = queries::documents(session.ledger.pool(), &filter, after, limit + 1)
+    let rows = queries::documents(&session.pool().await, &filter, after, limit + 1)
         .await
         .map_err(gql)?;
     Ok(page(rows, limit, after.is_some(), |r| {

@@ -79,7 +79,7 @@ pub async fn search<D: OutputType>(
 where
     SearchResult<D>: OutputType,
 {
-    let pool = ctx.data::<crate::graphql::Session>()?.ledger.pool();
+    let pool = &ctx.data::<crate::graphql::Session>()?.pool().await;
     if query.chars().count() > MAX_QUERY {
         return Err(gql(ApiError::bad_input(
             "query",

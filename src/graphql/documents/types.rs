@@ -205,7 +205,8 @@ impl Document {
         };
         let v = self.visible_version(&visible, "version", version.unwrap_or(latest.version))?;
         let ledger = &ctx.data::<Session>()?.ledger;
-        let (version, text) = texts::load(ledger.pool(), self.0.id, v).await?;
+        let (version, text) =
+            texts::load(&ctx.data::<Session>()?.pool().await, self.0.id, v).await?;
         Ok(Some(texts::document_text(
             version,
             text,
@@ -256,7 +257,7 @@ impl Document {
             self.visible_version(&visible, "from", from)?,
             self.visible_version(&visible, "to", to)?,
         );
-        let pool = self.pool(ctx)?;
+        let pool = &self.pool(ctx).await?;
         Ok(Some(texts::text_diff(
             texts::load(pool, self.0.id, a).await?,
             texts::load(pool, self.0.id, b).await?,
@@ -289,7 +290,7 @@ impl Document {
             return Ok(vec![]);
         };
         let v = self.visible_version(&visible, "version", version.unwrap_or(latest.version))?;
-        let (_, text) = texts::load(self.pool(ctx)?, self.0.id, v).await?;
+        let (_, text) = texts::load(&self.pool(ctx).await?, self.0.id, v).await?;
         let clauses: Vec<crate::domain::text::Clause> = crate::domain::text::clauses(&text)
             .into_iter()
             .filter(|c| {
@@ -299,7 +300,7 @@ impl Document {
             .collect();
         let bodies: Vec<String> = clauses.iter().map(|c| c.text.clone()).collect();
         let rows = crate::projection::queries::neighbours(
-            self.pool(ctx)?,
+            &self.pool(ctx).await?,
             self.0.id,
             &bodies,
             threshold as f32,
@@ -466,7 +467,7 @@ impl Document {
                 "a filing package is for those who read the document's history and for the authority it is addressed to".into(),
             )));
         }
-        let pool = ctx.data::<Session>()?.ledger.pool();
+        let pool = &ctx.data::<Session>()?.pool().await;
         match filing_package::build(pool, self.0.id, authority.as_deref()).await {
             Ok(p) => Ok(Some(
                 serde_json::to_string(&p).map_err(|_| gql(crate::graphql::ApiError::Internal))?,
@@ -712,7 +713,7 @@ impl Document {
                 None => {
                     let events = Arc::new(
                         event_log::aggregate_events(
-                            session.ledger.pool(),
+                            &session.pool().await,
                             <crate::domain::NormativeDocument as cqrs_es::Aggregate>::TYPE,
                             &self.0.id.to_string(),
                             None,
@@ -738,8 +739,8 @@ impl Document {
         self.0.state.draft.as_ref()
     }
 
-    fn pool<'a>(&self, ctx: &'a Context<'_>) -> ApiResult<&'a sqlx::PgPool> {
-        Ok(ctx.data::<Session>()?.ledger.pool())
+    async fn pool(&self, ctx: &Context<'_>) -> ApiResult<sqlx::PgPool> {
+        Ok(ctx.data::<Session>()?.pool().await)
     }
 
     /// The text versions this caller may see (see `texts`).

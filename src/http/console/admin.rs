@@ -181,11 +181,7 @@ pub async fn create_account(
         bodies: split_bodies(&form.bodies),
     };
     match accounts::create(state.ledger.pool(), account, &by(&viewer)).await {
-        Ok(_) => {
-            // This server forgets at once; the others when the change is announced.
-            state.ledger.access().forget_all();
-            Redirect::to("/console/admin/accounts").into_response()
-        }
+        Ok(_) => Redirect::to("/console/admin/accounts").into_response(),
         Err(AccountError::Database(e) | AccountError::Grant(GrantError::Database(e))) => {
             tracing::warn!(error = %e, "creating an account failed");
             layout::unavailable(viewer.lang)
@@ -219,7 +215,11 @@ pub async fn disable_account(
         return r;
     }
     match accounts::disable(state.ledger.pool(), id, &by(&viewer)).await {
-        Ok(_) => Redirect::to("/console/admin/accounts").into_response(),
+        Ok(_) => {
+            // This server forgets at once; the others when the change is announced.
+            state.ledger.access().forget_all();
+            Redirect::to("/console/admin/accounts").into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "disabling an account failed");
             layout::unavailable(viewer.lang)
