@@ -33,6 +33,7 @@ use crate::domain::{
 };
 use crate::input_limits::InputLimits;
 use crate::projection::Projector;
+use crate::projection::inline::{Appended, DocumentStore};
 use crate::store::access::AccessCache;
 use crate::store::event_log::{self, LogPoint};
 use crate::store::replicas::ReadPools;
@@ -251,7 +252,9 @@ impl EventUpcaster for DocumentUpcaster {
 /// The write side: one cqrs-es framework per aggregate over the shared pool.
 pub struct Ledger {
     pool: PgPool,
-    documents: PostgresCqrs<NormativeDocument>,
+    /// Documents are stored with their read-model rows in the append's transaction.
+    documents: DocumentStore,
+    document_services: <NormativeDocument as Aggregate>::Services,
     bodies: PostgresCqrs<IssuingBody>,
     items: PostgresCqrs<CertificationItem>,
     campaigns: PostgresCqrs<CleanupCampaign>,
@@ -282,13 +285,11 @@ impl Ledger {
         let screening = Arc::new(screening);
         Ledger {
             calendar,
-            documents: framework::<NormativeDocument>(
-                &pool,
-                Box::new(
-                    LedgerServices::new(pool.clone())
-                        .with_screening(screening.clone())
-                        .with_correction_max_chars(settings.correction_max_chars),
-                ),
+            documents: DocumentStore::new(pool.clone()),
+            document_services: Box::new(
+                LedgerServices::new(pool.clone())
+                    .with_screening(screening.clone())
+                    .with_correction_max_chars(settings.correction_max_chars),
             ),
             screening,
             bodies: framework(&pool, ()),
@@ -382,6 +383,8 @@ impl Ledger {
             self.await_read_model().await?;
         }
         let mut attempt = 0;
+        // Where a document command's events went; they are in its row already.
+        let mut appended: Option<Appended> = None;
         loop {
             // A command id already on record answers from the record (also after a conflict:
             // a concurrent twin may just have committed it).
@@ -398,8 +401,14 @@ impl Ledger {
                     .map_err(classify),
                 Command::Document { id, command } => self
                     .documents
-                    .execute_with_metadata(&id.to_string(), command.clone(), metadata.clone())
+                    .execute(
+                        &id.to_string(),
+                        command.clone(),
+                        &self.document_services,
+                        &metadata,
+                    )
                     .await
+                    .map(|a| appended = a)
                     .map_err(classify),
                 Command::CertificationItem { id, command } => self
                     .items
@@ -436,6 +445,21 @@ impl Ledger {
         }
         let committed_at = std::time::Instant::now();
         self.projector.committed();
+        if let Some(Appended { point }) = appended {
+            // Written with its row: the read model showed it the moment it committed. What
+            // is left is for every reader of the log (audit trail, checkpoints, the feed) to
+            // see it too: those read only settled events, and it settles once no transaction
+            // older than its own is still running (usually at once).
+            self.await_settled(point).await?;
+            let lsn = self.wal_position().await;
+            return Ok(Receipt {
+                aggregate_id,
+                point,
+                lsn,
+                projected: true,
+                visible_after: Some(Duration::ZERO),
+            });
+        }
         // With a command id, the command's own last event, exactly as a repeat will answer it.
         // Without one, the aggregate's newest event (an idempotent re-application may have
         // written nothing, and that is still the point to wait for).
@@ -693,6 +717,23 @@ impl Ledger {
             projected,
             visible_after: None,
         }))
+    }
+
+    /// Waits, up to the read-your-writes timeout, until `point` is settled: below every
+    /// transaction still running, so that readers of the log in commit order see it.
+    async fn await_settled(&self, point: LogPoint) -> Result<(), CommandError> {
+        let deadline = std::time::Instant::now() + self.settings.read_your_writes_timeout;
+        while event_log::safe_bound(&self.pool).await? <= point.transaction_id {
+            if std::time::Instant::now() >= deadline {
+                tracing::debug!(
+                    ?point,
+                    "a write was not settled within the read-your-writes timeout"
+                );
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Ok(())
     }
 
     /// With replicas: how far the primary's WAL has come now that the read model shows the

@@ -192,6 +192,9 @@ pub struct ProjectionStatus {
     events_applied: i64,
     /// Events left alone because their row already held them (overlapping writers).
     events_skipped: i64,
+    /// Document events found in the rows their commands wrote in the append's transaction
+    /// (the inline projection): expected, not an overlap.
+    events_written_inline: i64,
     updated_at: DateTime<Utc>,
     /// Highest position among settled events (no late commit can precede them).
     safe_head_position: Option<i64>,
@@ -222,6 +225,7 @@ impl From<crate::projection::ProjectionStatus> for ProjectionStatus {
             checkpoint_position: p.checkpoint_position,
             events_applied: p.events_applied,
             events_skipped: p.events_skipped,
+            events_written_inline: p.events_inline,
             updated_at: p.updated_at,
             safe_head_position: p.safe_head_position,
             lag_events: p.lag_events,

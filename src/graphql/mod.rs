@@ -57,7 +57,9 @@ pub struct Session {
     /// A document's events up to a version, read once per request: a page that shows the
     /// history and the lifecycle path (or the warnings) of one document reads its log once.
     /// Keyed by version, because the events up to a version never change.
-    pub document_events: std::sync::Mutex<DocumentEvents>,
+    /// Held across the read, so that fields resolved at once (history, path, warnings) wait
+    /// for the first one's read instead of each making their own.
+    pub document_events: tokio::sync::Mutex<DocumentEvents>,
     /// Which database this request reads from (a replica, or the primary).
     pub reads: Arc<Reads>,
 }

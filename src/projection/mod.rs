@@ -12,6 +12,7 @@
 //! the command committed — never inside the append, whose commit it would serialise — at most
 //! once per [`COALESCE`] per process; and a short poll as the safety net.
 
+pub mod inline;
 pub mod queries;
 mod read_model;
 mod replay;
@@ -262,6 +263,9 @@ pub struct ProjectionStatus {
     /// Events left alone because their read-model row already held them (each one means two
     /// writers overlapped; the row was not corrupted).
     pub events_skipped: i64,
+    /// Document events the projector found in the rows their commands had written in the
+    /// append's transaction (the inline projection).
+    pub events_inline: i64,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     /// The highest position among settled events (those no late commit can precede).
     pub safe_head_position: Option<i64>,
@@ -289,7 +293,7 @@ pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, ProjectionEr
     let bound = safe_bound(pool).await?;
     let rows = sqlx::query_as::<_, ProjectionStatus>(
         "SELECT c.name, c.last_position AS checkpoint_position, c.events_applied,
-            c.events_skipped, c.updated_at,
+            c.events_skipped, c.events_inline, c.updated_at,
             (SELECT position FROM events WHERE transaction_id < $1::bigint::text::xid8
              ORDER BY position DESC LIMIT 1) AS safe_head_position,
             (SELECT count(*) FROM events e
@@ -383,11 +387,12 @@ async fn project_batch(pool: &PgPool, name: &str) -> Result<(u64, LogPoint), Pro
     };
     point = last.point();
     let n = events.len() as u64;
-    let skipped = apply_events(&mut tx, events).await?;
+    let Folded { skipped, inline } = apply_events(&mut tx, events).await?;
     sqlx::query(
         "UPDATE projection_checkpoints
          SET last_transaction_id = $2::bigint::text::xid8, last_position = $3,
              events_applied = events_applied + $4, events_skipped = events_skipped + $5,
+             events_inline = events_inline + $6,
              updated_at = now(), last_error = NULL, last_error_at = NULL,
              stuck_position = NULL
          WHERE name = $1",
@@ -395,8 +400,9 @@ async fn project_batch(pool: &PgPool, name: &str) -> Result<(u64, LogPoint), Pro
     .bind(name)
     .bind(point.transaction_id)
     .bind(point.position)
-    .bind((n - skipped) as i64)
+    .bind((n - skipped - inline) as i64)
     .bind(skipped as i64)
+    .bind(inline as i64)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -464,12 +470,19 @@ async fn settled_after(
     .await
 }
 
-/// Folds the events into their rows; returns how many were skipped because their rows
-/// already held them.
+/// What folding a batch found besides the events it applied.
+struct Folded {
+    /// Held by rows no command writes: two writers overlapped.
+    skipped: u64,
+    /// Held by the rows their commands wrote in the append's transaction (documents).
+    inline: u64,
+}
+
+/// Folds the events into their rows.
 async fn apply_events(
     tx: &mut Transaction<'_, Postgres>,
     events: Vec<EventRecord>,
-) -> Result<u64, ProjectionError> {
+) -> Result<Folded, ProjectionError> {
     let mut batch = ReadModelBatch::default();
     batch.load(tx, &events).await?;
     for e in events {
@@ -488,6 +501,7 @@ async fn apply_events(
         })?;
     }
     let skipped = batch.skipped();
+    let inline = batch.held_inline();
     if skipped > 0 {
         tracing::warn!(
             skipped,
@@ -495,5 +509,5 @@ async fn apply_events(
         );
     }
     batch.write(tx).await?;
-    Ok(skipped)
+    Ok(Folded { skipped, inline })
 }

@@ -35,6 +35,10 @@ struct Rows<A> {
     select: &'static str,
     /// Events at or below their row's version, left alone.
     skipped: u64,
+    /// Whether this type's rows are written by its commands (the inline projection): then an
+    /// event its row holds is counted here instead, as expected, not as an overlap.
+    inline: bool,
+    held_inline: u64,
 }
 
 impl<A> Rows<A>
@@ -47,7 +51,15 @@ where
             rows: HashMap::new(),
             select,
             skipped: 0,
+            inline: false,
+            held_inline: 0,
         }
+    }
+
+    /// Rows its commands write in their own transactions (see `projection::inline`).
+    fn written_inline(mut self) -> Self {
+        self.inline = true;
+        self
     }
 
     /// Loads, in one statement, the stored state of every aggregate of this type that the
@@ -96,7 +108,11 @@ where
             return Ok(());
         };
         if e.sequence <= r.version {
-            self.skipped += 1;
+            if self.inline {
+                self.held_inline += 1;
+            } else {
+                self.skipped += 1;
+            }
             return Ok(());
         }
         let payload = std::mem::take(&mut e.payload);
@@ -122,7 +138,8 @@ impl Default for ReadModelBatch {
             documents: Rows::new(
                 "SELECT k.key AS id, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_documents t ON t.id = k.key::uuid",
-            ),
+            )
+            .written_inline(),
             bodies: Rows::new(
                 "SELECT k.key AS id, t.state, t.version FROM unnest($1::text[]) AS k(key)
                  JOIN rm_issuing_bodies t ON t.code = k.key",
@@ -153,9 +170,15 @@ impl ReadModelBatch {
         self.campaigns.load(tx, events).await
     }
 
-    /// How many events this batch left alone because their rows already held them.
+    /// How many events this batch left alone because their rows already held them, though
+    /// no command writes those rows (two writers overlapped).
     pub fn skipped(&self) -> u64 {
         self.documents.skipped + self.bodies.skipped + self.items.skipped + self.campaigns.skipped
+    }
+
+    /// How many events this batch found in the rows their commands wrote (inline).
+    pub fn held_inline(&self) -> u64 {
+        self.documents.held_inline
     }
 
     /// Applies one event to its (loaded) aggregate.
@@ -265,8 +288,25 @@ impl ReadModelBatch {
     }
 }
 
+/// Writes one document's rows (`rm_documents`, its clauses and citations) as the command
+/// that just produced `state` left it: the inline projection, in the append's transaction.
+/// The very writer the projector uses, so that the two cannot write different rows.
+pub(crate) async fn write_document(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+    state: NormativeDocument,
+    last: &EventRecord,
+) -> Result<(), StoreError> {
+    let mut r = row(state, last);
+    advance(&mut r, last);
+    write_documents(tx, HashMap::from([(id.to_owned(), r)])).await
+}
+
 /// Upserts the batch's documents in one statement (arrays unnested server-side): a replay
 /// or a busy projector writes a batch of documents in one round trip, not one per document.
+/// A row is only ever moved forward (a row that already holds a later version, written by a
+/// command in its own transaction, is left alone), and clauses are written only for the rows
+/// actually written.
 async fn write_documents(
     tx: &mut Transaction<'_, Postgres>,
     rows: HashMap<String, Row<NormativeDocument>>,
@@ -307,8 +347,8 @@ async fn write_documents(
     if c.id.is_empty() {
         return Ok(());
     }
-    clauses.write(tx).await?;
-    sqlx::query(
+    let c_len = c.id.len();
+    let written: Vec<Uuid> = sqlx::query_scalar(
         "INSERT INTO rm_documents
            (id, body_code, title, status, filing_status, document_number, year,
             drafted_on, issued_on, effective_on, valid_until, state, version,
@@ -326,7 +366,9 @@ async fn write_documents(
            version = EXCLUDED.version, last_position = EXCLUDED.last_position,
            updated_at = EXCLUDED.updated_at, ended_on = EXCLUDED.ended_on,
            correction_due_on = EXCLUDED.correction_due_on,
-           published_on = EXCLUDED.published_on",
+           published_on = EXCLUDED.published_on
+         WHERE rm_documents.version < EXCLUDED.version
+         RETURNING id",
     )
     .bind(c.id)
     .bind(c.body_code)
@@ -346,9 +388,12 @@ async fn write_documents(
     .bind(c.ended_on)
     .bind(c.correction_due_on)
     .bind(c.published_on)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    Ok(())
+    if written.len() < c_len {
+        clauses.keep(&written);
+    }
+    clauses.write(tx).await
 }
 
 /// `rm_document_clauses`, column by column: each written document's title (position 0), and
@@ -402,7 +447,43 @@ impl ClauseColumns {
         }
     }
 
+    /// Drops what belongs to documents other than `written` (rows another writer had
+    /// already moved past this batch).
+    fn keep(&mut self, written: &[Uuid]) {
+        let kept = |id: &Uuid| written.contains(id);
+        self.replaced.retain(kept);
+        self.citations.retain(|(id, _, _)| kept(id));
+        let keep: Vec<bool> = self.document_id.iter().map(kept).collect();
+        let mut i = 0;
+        self.document_id.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        for column in [
+            &mut self.clause_id,
+            &mut self.number,
+            &mut self.text,
+            &mut self.grams,
+        ] {
+            let mut i = 0;
+            column.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        for column in [&mut self.version, &mut self.position] {
+            let mut i = 0;
+            column.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+    }
+
     async fn write(self, tx: &mut Transaction<'_, Postgres>) -> Result<(), StoreError> {
+        if self.document_id.is_empty() && self.replaced.is_empty() {
+            return Ok(());
+        }
         if !self.replaced.is_empty() {
             sqlx::query(
                 "DELETE FROM rm_document_clauses WHERE document_id = ANY($1) AND position > 0",

@@ -109,7 +109,7 @@ async fn replay_holding_lock(
         )
         .execute(&mut *tx)
         .await?;
-        skipped += apply_events(&mut tx, events).await?;
+        skipped += apply_events(&mut tx, events).await?.skipped;
         tx.commit().await?;
         report(applied);
     }
@@ -143,7 +143,7 @@ async fn replay_holding_lock(
         let Some(last) = events.last() else { break };
         after = last.point();
         applied += events.len() as u64;
-        skipped += apply_events(&mut tx, events).await?;
+        skipped += apply_events(&mut tx, events).await?.skipped;
     }
     sqlx::raw_sql("DROP SCHEMA IF EXISTS retired CASCADE; CREATE SCHEMA retired")
         .execute(&mut *tx)
@@ -166,7 +166,8 @@ async fn replay_holding_lock(
     sqlx::query(
         "UPDATE projection_checkpoints
          SET last_transaction_id = $2::bigint::text::xid8, last_position = $3,
-             events_applied = $4, events_skipped = $6, updated_at = now(), shape = $5
+             events_applied = $4, events_skipped = $6, events_inline = 0, updated_at = now(),
+             shape = $5
          WHERE name = $1",
     )
     .bind(READ_MODEL)

@@ -100,7 +100,7 @@ async fn a_revoked_token_is_refused_by_every_running_server_within_100_ms() {
     // Both servers now hold the answer, and give it without asking the database (another
     // test's reset can only lower the count, never raise it).
     assert!(accepted(&a, &secret).await && accepted(&b, &secret).await);
-    sqlx::query("SELECT pg_stat_statements_reset()")
+    sqlx::query("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)")
         .execute(&a.pool)
         .await
         .unwrap();

@@ -19,7 +19,7 @@ async fn statements(app: &TestApp, query: &str) -> i64 {
 }
 
 async fn statements_once(app: &TestApp, query: &str) -> i64 {
-    sqlx::query("SELECT pg_stat_statements_reset()")
+    sqlx::query("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -268,7 +268,7 @@ async fn a_lifecycle_step_costs_a_bounded_number_of_statements() {
         let id = draft(&app, &format!("计数{i}"), false).await;
         // The draft's own wake-ups (its notifications echo back) die down first.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        sqlx::query("SELECT pg_stat_statements_reset()")
+        sqlx::query("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)")
             .execute(&app.pool)
             .await
             .unwrap();

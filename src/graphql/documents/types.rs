@@ -703,12 +703,8 @@ impl Document {
                 .unwrap_or_default()
         } else {
             let key = (self.0.id, self.0.version);
-            let known = session
-                .document_events
-                .lock()
-                .ok()
-                .and_then(|m| m.get(&key).cloned());
-            let events = match known {
+            let mut memo = session.document_events.lock().await;
+            let events = match memo.get(&key).cloned() {
                 Some(events) => events,
                 None => {
                     let events = Arc::new(
@@ -721,12 +717,11 @@ impl Document {
                         .await
                         .map_err(gql)?,
                     );
-                    if let Ok(mut m) = session.document_events.lock() {
-                        m.insert(key, events.clone());
-                    }
+                    memo.insert(key, events.clone());
                     events
                 }
             };
+            drop(memo);
             Arc::unwrap_or_clone(events)
         };
         Ok(events
