@@ -198,6 +198,9 @@ pub struct Receipt {
     /// From the commit to the read model showing it, as this process saw it (None when the
     /// command was answered from the record, or not yet projected).
     pub visible_after: Option<Duration>,
+    /// A document command's document as its row now stands (written in the same
+    /// transaction), so that the answer needs no read.
+    pub document: Option<Arc<crate::projection::queries::DocumentRow>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -387,8 +390,12 @@ impl Ledger {
         let mut appended: Option<Appended> = None;
         loop {
             // A command id already on record answers from the record (also after a conflict:
-            // a concurrent twin may just have committed it).
-            if let Some((command_id, hash)) = &ctx.command_id
+            // a concurrent twin may just have committed it). A document command asks only
+            // after a conflict or when it wrote nothing: its append is the check, since the
+            // trigger that records the id refuses one already spent (a conflict).
+            let documents_first_try = attempt == 0 && matches!(command, Command::Document { .. });
+            if !documents_first_try
+                && let Some((command_id, hash)) = &ctx.command_id
                 && let Some(receipt) = self.recorded(command_id, hash).await?
             {
                 return Ok(receipt);
@@ -445,12 +452,19 @@ impl Ledger {
         }
         let committed_at = std::time::Instant::now();
         self.projector.committed();
-        if let Some(Appended { point }) = appended {
+        if let Some(Appended {
+            point,
+            settled,
+            row,
+        }) = appended
+        {
             // Written with its row: the read model showed it the moment it committed. What
             // is left is for every reader of the log (audit trail, checkpoints, the feed) to
             // see it too: those read only settled events, and it settles once no transaction
-            // older than its own is still running (usually at once).
-            self.await_settled(point).await?;
+            // older than its own is still running (often already so when it appended).
+            if !settled {
+                self.await_settled(point).await?;
+            }
             let lsn = self.wal_position().await;
             return Ok(Receipt {
                 aggregate_id,
@@ -458,7 +472,16 @@ impl Ledger {
                 lsn,
                 projected: true,
                 visible_after: Some(Duration::ZERO),
+                document: Some(Arc::new(row)),
             });
+        }
+        // A document command that wrote nothing (a step already taken): if it repeats a
+        // command id, answer from the record, as its append would have.
+        if matches!(command, Command::Document { .. })
+            && let Some((command_id, hash)) = &ctx.command_id
+            && let Some(receipt) = self.recorded(command_id, hash).await?
+        {
+            return Ok(receipt);
         }
         // With a command id, the command's own last event, exactly as a repeat will answer it.
         // Without one, the aggregate's newest event (an idempotent re-application may have
@@ -486,6 +509,7 @@ impl Ledger {
             lsn,
             projected,
             visible_after: projected.then(|| committed_at.elapsed()),
+            document: None,
         })
     }
 
@@ -716,6 +740,7 @@ impl Ledger {
             lsn: self.wal_position().await,
             projected,
             visible_after: None,
+            document: None,
         }))
     }
 

@@ -29,6 +29,12 @@ pub(crate) trait Answer: Sized {
 
     /// The resource from its state folded from the log.
     fn from_fold(id: &str, state: Self::Aggregate, version: i64) -> ApiResult<Self>;
+
+    /// The resource as the command left its row, when the command wrote the row itself
+    /// (documents): no read needed.
+    fn from_receipt(_receipt: &Receipt) -> Option<Self> {
+        None
+    }
 }
 
 /// A mutation's answer: the resource, and where the command's last event sits in the log.
@@ -49,7 +55,9 @@ pub(crate) async fn execute_and_answer<T: Answer>(
     let (s, receipt) = execute(ctx, command).await?;
     let pool = s.ledger.pool();
     let id = receipt.aggregate_id.as_str();
-    let resource = if receipt.projected {
+    let resource = if let Some(resource) = T::from_receipt(&receipt) {
+        Some(resource)
+    } else if receipt.projected {
         T::read(pool, id).await?
     } else {
         match event_log::fold::<T::Aggregate>(pool, id, None)

@@ -22,6 +22,7 @@ use sqlx::PgPool;
 use std::collections::HashMap;
 
 use crate::domain::{DocumentCommand, DomainError, NormativeDocument};
+use crate::projection::queries::DocumentRow;
 use crate::store::event_log::{self, EventRecord, LogPoint};
 
 /// A document as a command finds it: its state folded from the log, and its version.
@@ -30,10 +31,23 @@ pub struct Loaded {
     pub version: i64,
 }
 
-/// What a command appended: where its last event sits in the log.
-#[derive(Debug, Clone, Copy)]
+/// What a command appended.
+#[derive(Debug, Clone)]
 pub struct Appended {
+    /// Where its last event sits in the log.
     pub point: LogPoint,
+    /// Whether no older transaction was running when it appended: then it is settled the
+    /// moment it commits, and nobody need wait for it.
+    pub settled: bool,
+    /// The document's row as written (what a read would return).
+    pub row: DocumentRow,
+}
+
+/// What a command changed of what the search rows hold.
+#[derive(Debug, Clone, Copy)]
+struct Change {
+    retitled: bool,
+    new_text: bool,
 }
 
 /// Loads, decides, and appends with the rows, for document commands.
@@ -59,6 +73,8 @@ impl DocumentStore {
         metadata: &HashMap<String, String>,
     ) -> Result<Option<Appended>, Failure> {
         let Loaded { mut state, version } = self.load(id).await?;
+        let title = state.draft.as_ref().map(|d| d.title.clone());
+        let text = state.latest_text().map(|t| (t.version, t.hash.clone()));
         let sink = EventSink::default();
         state
             .handle(command, services, &sink)
@@ -69,7 +85,11 @@ impl DocumentStore {
             return Ok(None);
         }
         // The sink has applied the events: `state` is the document as it now stands.
-        self.append(id, version, events, state, metadata)
+        let change = Change {
+            retitled: state.draft.as_ref().map(|d| &d.title) != title.as_ref(),
+            new_text: state.latest_text().map(|t| (t.version, t.hash.clone())) != text,
+        };
+        self.append(id, version, events, state, change, metadata)
             .await
             .map(Some)
     }
@@ -103,10 +123,15 @@ impl DocumentStore {
         version: i64,
         events: Vec<<NormativeDocument as Aggregate>::Event>,
         state: NormativeDocument,
+        change: Change,
         metadata: &HashMap<String, String>,
     ) -> Result<Appended, Failure> {
-        let metadata = serde_json::to_value(metadata)
-            .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?;
+        let unexpected = |e: serde_json::Error| AggregateError::UnexpectedError(Box::new(e));
+        // The row keeps what the state serialises (texts left out): answer with exactly that.
+        let answer: NormativeDocument = serde_json::to_value(&state)
+            .and_then(serde_json::from_value)
+            .map_err(unexpected)?;
+        let metadata = serde_json::to_value(metadata).map_err(unexpected)?;
         let n = events.len();
         let mut sequences = Vec::with_capacity(n);
         let mut types = Vec::with_capacity(n);
@@ -116,14 +141,19 @@ impl DocumentStore {
             sequences.push(version + 1 + i as i64);
             types.push(event.event_type());
             versions.push(event.event_version());
-            payloads.push(
-                serde_json::to_value(&event)
-                    .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?,
-            );
+            payloads.push(serde_json::to_value(&event).map_err(unexpected)?);
         }
         let mut tx = self.pool.begin().await.map_err(database)?;
         // One row per event, in order: the chain and claim triggers run for each as before.
-        let appended: Vec<EventRecord> = sqlx::query_as(
+        // With each, the oldest transaction still running: if it is this one, nothing older
+        // can commit after it, and it is settled when it commits.
+        #[derive(sqlx::FromRow)]
+        struct Inserted {
+            #[sqlx(flatten)]
+            event: EventRecord,
+            oldest_running: i64,
+        }
+        let appended: Vec<Inserted> = sqlx::query_as(
             "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type,
                                  event_version, payload, metadata)
              SELECT $1, $2, s, t, v, p, $7
@@ -131,7 +161,8 @@ impl DocumentStore {
              ORDER BY s
              RETURNING position, transaction_id::text::bigint AS transaction_id,
                        aggregate_type, aggregate_id, sequence, event_type, event_version,
-                       'null'::jsonb AS payload, 'null'::jsonb AS metadata, recorded_at",
+                       'null'::jsonb AS payload, 'null'::jsonb AS metadata, recorded_at,
+                       pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS oldest_running",
         )
         .bind(NormativeDocument::TYPE)
         .bind(id)
@@ -143,12 +174,26 @@ impl DocumentStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(database)?;
-        let Some(last) = appended.iter().max_by_key(|e| e.sequence) else {
+        let Some(Inserted {
+            event: last,
+            oldest_running,
+        }) = appended.iter().max_by_key(|e| e.event.sequence)
+        else {
             return Err(AggregateError::UnexpectedError(
                 "the append returned no rows".into(),
             ));
         };
-        super::read_model::write_document(&mut tx, id, state, last)
+        let settled = *oldest_running >= last.transaction_id;
+        // The search rows are written again only for what this command changed: its title, or
+        // a text it recorded (whose clauses replace the earlier ones). The texts before it
+        // are left out of the state written, as a row read back has them (none).
+        let written = if change.new_text {
+            state
+        } else {
+            answer.clone()
+        };
+        let titles = change.retitled || change.new_text;
+        super::read_model::write_document(&mut tx, id, written, last, titles)
             .await
             .map_err(|e| match e {
                 crate::store::StoreError::Database(e) => database(e),
@@ -156,7 +201,17 @@ impl DocumentStore {
             })?;
         let point = last.point();
         tx.commit().await.map_err(database)?;
-        Ok(Appended { point })
+        let row = DocumentRow {
+            id: uuid::Uuid::parse_str(id)
+                .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?,
+            state: answer,
+            version: last.sequence,
+        };
+        Ok(Appended {
+            point,
+            settled,
+            row,
+        })
     }
 }
 

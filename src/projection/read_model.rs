@@ -284,22 +284,27 @@ impl ReadModelBatch {
             .execute(&mut **tx)
             .await?;
         }
-        write_documents(tx, self.documents.rows).await
+        write_documents(tx, self.documents.rows, true).await
     }
 }
 
 /// Writes one document's rows (`rm_documents`, its clauses and citations) as the command
 /// that just produced `state` left it: the inline projection, in the append's transaction.
 /// The very writer the projector uses, so that the two cannot write different rows.
+/// `titles`: whether the title's search row is written (the command set or changed the
+/// title, or recorded a text, whose version the row carries); otherwise it already is as it
+/// should be. Clauses are replaced only when `state` carries a text body (a text the command
+/// recorded).
 pub(crate) async fn write_document(
     tx: &mut Transaction<'_, Postgres>,
     id: &str,
     state: NormativeDocument,
     last: &EventRecord,
+    titles: bool,
 ) -> Result<(), StoreError> {
     let mut r = row(state, last);
     advance(&mut r, last);
-    write_documents(tx, HashMap::from([(id.to_owned(), r)])).await
+    write_documents(tx, HashMap::from([(id.to_owned(), r)]), titles).await
 }
 
 /// Upserts the batch's documents in one statement (arrays unnested server-side): a replay
@@ -310,6 +315,7 @@ pub(crate) async fn write_document(
 async fn write_documents(
     tx: &mut Transaction<'_, Postgres>,
     rows: HashMap<String, Row<NormativeDocument>>,
+    titles: bool,
 ) -> Result<(), StoreError> {
     let mut c = DocumentColumns::default();
     let mut clauses = ClauseColumns::default();
@@ -340,7 +346,7 @@ async fn write_documents(
         c.version.push(r.version);
         c.position.push(r.position);
         c.updated_at.push(r.recorded_at);
-        clauses.add(id, &r.state);
+        clauses.add(id, &r.state, titles);
         // Serialised straight into the statement's buffer, with no JSON value in between.
         c.state.push(sqlx::types::Json(r.state));
     }
@@ -427,10 +433,10 @@ impl ClauseColumns {
         self.grams.push(format!("{{{}}}", keys.join(",")));
     }
 
-    fn add(&mut self, id: Uuid, doc: &NormativeDocument) {
+    fn add(&mut self, id: Uuid, doc: &NormativeDocument, title: bool) {
         let latest = doc.latest_text();
         let version = latest.map_or(0, |t| t.version);
-        if let Some(draft) = &doc.draft {
+        if let Some(draft) = doc.draft.as_ref().filter(|_| title) {
             self.push(id, version, 0, ("title", "", &draft.title));
         }
         // A text folded in this batch still has its body (the stored state leaves it out).

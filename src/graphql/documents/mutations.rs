@@ -348,6 +348,10 @@ impl Answer for Document {
         let id = ledger_id(id)?;
         Ok(Document(DocumentRow { id, state, version }))
     }
+
+    fn from_receipt(receipt: &crate::commands::Receipt) -> Option<Self> {
+        receipt.document.as_deref().cloned().map(Document)
+    }
 }
 
 async fn on_document(
