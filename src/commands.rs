@@ -8,7 +8,7 @@
 //!    retry sees fresh state and the domain then names the precise rule),
 //! 4. waits until the read model includes the new events (read-your-writes), up to a timeout.
 
-use cqrs_es::persist::{EventUpcaster, PersistedEventStore, SerializedEvent};
+use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
 use sqlx::PgPool;
@@ -22,9 +22,7 @@ pub use crate::authz::{
 };
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::cleanup_campaign::EntryKind;
-use crate::domain::document::{
-    DRAFTED_VERSION, SUPERSEDED_FORMERLY, WarningSettings, needs_upcast, upcast,
-};
+use crate::domain::document::WarningSettings;
 use crate::domain::issuing_body::IssuingBodyListing;
 use crate::domain::screening::ScreeningRules;
 use crate::domain::{
@@ -232,27 +230,8 @@ impl Default for WriteSettings {
     }
 }
 
-/// Lets cqrs-es load stored older document events (`Drafted` before version 3, `Amended`)
-/// through the domain's own upcaster.
-struct DocumentUpcaster;
-
-impl EventUpcaster for DocumentUpcaster {
-    fn can_upcast(&self, event_type: &str, event_version: &str) -> bool {
-        needs_upcast(event_type, event_version)
-    }
-
-    fn upcast(&self, mut event: SerializedEvent) -> SerializedEvent {
-        event.payload = upcast(&event.event_type, &event.event_version, event.payload);
-        if event.event_type == SUPERSEDED_FORMERLY {
-            event.event_type = "Superseded".to_owned();
-        } else {
-            event.event_version = DRAFTED_VERSION.to_owned();
-        }
-        event
-    }
-}
-
-/// The write side: one cqrs-es framework per aggregate over the shared pool.
+/// The write side: documents through their inline store (`projection::inline`), the other
+/// aggregates through one cqrs-es framework each, over the shared pool.
 pub struct Ledger {
     pool: PgPool,
     /// Documents are stored with their read-model rows in the append's transaction.
@@ -270,8 +249,7 @@ pub struct Ledger {
 }
 
 fn framework<A: Aggregate>(pool: &PgPool, services: A::Services) -> PostgresCqrs<A> {
-    let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()))
-        .with_upcasters(vec![Box::new(DocumentUpcaster)]);
+    let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
     // No cqrs-es queries: the read model is built by the projector from the log.
     CqrsFramework::new(store, vec![], services)
 }
