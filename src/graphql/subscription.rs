@@ -38,6 +38,8 @@ impl SubscriptionRoot {
         // (a page short of full) is read on the primary, which the projector's wake follows.
         let pool = session.pool().await;
         let primary = session.ledger.pool().clone();
+        // The pool still catching up, until a page comes back short of full.
+        let catching_up = Some(pool.clone());
         let start = match after_position {
             Some(0) => LogPoint::default(),
             Some(p) => event_log::point_of(&pool, p)
@@ -72,30 +74,31 @@ impl SubscriptionRoot {
             ..Default::default()
         };
         let wake = session.ledger.projector().watch();
-        let state = (pool, filter, start, VecDeque::new(), wake);
+        let state = (catching_up, filter, start, VecDeque::new(), wake);
         Ok(futures::stream::unfold(
             state,
-            move |(mut pool, filter, mut after, mut buffer, mut wake)| {
+            move |(mut catching_up, filter, mut after, mut buffer, mut wake)| {
                 let primary = primary.clone();
                 async move {
                     loop {
                         if let Some(e) = buffer.pop_front() {
-                            return Some((AuditEvent(e), (pool, filter, after, buffer, wake)));
+                            let state = (catching_up, filter, after, buffer, wake);
+                            return Some((AuditEvent(e), state));
                         }
-                        match event_log::audit_page(&pool, &filter, after, PAGE).await {
-                            Ok(page) if !page.is_empty() => {
-                                if (page.len() as i64) < PAGE {
-                                    pool = primary.clone();
+                        let pool = catching_up.as_ref().unwrap_or(&primary);
+                        match event_log::audit_page(pool, &filter, after, PAGE).await {
+                            Ok(page) => {
+                                let caught_up = (page.len() as i64) < PAGE;
+                                let was_catching_up = catching_up.is_some();
+                                if caught_up {
+                                    catching_up = None;
                                 }
-                                after = page.last().map(|e| e.point()).unwrap_or(after);
-                                buffer.extend(page);
-                                continue;
+                                if !page.is_empty() || was_catching_up {
+                                    after = page.last().map(|e| e.point()).unwrap_or(after);
+                                    buffer.extend(page);
+                                    continue;
+                                }
                             }
-                            Ok(_) if !pool_is(&pool, &primary) => {
-                                pool = primary.clone();
-                                continue;
-                            }
-                            Ok(_) => {}
                             Err(e) => {
                                 tracing::warn!(error = %e, "live feed read failed; retrying");
                             }
@@ -107,9 +110,4 @@ impl SubscriptionRoot {
             },
         ))
     }
-}
-
-/// Whether two handles are the same pool.
-fn pool_is(a: &sqlx::PgPool, b: &sqlx::PgPool) -> bool {
-    std::ptr::eq(a.connect_options().as_ref(), b.connect_options().as_ref())
 }

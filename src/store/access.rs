@@ -72,50 +72,51 @@ impl AccessCache {
 
     /// The actor a live token stands for.
     pub async fn token(&self, secret: &str) -> Result<Option<Actor>, sqlx::Error> {
-        let key = tokens::hash(secret);
-        let now = Instant::now();
-        if let Some(actor) = self.hit(|h| h.tokens.get(&key), now) {
-            return Ok(Some(actor));
-        }
-        let generation = self.generation();
-        let found = tokens::authenticate_until(&self.pool, secret).await?;
-        if let Some((actor, expires_at)) = &found {
-            let until = until(now, *expires_at);
-            self.keep(generation, |h| {
-                h.tokens.insert(
-                    key,
-                    Entry {
-                        value: actor.clone(),
-                        until,
-                    },
-                );
-            });
-        }
-        Ok(found.map(|(actor, _)| actor))
+        self.lookup(
+            secret,
+            |h| &mut h.tokens,
+            tokens::authenticate_until(&self.pool, secret),
+        )
+        .await
     }
 
     /// The live session a console cookie's secret stands for.
     pub async fn session(&self, secret: &str) -> Result<Option<ConsoleSession>, sqlx::Error> {
+        let load = async {
+            Ok(
+                accounts::session_until(&self.pool, secret, SessionLimits::default())
+                    .await?
+                    .map(|(session, valid_until)| (session, Some(valid_until))),
+            )
+        };
+        self.lookup(secret, |h| &mut h.sessions, load).await
+    }
+
+    /// The answer kept in `table` for `secret`, else `load`'s (kept until it would stop
+    /// being valid, if no change was announced meanwhile).
+    async fn lookup<T: Clone>(
+        &self,
+        secret: &str,
+        table: fn(&mut Held) -> &mut HashMap<Vec<u8>, Entry<T>>,
+        load: impl Future<Output = Result<Option<(T, Option<DateTime<Utc>>)>, sqlx::Error>>,
+    ) -> Result<Option<T>, sqlx::Error> {
         let key = tokens::hash(secret);
         let now = Instant::now();
-        if let Some(session) = self.hit(|h| h.sessions.get(&key), now) {
-            return Ok(Some(session));
+        if let Some(found) = self.hit(table, &key, now) {
+            return Ok(Some(found));
         }
         let generation = self.generation();
-        let found = accounts::session_until(&self.pool, secret, SessionLimits::default()).await?;
-        if let Some((session, valid_until)) = &found {
-            let until = until(now, Some(*valid_until));
+        let found = load.await?;
+        if let Some((value, valid_until)) = &found {
+            let entry = Entry {
+                value: value.clone(),
+                until: until(now, *valid_until),
+            };
             self.keep(generation, |h| {
-                h.sessions.insert(
-                    key,
-                    Entry {
-                        value: session.clone(),
-                        until,
-                    },
-                );
+                table(h).insert(key, entry);
             });
         }
-        Ok(found.map(|(session, _)| session))
+        Ok(found.map(|(value, _)| value))
     }
 
     /// Whether answers are currently being kept (the listener is connected).
@@ -144,14 +145,16 @@ impl AccessCache {
 
     fn hit<T: Clone>(
         &self,
-        find: impl FnOnce(&Held) -> Option<&Entry<T>>,
+        table: fn(&mut Held) -> &mut HashMap<Vec<u8>, Entry<T>>,
+        key: &[u8],
         now: Instant,
     ) -> Option<T> {
         if !self.is_listening() {
             return None;
         }
-        let held = self.held.lock().ok()?;
-        let found = find(&held)
+        let mut held = self.held.lock().ok()?;
+        let found = table(&mut held)
+            .get(key)
             .filter(|e| e.until > now)
             .map(|e| e.value.clone());
         metrics::counter!("normledger_access_lookups_total",

@@ -289,8 +289,7 @@ async fn past_the_read_your_writes_timeout_a_mutation_still_succeeds_and_says_so
         .gql(
             Role::LegalOffice,
             LIST_BODY,
-            json!({"input": {"code": "NCX-WAIT", "name": "不等投影", "kind": "COUNTY_DEPARTMENT",
-                   "agencyCodes": ["等发"], "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE"}}),
+            department("NCX-WAIT", "不等投影", "等发"),
         )
         .await;
     // A document is written with its row: projected however long the projector takes.

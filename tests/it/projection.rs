@@ -250,8 +250,7 @@ async fn two_servers_share_one_database_with_one_projecting_leader() {
         .gql(
             normledger::domain::Role::LegalOffice,
             LIST_BODY,
-            json!({"input": {"code": "NCX-TAKEOVER", "name": "接管", "kind": "COUNTY_DEPARTMENT",
-                   "agencyCodes": ["接发"], "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE"}}),
+            department("NCX-TAKEOVER", "接管", "接发"),
         )
         .await;
     assert_eq!(r["data"]["listIssuingBody"]["projected"], true, "{r:#}");
@@ -325,8 +324,7 @@ async fn an_idle_transaction_is_cut_and_the_projector_resumes() {
     app.ok(
         Role::LegalOffice,
         LIST_BODY,
-        json!({"input": {"code": "NCX-HELD", "name": "被挡住的主体", "kind": "COUNTY_DEPARTMENT",
-               "agencyCodes": ["挡发"], "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE"}}),
+        department("NCX-HELD", "被挡住的主体", "挡发"),
     )
     .await;
     let in_model = || async {
@@ -436,8 +434,7 @@ async fn a_poison_event_shows_in_projection_status_readyz_and_metrics() {
         .ok(
             Role::LegalOffice,
             LIST_BODY,
-            json!({"input": {"code": "NCX-STALLED", "name": "停滞时列入", "kind": "COUNTY_DEPARTMENT",
-                   "agencyCodes": ["停发"], "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE"}}),
+            department("NCX-STALLED", "停滞时列入", "停发"),
         )
         .await;
     assert_eq!(r["listIssuingBody"]["projected"], false);

@@ -313,6 +313,13 @@ pub async fn list_bodies(app: &TestApp) {
     }
 }
 
+/// The variables of `LIST_BODY` for a county department reviewed by NCX-JUSTICE: a write
+/// the catch-up projector applies (documents are written with their rows instead).
+pub fn department(code: &str, name: &str, agency_code: &str) -> Value {
+    json!({"input": {"code": code, "name": name, "kind": "COUNTY_DEPARTMENT",
+           "agencyCodes": [agency_code], "listedFrom": "2019-01-01", "reviewBody": "NCX-JUSTICE"}})
+}
+
 /// Drafts a document for NCX-GOV-OFFICE; returns its id.
 pub async fn draft(app: &TestApp, title: &str, major: bool) -> String {
     let data = app
