@@ -501,12 +501,7 @@ async fn answer(
     // query writes nothing, so asking twice is safe), and the replica is left out.
     if let (Some(replica), Some(again)) = (reads.replica(), again)
         && receipts.lock().is_ok_and(|r| r.is_empty())
-        && response.errors.iter().any(|e| {
-            e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .is_some_and(|c| *c == async_graphql::Value::from("UNAVAILABLE"))
-        })
+        && has_code(&response, "UNAVAILABLE")
     {
         state
             .ledger
@@ -541,13 +536,31 @@ async fn answer(
                 .collect()
         })
         .unwrap_or_default();
+    // The database away and nothing acknowledged: the whole request is to be retried, and the
+    // status says so to clients and load balancers that never read the body (who the caller is
+    // may well have been answered from memory, so the token lookup no longer fails first).
+    let status = if writes.is_empty() && has_code(&response, "UNAVAILABLE") {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
     if !writes.is_empty() {
         response.extensions.insert(
             "writes".to_owned(),
             async_graphql::Value::from_json(json!(writes)).unwrap_or_default(),
         );
     }
-    axum::Json(response).into_response()
+    (status, axum::Json(response)).into_response()
+}
+
+/// Whether any error of the response carries this `extensions.code`.
+fn has_code(response: &async_graphql::Response, code: &str) -> bool {
+    response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(code))
+    })
 }
 
 /// The multipart convention puts `#__graphql_file__:<n>` where the n-th file goes, and

@@ -34,9 +34,28 @@ async fn state_and_audit_trail_survive_a_restart_of_server_and_database() {
     let before = app.ok(Role::Auditor, STATE, json!({})).await;
     let auditor = app.token(Role::Auditor).to_owned();
     let office = app.token(Role::GovernmentOffice).to_owned();
-    app.stop().close().await;
+    // While the database is down, a query is refused as a whole with 503 UNAVAILABLE, whether
+    // the caller was answered from memory (the auditor, just seen) or needs no token at all.
     cluster.stop().await.unwrap();
     assert!(!cluster.is_running().await);
+    for token in [Some(auditor.as_str()), None] {
+        let mut request = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({"query": "{ publicSearch(query: \"规定\") { nodes { clauseId } } }"}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let r = request.send().await.unwrap();
+        let status = r.status();
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(status, 503, "{body:#}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+            "{body:#}"
+        );
+    }
+    app.stop().close().await;
 
     assert!(cluster.start().await.unwrap());
     let app = TestApp::spawn_on(&url).await;
