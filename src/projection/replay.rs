@@ -220,7 +220,7 @@ pub async fn ensure_shape(pool: &PgPool) -> Result<bool, ProjectionError> {
 }
 
 /// Creates empty shadow copies of the read-model tables in schema `rebuild`, with the same
-/// columns, defaults, primary keys and unique indexes (same names) as the live ones; returns
+/// columns, defaults, compression, primary keys and unique indexes (same names) as the live ones; returns
 /// the definitions of their other indexes, to be built once the tables are full.
 async fn prepare_shadow(pool: &PgPool) -> Result<Vec<String>, ProjectionError> {
     let mut deferred = vec![];
@@ -230,7 +230,7 @@ async fn prepare_shadow(pool: &PgPool) -> Result<Vec<String>, ProjectionError> {
         .await?;
     for table in READ_MODEL_TABLES {
         sqlx::raw_sql(&format!(
-            "CREATE TABLE rebuild.{table} (LIKE public.{table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            "CREATE TABLE rebuild.{table} (LIKE public.{table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION INCLUDING STORAGE)"
         ))
         .execute(&mut *tx)
         .await?;

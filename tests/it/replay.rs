@@ -396,3 +396,55 @@ async fn long_cli_work_is_quiet_when_not_on_a_terminal() {
         assert!(stdout.contains("events"), "{command}: {stdout}");
     }
 }
+
+/// How each large column of the given tables is compressed: `(table.column, method)`.
+async fn compression(pool: &PgPool) -> Rows {
+    sqlx::query_as(
+        "SELECT c.relname || '.' || a.attname, a.attcompression::text
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+         WHERE (c.relname, a.attname) IN (('events', 'payload'), ('rm_documents', 'state'),
+               ('rm_issuing_bodies', 'state'), ('rm_certification_items', 'state'),
+               ('rm_cleanup_campaigns', 'state'))
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Proves that large values (a document's text in its event, the document's state) are
+/// compressed with lz4, the cheaper method to read, and that a replay's rebuilt tables keep it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_values_are_compressed_with_lz4_and_a_replay_keeps_it() {
+    let app = TestApp::spawn().await;
+    list_bodies(&app).await;
+    let text: String = (1..=60)
+        .map(|i| format!("第{i}条　本办法第{i}项规定由县人民政府有关部门按照各自职责负责实施。\n"))
+        .collect();
+    let id = draft_with_text(&app, "压缩测试办法", &text).await;
+    let methods: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT pg_column_compression(payload) FROM events
+         WHERE aggregate_id = $1 AND pg_column_compression(payload) IS NOT NULL",
+    )
+    .bind(&id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(methods, ["lz4"], "the text's event is compressed with lz4");
+    let all_lz4: Rows = compression(&app.pool)
+        .await
+        .into_iter()
+        .map(|(column, _)| (column, "l".to_owned()))
+        .collect();
+    assert_eq!(all_lz4.len(), 5);
+    assert_eq!(compression(&app.pool).await, all_lz4);
+    normledger::projection::replay(&app.pool, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        compression(&app.pool).await,
+        all_lz4,
+        "after the replay's swap"
+    );
+}
