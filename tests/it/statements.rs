@@ -123,6 +123,40 @@ async fn a_page_of_documents_with_histories_costs_a_bounded_number_of_statements
         all <= history,
         "history alone cost {history} statements, with the path and warnings {all}"
     );
+
+    // The review page's read: a text, the diff against the version before and the warnings
+    // take the words from that same read of the log, not one more statement per version.
+    let id = draft_with_text(&app, "两版文本", "第一条　原文。\n第二条　原文。").await;
+    step(
+        &app,
+        Role::Drafter,
+        "reviseDraft",
+        &id,
+        json!({"revisedOn": "2019-06-02", "text": "第一条　修改。\n第二条　原文。"}),
+    )
+    .await;
+    let one = |fields: &str| format!("{{ document(id: \"{id}\") {{ {fields} }} }}");
+    let review = one(
+        "history { sequence } warnings { code } text { clauses { id } }
+         diff(previous: true) { changed changes { kind } }",
+    );
+    let body = app.ok(Role::Auditor, &review, json!({})).await;
+    assert!(
+        body["document"]["diff"]["changed"].as_u64() >= Some(1),
+        "{body:#}"
+    );
+    assert!(
+        !body["document"]["text"]["clauses"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let history = statements(&app, &one("history { sequence }")).await;
+    let all = statements(&app, &review).await;
+    assert!(
+        all <= history,
+        "history alone cost {history} statements, with a text and a diff {all}"
+    );
 }
 
 /// The plan PostgreSQL picks for a statement the server ran, found by its text in

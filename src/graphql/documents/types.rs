@@ -205,8 +205,7 @@ impl Document {
         };
         let v = self.visible_version(&visible, "version", version.unwrap_or(latest.version))?;
         let ledger = &ctx.data::<Session>()?.ledger;
-        let (version, text) =
-            texts::load(&ctx.data::<Session>()?.pool().await, self.0.id, v).await?;
+        let (version, text) = self.recorded_text(ctx, v).await?;
         Ok(Some(texts::document_text(
             version,
             text,
@@ -257,10 +256,9 @@ impl Document {
             self.visible_version(&visible, "from", from)?,
             self.visible_version(&visible, "to", to)?,
         );
-        let pool = &self.pool(ctx).await?;
         Ok(Some(texts::text_diff(
-            texts::load(pool, self.0.id, a).await?,
-            texts::load(pool, self.0.id, b).await?,
+            self.recorded_text(ctx, a).await?,
+            self.recorded_text(ctx, b).await?,
         )))
     }
     /// For each paragraph-level clause of a text version (the latest by default), the clauses
@@ -290,7 +288,7 @@ impl Document {
             return Ok(vec![]);
         };
         let v = self.visible_version(&visible, "version", version.unwrap_or(latest.version))?;
-        let (_, text) = texts::load(&self.pool(ctx).await?, self.0.id, v).await?;
+        let (_, text) = self.recorded_text(ctx, v).await?;
         let clauses: Vec<crate::domain::text::Clause> = crate::domain::text::clauses(&text)
             .into_iter()
             .filter(|c| {
@@ -732,6 +730,31 @@ impl Document {
 
     fn draft(&self) -> Option<&d::Draft> {
         self.0.state.draft.as_ref()
+    }
+
+    /// One text version with its words, taken from the document's events: the same read as
+    /// its history and warnings (once per request), not one more statement per text.
+    async fn recorded_text(
+        &self,
+        ctx: &Context<'_>,
+        version: &d::TextVersion,
+    ) -> ApiResult<(TextVersion, String)> {
+        let session = ctx.data::<Session>()?;
+        for e in self.events(ctx, session).await? {
+            if e.event_type != "TextRecorded" {
+                continue;
+            }
+            let event = d::DocumentEvent::decode(&e.event_type, &e.event_version, e.payload)
+                .map_err(|err| gql(crate::store::StoreError::from(err)))?;
+            if let d::DocumentEvent::TextRecorded(t) = event
+                && t.version == version.version
+            {
+                return Ok((TextVersion::from(version), t.text));
+            }
+        }
+        // The state lists a version its events lack: the log and the row disagree.
+        tracing::error!(document = %self.0.id, version = version.version, "a listed text version has no event");
+        Err(gql(crate::graphql::ApiError::Internal))
     }
 
     async fn pool(&self, ctx: &Context<'_>) -> ApiResult<sqlx::PgPool> {
