@@ -140,7 +140,7 @@ def report(results, out_file):
         for p in ("p50", "p99", "p999"):
             t, m = None, None
             if c == 16 and p == "p99":
-                t, m = "< 20 ms", w["p99_ms"] is not None and w["p99_ms"] < 20
+                t, m = "< 15 ms", w["p99_ms"] is not None and w["p99_ms"] < 15
             row(f"1. command {p} ms, {c} conn.", w[f"{p}_ms"], b[f"{p}_ms"],
                 f"pgbench command-shaped {p}, {c} clients", t, m)
         row(f"1. errors, {c} conn.", w["errors"], b["failed"], "pgbench failed transactions")
@@ -166,7 +166,8 @@ def report(results, out_file):
     labels = {"document": "document(id){… history}", "documents": "documents page of 50",
               "audit": "auditTrail page of 100"}
     for (k, c), w in reads.items():
-        read_rows(labels[k], w, c, 10 if (k == "document" and c == 16) else None)
+        # Issue 17's targets: 8 ms for one document, 25 ms for a page of documents or events.
+        read_rows(labels[k], w, c, (8 if k == "document" else 25) if c == 16 else None)
     for (k, c), w in search.items():
         read_rows(f"search, {k} queries,", w, c, 50 if c == 16 else None)
     for k, w in replica.items():
@@ -203,7 +204,7 @@ def report(results, out_file):
     replay_rate = rv["events"] / rv["replay_seconds"]
     verify_rate = rv["events"] / rv["verify_seconds"]
     row("4. replay events/s", replay_rate, scan_rate, "COPY of the whole log, rows/s",
-        "≥ 100,000", replay_rate >= 100_000)
+        "≥ 150,000", replay_rate >= 150_000)
     row("4. verify events/s (whole command)", verify_rate, scan_rate, "COPY of the whole log, rows/s",
         "≥ 300,000", verify_rate >= 300_000)
     if rv.get("verify_check_seconds") == rv.get("verify_check_seconds"):  # not NaN
