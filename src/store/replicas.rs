@@ -16,6 +16,11 @@
 //!
 //! **Health.** A monitor asks each replica its replay position every [`MONITOR_EVERY`]; one
 //! that does not answer is left out (with a warning) until it answers again.
+//!
+//! **Long reads.** A full-text search may hold its connection for a second (a phrase every
+//! text has). At most half of a pool's connections run one at a time ([`ReadPools::long_read`]);
+//! the others wait their turn within the request's timeout instead of taking every connection
+//! from the short reads and the commands behind them.
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -66,6 +71,8 @@ struct Inner {
     written: AtomicU64,
     /// How long a read waits for a replica to replay a write before going to the primary.
     wait: Duration,
+    /// Turns for long reads: half the primary pool's connections.
+    long_reads: Arc<tokio::sync::Semaphore>,
 }
 
 /// Where a read was sent.
@@ -141,8 +148,10 @@ impl ReadPools {
     }
 
     fn build(primary: PgPool, replicas: Vec<Replica>, wait: Duration) -> Self {
+        let turns = (primary.options().get_max_connections() / 2).max(1) as usize;
         ReadPools {
             inner: Arc::new(Inner {
+                long_reads: Arc::new(tokio::sync::Semaphore::new(turns)),
                 primary,
                 replicas,
                 next: AtomicUsize::new(0),
@@ -159,6 +168,17 @@ impl ReadPools {
 
     pub fn primary(&self) -> &PgPool {
         &self.inner.primary
+    }
+
+    /// A turn to run a long read (a search), waited for: held until dropped.
+    pub async fn long_read(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.inner
+            .long_reads
+            .clone()
+            .acquire_owned()
+            .await
+            // The semaphore lives as long as the pools and is never closed.
+            .expect("the long-read semaphore is never closed")
     }
 
     /// Records that a command of this process committed (and its read model with it): later

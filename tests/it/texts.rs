@@ -983,3 +983,72 @@ async fn the_review_opinion_is_written_as_a_docx_that_reads_back() {
     assert_eq!(&lines[7..], ["南昌县司法局", "2019年7月10日"]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Proves that searches, which may hold a connection for a second each, never take every
+/// connection: with the clause table locked (so each search that reaches PostgreSQL waits
+/// there), 30 searches at once leave short reads answering, and every search answers once
+/// the lock goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_wait_their_turn_instead_of_taking_every_connection() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    list_bodies(&app).await;
+    let id = draft_with_text(&app, "关于收费管理的通知", "第一条　加强监督检查。").await;
+    let mut lock = app.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE rm_document_clauses IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let searches: Vec<_> = (0..30)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                app.gql(
+                    Role::LegalOffice,
+                    "{ searchDocuments(query: \"监督\") { edges { node { clauseId } } } }",
+                    json!({}),
+                )
+                .await
+            })
+        })
+        .collect();
+    // The searches that got a turn are waiting on the lock inside PostgreSQL.
+    let waiting = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE '%rm_document_clauses%'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while waiting().await < 10 {
+        assert!(std::time::Instant::now() < until, "searches did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Half of the server's 20 connections at most; the rest serve a document's page.
+    assert_eq!(waiting().await, 10);
+    let started = std::time::Instant::now();
+    let r = app
+        .gql(
+            Role::LegalOffice,
+            "query($id: String!) { document(id: $id) { title history { sequence } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["document"]["title"], "关于收费管理的通知",
+        "{r:#}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    lock.rollback().await.unwrap();
+    for search in searches {
+        let r = search.await.unwrap();
+        assert_eq!(
+            r["data"]["searchDocuments"]["edges"][0]["node"]["clauseId"], "art-1-p1",
+            "{r:#}"
+        );
+    }
+}

@@ -79,7 +79,7 @@ pub async fn search<D: OutputType>(
 where
     SearchResult<D>: OutputType,
 {
-    let pool = &ctx.data::<crate::graphql::Session>()?.pool().await;
+    let session = ctx.data::<crate::graphql::Session>()?;
     if query.chars().count() > MAX_QUERY {
         return Err(gql(ApiError::bad_input(
             "query",
@@ -107,9 +107,14 @@ where
         }
         None => 0,
     };
+    // A broad search holds its connection for up to a second: it waits for a turn, so that
+    // searches never hold more than half the connections (see `store::replicas`).
+    let turn = session.ledger.reads().long_read().await;
+    let pool = &session.pool().await;
     let hits = queries::search_documents(pool, &terms, &grams, filter, offset, limit + 1)
         .await
         .map_err(gql)?;
+    drop(turn);
     let mut connection = Connection::new(offset > 0, hits.len() as i64 > limit);
     for (i, hit) in hits.into_iter().take(limit as usize).enumerate() {
         let (snippet, start, length) = snippet(&hit.text, &terms[0]);
