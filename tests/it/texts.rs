@@ -1030,7 +1030,8 @@ async fn searches_wait_their_turn_instead_of_taking_every_connection() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     // Half of the server's 20 connections at most; the rest serve a document's page.
     assert_eq!(waiting().await, 10);
-    let started = std::time::Instant::now();
+    // (Without the turns every connection waits on the lock, and this read is answered
+    // UNAVAILABLE after the pool's acquire timeout.)
     let r = app
         .gql(
             Role::LegalOffice,
@@ -1042,7 +1043,6 @@ async fn searches_wait_their_turn_instead_of_taking_every_connection() {
         r["data"]["document"]["title"], "关于收费管理的通知",
         "{r:#}"
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(1));
     lock.rollback().await.unwrap();
     for search in searches {
         let r = search.await.unwrap();
