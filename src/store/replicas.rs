@@ -72,7 +72,7 @@ struct Inner {
     /// How long a read waits for a replica to replay a write before going to the primary.
     wait: Duration,
     /// Turns for long reads: half the primary pool's connections.
-    long_reads: Arc<tokio::sync::Semaphore>,
+    long_reads: tokio::sync::Semaphore,
 }
 
 /// Where a read was sent.
@@ -151,7 +151,7 @@ impl ReadPools {
         let turns = (primary.options().get_max_connections() / 2).max(1) as usize;
         ReadPools {
             inner: Arc::new(Inner {
-                long_reads: Arc::new(tokio::sync::Semaphore::new(turns)),
+                long_reads: tokio::sync::Semaphore::new(turns),
                 primary,
                 replicas,
                 next: AtomicUsize::new(0),
@@ -171,11 +171,10 @@ impl ReadPools {
     }
 
     /// A turn to run a long read (a search), waited for: held until dropped.
-    pub async fn long_read(&self) -> tokio::sync::OwnedSemaphorePermit {
+    pub async fn long_read(&self) -> tokio::sync::SemaphorePermit<'_> {
         self.inner
             .long_reads
-            .clone()
-            .acquire_owned()
+            .acquire()
             .await
             // The semaphore lives as long as the pools and is never closed.
             .expect("the long-read semaphore is never closed")

@@ -397,7 +397,7 @@ async fn long_cli_work_is_quiet_when_not_on_a_terminal() {
     }
 }
 
-/// How each large column of the given tables is compressed: `(table.column, method)`.
+/// How each large column of the ledger's tables is compressed: `(table.column, method)`.
 async fn compression(pool: &PgPool) -> Rows {
     sqlx::query_as(
         "SELECT c.relname || '.' || a.attname, a.attcompression::text
